@@ -1,0 +1,179 @@
+# quire - build, test, install.
+#
+#   make            build build/quire and build/plugins/<name>.so
+#   make test       install missing packages, build, run every test
+#   make demo       install missing packages, build, render the examples into out/
+#   make asan       the whole test suite under AddressSanitizer + UBSan (build-asan/)
+#   make bench      side-by-side benchmarks, written to docs/benchmarks.md
+#   make install    PREFIX=/usr/local DESTDIR= : binary, plugins, headers, pc, conf, man
+#   make deps       install the Debian packages quire needs (idempotent)
+#   make clean
+#
+# Every plugin is a directory plugins/<name>/ whose .c files build one
+# build/plugins/<name>.so. A plugin that needs libraries says so in
+# plugins/<name>/plugin.mk by setting <name>_CFLAGS and <name>_LIBS.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+SAN ?=
+
+CC ?= cc
+OPT ?= -O2
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib
+PLUGINDIR = $(LIBDIR)/quire/plugins
+INCDIR = $(PREFIX)/include
+SYSCONFDIR = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MANDIR = $(PREFIX)/share/man
+DOCDIR = $(PREFIX)/share/doc/quire
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wpointer-arith -Wformat=2
+CSTD = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -g $(SAN) -Iinclude $(CFLAGS)
+LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+# Plugins: position independent, only the entry symbol exported, and
+# --no-undefined so a plugin that reaches for a kernel symbol fails to link.
+PLUGIN_CFLAGS = -fPIC -fvisibility=hidden
+PLUGIN_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,defs
+
+KERNEL_LIBS = -ldl -lpthread -lm
+
+# ----------------------------------------------------------------------------
+# Sources
+# ----------------------------------------------------------------------------
+
+KERNEL_SRC := $(sort $(wildcard kernel/*.c))
+KERNEL_OBJ := $(KERNEL_SRC:%.c=$(BUILD)/obj/%.o)
+KERNEL_LIB_OBJ := $(filter-out $(BUILD)/obj/kernel/main.o,$(KERNEL_OBJ))
+
+PLUGINS := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/*.c)))))
+PLUGIN_SO := $(PLUGINS:%=$(BUILD)/plugins/%.so)
+-include $(wildcard plugins/*/plugin.mk)
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+
+TEST_PLUGIN_SRC := $(sort $(wildcard tests/plugins/*.c))
+TEST_PLUGIN_SO := $(TEST_PLUGIN_SRC:tests/plugins/%.c=$(BUILD)/tests/plugins/%.so)
+
+HEADERS := $(wildcard include/quire/*.h)
+
+# ----------------------------------------------------------------------------
+# Build
+# ----------------------------------------------------------------------------
+
+.PHONY: all test tests demo asan bench install uninstall deps clean fmt check-fmt
+
+all: $(BUILD)/quire $(PLUGIN_SO)
+
+# The install prefix is compiled in (default plugin dir and config path);
+# build_config.h is rewritten only when it changes so PREFIX changes rebuild.
+$(BUILD)/build_config.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define QUIRE_DEFAULT_PLUGIN_DIR "%s"\n#define QUIRE_DEFAULT_CONF "%s"\n' \
+	    "$(PLUGINDIR)" "$(SYSCONFDIR)/quire/quire.conf" > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+
+$(BUILD)/obj/kernel/%.o: kernel/%.c $(wildcard kernel/*.h) $(HEADERS) $(BUILD)/build_config.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -include $(BUILD)/build_config.h -Ikernel -c $< -o $@
+
+$(BUILD)/quire: $(KERNEL_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(KERNEL_LIBS)
+
+define plugin_rule
+$(BUILD)/plugins/$(1).so: $(wildcard plugins/$(1)/*.c) $(wildcard plugins/$(1)/*.h) $(HEADERS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS_ALL) $$(PLUGIN_CFLAGS) $$($(1)_CFLAGS) $$(PLUGIN_LDFLAGS) $$(LDFLAGS_ALL) \
+	    -o $$@ $(wildcard plugins/$(1)/*.c) $$($(1)_LIBS)
+endef
+$(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p))))
+
+# ----------------------------------------------------------------------------
+# Tests
+# ----------------------------------------------------------------------------
+
+# Test plugins are deliberately broken in many ways, some of them at link
+# level, so they build without --no-undefined.
+$(BUILD)/tests/plugins/%.so: tests/plugins/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(PLUGIN_CFLAGS) -Wno-missing-prototypes -shared $(LDFLAGS_ALL) -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(KERNEL_LIB_OBJ) $(wildcard tests/unit/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -include $(BUILD)/build_config.h -Ikernel -o $@ $< $(KERNEL_LIB_OBJ) \
+	    $(LDFLAGS_ALL) -lcmocka $(KERNEL_LIBS)
+
+tests: all $(UNIT_BIN) $(TEST_PLUGIN_SO)
+
+test: deps
+	$(MAKE) tests
+	QUIRE_BUILD=$(BUILD) tests/run
+
+asan: deps
+	$(MAKE) BUILD=build-asan OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" tests
+	QUIRE_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run
+
+demo: deps
+	$(MAKE) all
+	examples/demo.sh $(BUILD)
+
+bench: deps
+	$(MAKE) all
+	bench/run $(BUILD)
+
+# ----------------------------------------------------------------------------
+# Install
+# ----------------------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCDIR)/quire \
+	    $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(SYSCONFDIR)/quire $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(DOCDIR)
+	install -m 755 $(BUILD)/quire $(DESTDIR)$(BINDIR)/quire
+	$(if $(PLUGIN_SO),install -m 755 $(PLUGIN_SO) $(DESTDIR)$(PLUGINDIR)/)
+	install -m 644 $(HEADERS) $(DESTDIR)$(INCDIR)/quire/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@PLUGINDIR@|$(PLUGINDIR)|g' \
+	    conf/quire-plugin.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/quire-plugin.pc
+	sed -e 's|^plugin_dir = .*|plugin_dir = $(PLUGINDIR)|' conf/quire.conf \
+	    > $(DESTDIR)$(SYSCONFDIR)/quire/quire.conf.sample
+	test -e $(DESTDIR)$(SYSCONFDIR)/quire/quire.conf || \
+	    cp $(DESTDIR)$(SYSCONFDIR)/quire/quire.conf.sample $(DESTDIR)$(SYSCONFDIR)/quire/quire.conf
+	install -m 644 docs/quire.1 $(DESTDIR)$(MANDIR)/man1/quire.1
+	cp -r examples/plugins $(DESTDIR)$(DOCDIR)/example-plugins
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/quire $(DESTDIR)$(MANDIR)/man1/quire.1 \
+	    $(DESTDIR)$(LIBDIR)/pkgconfig/quire-plugin.pc
+	rm -rf $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCDIR)/quire $(DESTDIR)$(DOCDIR)
+
+# ----------------------------------------------------------------------------
+# Packages (Debian 12). `deps` installs what is missing and nothing else.
+# ----------------------------------------------------------------------------
+
+DEB_PACKAGES = build-essential pkg-config libcmocka-dev libev-dev libhiredis-dev \
+    libcairo2-dev libhpdf-dev libsqlite3-dev fonts-dejavu-core redis-server poppler-utils \
+    python3 clang time man-db
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "deps: installing$$missing"; \
+	    if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	    $$sudo apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+fmt:
+	clang-format -i $(KERNEL_SRC) $(wildcard kernel/*.h) $(HEADERS) $(wildcard plugins/*/*.[ch]) \
+	    $(wildcard tests/unit/*.[ch]) $(wildcard tests/plugins/*.c)
+
+clean:
+	rm -rf build build-asan out

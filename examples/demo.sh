@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# examples/demo.sh BUILD - what `make demo` shows after building: the kernel,
+# its plugins, and the example plugins of examples/plugins built against the
+# in-tree headers and loaded through the same ABI a third party would use.
+# Outputs go to out/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+quire=$build/quire
+mkdir -p out/plugins
+
+echo "== $quire --version"
+"$quire" --version
+
+echo
+echo "== the plugins shipped with quire (conf/quire.conf)"
+"$quire" plugins list -c conf/quire.conf
+"$quire" config check -c conf/quire.conf
+
+if [ -d examples/plugins ]; then
+    echo
+    echo "== example plugins of each kind, built like a third-party plugin"
+    for dir in examples/plugins/*/; do
+        name=$(basename "$dir")
+        cc -std=c11 -Wall -Wextra -Werror -O2 -Iinclude -fPIC -fvisibility=hidden -shared \
+            -Wl,--no-undefined -o "out/plugins/$name.so" "$dir"*.c
+    done
+    cat > out/demo.conf <<'CONF'
+[kernel]
+plugin_dir = plugins
+plugins = *
+strict = yes
+CONF
+    "$quire" plugins list -c out/demo.conf
+    echo
+    "$quire" plugins info hello_source -c out/demo.conf
+fi
+echo
+echo "demo: outputs in out/ (report rendering arrives with the filler and renderers)"

@@ -1,0 +1,65 @@
+/*
+ * cli.c - option parsing and kernel opening shared by every command.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "kernel.h"
+
+int cli_parse(int argc, char **argv, cli_opts *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "quire: %s needs a file name\n", a);
+                return QUIRE_EXIT_USAGE;
+            }
+            opts->conf_path = argv[++i];
+            opts->conf_explicit = 1;
+        } else if (strncmp(a, "--config=", 9) == 0) {
+            opts->conf_path = a + 9;
+            opts->conf_explicit = 1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "quire: unknown option '%s' (see quire help)\n", a);
+            return QUIRE_EXIT_USAGE;
+        } else if (opts->nargs == CLI_MAX_ARGS) {
+            fprintf(stderr, "quire: too many arguments\n");
+            return QUIRE_EXIT_USAGE;
+        } else {
+            opts->args[opts->nargs++] = a;
+        }
+    }
+    if (opts->conf_path == NULL) {
+        const char *env = getenv("QUIRE_CONF");
+        if (env != NULL && env[0] != '\0') {
+            opts->conf_path = env;
+            opts->conf_explicit = 1;
+        } else if (access(QUIRE_DEFAULT_CONF, F_OK) == 0) {
+            opts->conf_path = QUIRE_DEFAULT_CONF;
+        }
+    }
+    return QUIRE_EXIT_OK;
+}
+
+int cli_open_kernel(const cli_opts *opts, int load, kernel **out)
+{
+    diag d = {0};
+    int code = QUIRE_EXIT_OK;
+
+    *out = NULL;
+    if (kernel_open(opts->conf_path, out, &d) != QUIRE_OK) {
+        code = QUIRE_EXIT_CONFIG;
+        goto done;
+    }
+    if (load && kernel_load_plugins(*out, &d, &code) != QUIRE_OK && code == QUIRE_EXIT_OK)
+        code = QUIRE_EXIT_FAILURE;
+done:
+    diag_print(&d, stderr);
+    diag_clear(&d);
+    return code;
+}

@@ -1,0 +1,36 @@
+/*
+ * cli.h - what the command-line front end shares between commands: option
+ * parsing common to all of them and opening a kernel from a config path.
+ */
+#ifndef QUIRE_CLI_H
+#define QUIRE_CLI_H
+
+#include "diag.h"
+#include "registry.h"
+
+#define CLI_MAX_ARGS 64
+
+typedef struct cli_opts {
+    const char *conf_path; /* -c/--config, else $QUIRE_CONF, else default */
+    int conf_explicit;     /* the user named the file: it must exist */
+    const char *args[CLI_MAX_ARGS]; /* positional arguments after the command */
+    int nargs;
+} cli_opts;
+
+/* Parses options common to every command (-c CONF, --config CONF,
+ * --config=CONF) and collects the rest as positional arguments. Prints a
+ * usage error and returns QUIRE_EXIT_USAGE, or returns QUIRE_EXIT_OK. */
+int cli_parse(int argc, char **argv, cli_opts *opts);
+
+/* Opens a kernel from opts (the default config is used only if it exists)
+ * and, if `load`, loads its plugins. Prints every diagnostic to stderr.
+ * Returns the exit code; *out is the kernel (NULL if it could not open).
+ * The caller closes *out. */
+int cli_open_kernel(const cli_opts *opts, int load, kernel **out);
+
+/* Commands: each returns a process exit code. */
+int cmd_plugins(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+void cmd_help(const char *topic);
+
+#endif /* QUIRE_CLI_H */

@@ -1,0 +1,52 @@
+/*
+ * cmd_config.c - `quire config check`: validate a configuration and every
+ * plugin it names, listing every problem, before an admin deploys it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "kernel.h"
+
+static int config_check(const cli_opts *opts)
+{
+    kernel *k = NULL;
+    size_t ready = 0, failed = 0, disabled = 0;
+    int code;
+
+    if (opts->nargs > 1) {
+        fprintf(stderr, "quire: config check takes no arguments\n");
+        return QUIRE_EXIT_USAGE;
+    }
+    code = cli_open_kernel(opts, 1, &k);
+    if (k != NULL) {
+        for (size_t i = 0; i < k->nplugins; i++) {
+            plugin_state s = k->plugins[i]->state;
+            ready += s == PLUGIN_READY;
+            failed += s == PLUGIN_FAILED;
+            disabled += s == PLUGIN_DISABLED;
+        }
+    }
+    if (code == QUIRE_EXIT_OK)
+        printf("%s: ok: %zu plugins ready, %zu failed, %zu disabled\n",
+               opts->conf_path ? opts->conf_path : "(built-in defaults)", ready, failed, disabled);
+    kernel_close(k);
+    return code;
+}
+
+int cmd_config(int argc, char **argv)
+{
+    cli_opts opts;
+    int code = cli_parse(argc, argv, &opts);
+
+    if (code != QUIRE_EXIT_OK)
+        return code;
+    if (opts.nargs == 0) {
+        cmd_help("config");
+        return QUIRE_EXIT_USAGE;
+    }
+    if (strcmp(opts.args[0], "check") == 0)
+        return config_check(&opts);
+    fprintf(stderr, "quire: unknown config command '%s' (check)\n", opts.args[0]);
+    return QUIRE_EXIT_USAGE;
+}

@@ -1,0 +1,45 @@
+/*
+ * diag.h - a list of diagnostics (error and warning lines).
+ *
+ * Validation in quire reports every problem, not just the first: parsers and
+ * checkers append one line per problem here, and the caller prints them all.
+ */
+#ifndef QUIRE_DIAG_H
+#define QUIRE_DIAG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <quire/common.h>
+
+#define DIAG_ERROR 0
+#define DIAG_WARNING 1
+
+typedef struct diag_item {
+    int severity; /* DIAG_ERROR or DIAG_WARNING */
+    char *text;   /* one line, no trailing newline */
+} diag_item;
+
+typedef struct diag {
+    diag_item *items;
+    size_t count;
+    size_t cap;
+    size_t errors;   /* items with DIAG_ERROR */
+    int oom;         /* an append failed: at least one line was lost */
+} diag;
+
+/* Zero-initialise `d` (or write `diag d = {0};`). */
+void diag_init(diag *d);
+
+/* Appends a formatted error line. Never fails visibly: on allocation
+ * failure it counts the error and sets d->oom so the caller still fails. */
+void diag_error(diag *d, const char *fmt, ...) QUIRE_PRINTF(2, 3);
+void diag_warning(diag *d, const char *fmt, ...) QUIRE_PRINTF(2, 3);
+
+/* Writes every line to `out`, each prefixed "error: " or "warning: ". */
+void diag_print(const diag *d, FILE *out);
+
+/* Frees the lines; `d` is empty and reusable afterwards. */
+void diag_clear(diag *d);
+
+#endif /* QUIRE_DIAG_H */

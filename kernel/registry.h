@@ -1,0 +1,150 @@
+/*
+ * registry.h - the kernel registry: the one place that holds the kernel's
+ * mutable state: the configuration, the loaded plugins, and what each plugin
+ * registered (output formats, chart types).
+ *
+ * Lifecycle of a kernel:
+ *   kernel_open()          parse the config file, validate [kernel]
+ *   kernel_load_plugins()  load the allow-list, validate each plugin's
+ *                          section, init each plugin (rolling back a failed one)
+ *   kernel_start()         start every ready plugin (quire serve)
+ *   kernel_close()         stop, destroy; shared objects stay mapped
+ *
+ * Threading: the registry is built and torn down on the main thread. Between
+ * kernel_load_plugins() and kernel_close() it is read-only, so render
+ * workers may read it without locks.
+ */
+#ifndef QUIRE_REGISTRY_H
+#define QUIRE_REGISTRY_H
+
+#include <quire/quire.h>
+
+#include "config.h"
+#include "diag.h"
+
+/* ============================== Plugin records ============================ */
+
+typedef enum plugin_state {
+    PLUGIN_DISABLED = 0, /* in the plugin directory, not in the allow-list */
+    PLUGIN_LOADED,       /* descriptor accepted, not initialised */
+    PLUGIN_READY,        /* init succeeded */
+    PLUGIN_RUNNING,      /* start succeeded */
+    PLUGIN_FAILED,       /* refused or failed; `error` says why */
+    PLUGIN_STOPPED       /* stopped and destroyed */
+} plugin_state;
+
+/* The kernel's record of one plugin; plugins see it as opaque quire_plugin. */
+struct quire_plugin {
+    struct kernel *kernel;
+    char *path;         /* normalised path of the .so */
+    char *file_stem;    /* allow-list name: file name without .so */
+    char *label;        /* "renderer.pdf" once the descriptor is known */
+    void *handle;       /* dlopen handle; never closed */
+    plugin_state state;
+    char *error;        /* first failure, for `plugins list` */
+
+    /* Copies of what the plugin declared, zero-extended to the kernel's sizes. */
+    quire_plugin_desc desc;
+    uint16_t built_abi_minor;
+    union {
+        quire_source_ops source;
+        quire_renderer_ops renderer;
+        quire_chart_ops chart;
+        quire_transport_ops transport;
+    } ops;
+    quire_config_key *schema; /* packed copy, nkeys + 1 entries */
+    size_t nkeys;
+
+    quire_config *config; /* validated [kind.name] section, NULL until then */
+    void *state_ptr;      /* what init() returned */
+    int in_init;          /* register_*() accepted only while set */
+};
+
+typedef struct quire_plugin plugin_rec;
+
+/* One registered output format. */
+typedef struct format_rec {
+    char *name, *extension, *mime_type, *description;
+    uint32_t flags;
+    plugin_rec *owner;
+} format_rec;
+
+/* One registered chart type. */
+typedef struct chart_type_rec {
+    char *name, *description;
+    plugin_rec *owner;
+} chart_type_rec;
+
+/* ============================== The kernel ================================ */
+
+typedef struct kernel {
+    char *conf_path;       /* NULL: no file, built-in defaults */
+    conf_file *conf;
+    quire_config *kconf;   /* validated [kernel] */
+
+    /* Copied out of kconf for the hot paths. */
+    const char *plugin_dir;
+    int strict;
+    int log_level;
+
+    plugin_rec **plugins;
+    size_t nplugins;
+
+    format_rec *formats;
+    size_t nformats;
+    chart_type_rec *chart_types;
+    size_t nchart_types;
+} kernel;
+
+/* Opens a kernel: parses `conf_path` (NULL: no file, defaults and
+ * environment only) and validates its [kernel] section. Problems go to `d`.
+ * Returns QUIRE_OK with *out set, or QUIRE_ERR (then *out is NULL). The
+ * caller owns *out: kernel_close(). */
+int kernel_open(const char *conf_path, kernel **out, diag *d);
+
+/* Loads every allow-listed plugin, validates its section and calls init().
+ * In strict mode the first plugin problem stops loading and returns
+ * QUIRE_ERR; in lenient mode failed plugins are recorded as
+ * PLUGIN_FAILED, their problems go to `d` as errors, and loading goes on.
+ * Also reports config sections that no plugin consumed. Returns QUIRE_OK
+ * if the kernel can run. *exit_code gets the suggested exit status. */
+int kernel_load_plugins(kernel *k, diag *d, int *exit_code);
+
+/* Loads one plugin from an explicit path, for `quire plugins info PATH`
+ * (the admin named the file, so the allow-list does not apply). */
+int kernel_load_path(kernel *k, const char *path, plugin_rec **out, diag *d);
+
+/* Starts every READY plugin (start hook). Same strict/lenient rules. */
+int kernel_start(kernel *k, diag *d);
+
+/* Stops running plugins, destroys initialised ones, frees the registry.
+ * Shared objects are never dlclose()d. NULL is a no-op. */
+void kernel_close(kernel *k);
+
+/* Lookups; NULL if absent. */
+plugin_rec *kernel_find_plugin(const kernel *k, uint32_t kind, const char *name);
+const format_rec *kernel_find_format(const kernel *k, const char *name);
+
+/* Kind names: "source", "renderer", "chart", "transport"; NULL if unknown. */
+const char *kind_name(uint32_t kind);
+/* Parses a kind name; 0 if unknown. */
+uint32_t kind_parse(const char *name);
+
+/* Registrations behind quire_host.register_format / register_chart_type:
+ * accepted only during the plugin's init(), withdrawn if init fails. */
+int registry_register_format(plugin_rec *self, const quire_format *format, quire_error *err);
+int registry_register_chart_type(plugin_rec *self, const char *type, const char *description,
+                                 quire_error *err);
+
+/* Sets rec->error (first failure only) and rec->state = PLUGIN_FAILED. */
+void plugin_fail(plugin_rec *rec, const char *message);
+
+/* The host API table handed to every plugin (host.c). */
+const quire_host *host_api(void);
+
+/* Loader (loader.c): opens `rec->path`, checks the descriptor and copies it,
+ * its ops table and its schema into `rec`. Appends one error line to `d`
+ * and returns QUIRE_ERR on any problem. */
+int loader_open(plugin_rec *rec, diag *d);
+
+#endif /* QUIRE_REGISTRY_H */

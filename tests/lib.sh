@@ -1,0 +1,71 @@
+# tests/lib.sh - helpers for integration tests that drive the real binaries.
+#
+# Source it from tests/integration/*.sh. Each check prints one TAP line,
+# "ok - what" or "not ok - what" followed by "# " lines saying what differed.
+#
+#   run CMD...                 run CMD, keep stdout in $OUT, stderr in $ERR,
+#                              exit status in $RC (never aborts the script)
+#   expect_rc WANT WHAT        $RC == WANT
+#   expect_err_line LINE WHAT  stderr has exactly this line
+#   expect_out_line LINE WHAT  stdout has exactly this line
+#   expect_err_has TEXT WHAT   stderr contains TEXT
+#   expect_out_has TEXT WHAT   stdout contains TEXT
+#   expect_out_match RE WHAT   stdout has a line matching extended regex RE
+#   expect_true WHAT CMD...    CMD succeeds
+#   tmpdir                     a scratch directory removed at exit ($TMP)
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+QUIRE_BUILD=${QUIRE_BUILD:-build}
+QUIRE=$QUIRE_BUILD/quire
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+OUT=""
+ERR=""
+RC=0
+
+# Run the test plugins' kernel with no environment overrides leaking in.
+for v in $(env | grep -oE '^QUIRE_[A-Z0-9_]+' | grep -v '^QUIRE_BUILD$'); do unset "$v"; done
+
+run() {
+    "$@" >"$TMP/.out" 2>"$TMP/.err"
+    RC=$?
+    OUT=$(cat "$TMP/.out")
+    ERR=$(cat "$TMP/.err")
+}
+
+_ok() { echo "ok - $1"; }
+_not_ok() {
+    echo "not ok - $1"
+    shift
+    local line
+    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
+}
+
+expect_rc() {
+    if [ "$RC" -eq "$1" ]; then _ok "$2"; else
+        _not_ok "$2" "exit status $RC, expected $1" "stderr: $ERR" "stdout: $OUT"; fi
+}
+expect_err_line() {
+    if grep -qxF -- "$1" "$TMP/.err"; then _ok "$2"; else
+        _not_ok "$2" "stderr lacks the line: $1" "stderr was:" "$ERR"; fi
+}
+expect_out_line() {
+    if grep -qxF -- "$1" "$TMP/.out"; then _ok "$2"; else
+        _not_ok "$2" "stdout lacks the line: $1" "stdout was:" "$OUT"; fi
+}
+expect_err_has() {
+    if grep -qF -- "$1" "$TMP/.err"; then _ok "$2"; else
+        _not_ok "$2" "stderr lacks: $1" "stderr was:" "$ERR"; fi
+}
+expect_out_has() {
+    if grep -qF -- "$1" "$TMP/.out"; then _ok "$2"; else
+        _not_ok "$2" "stdout lacks: $1" "stdout was:" "$OUT"; fi
+}
+expect_out_match() {
+    if grep -qE -- "$1" "$TMP/.out"; then _ok "$2"; else
+        _not_ok "$2" "no stdout line matches: $1" "stdout was:" "$OUT"; fi
+}
+expect_true() {
+    local what=$1; shift
+    if "$@"; then _ok "$what"; else _not_ok "$what" "command failed: $*"; fi
+}
