@@ -5,6 +5,8 @@
 #ifndef QUIRE_CLI_H
 #define QUIRE_CLI_H
 
+#include <stdio.h>
+
 #include "diag.h"
 #include "registry.h"
 
@@ -31,6 +33,7 @@ int cli_open_kernel(const cli_opts *opts, int load, kernel **out);
 /* Commands: each returns a process exit code. */
 int cmd_plugins(int argc, char **argv);
 int cmd_config(int argc, char **argv);
-void cmd_help(const char *topic);
+/* Prints the general usage, or a command's ("plugins", "config"), to `out`. */
+void cmd_help(const char *topic, FILE *out);
 
 #endif /* QUIRE_CLI_H */

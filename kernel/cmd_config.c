@@ -42,7 +42,7 @@ int cmd_config(int argc, char **argv)
     if (code != QUIRE_EXIT_OK)
         return code;
     if (opts.nargs == 0) {
-        cmd_help("config");
+        cmd_help("config", stderr);
         return QUIRE_EXIT_USAGE;
     }
     if (strcmp(opts.args[0], "check") == 0)

@@ -221,7 +221,7 @@ int cmd_plugins(int argc, char **argv)
     if (code != QUIRE_EXIT_OK)
         return code;
     if (opts.nargs == 0) {
-        cmd_help("plugins");
+        cmd_help("plugins", stderr);
         return QUIRE_EXIT_USAGE;
     }
     if (strcmp(opts.args[0], "list") == 0)

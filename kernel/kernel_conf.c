@@ -13,6 +13,11 @@ static const quire_config_key kernel_keys[] = {
      .help = "Allow-list: plugin file names in plugin_dir, without .so; * loads every .so there."},
     {.name = "strict", .type = QUIRE_CONF_BOOL, .default_value = "yes",
      .help = "yes: any plugin error stops quire; no: log it and go on without that plugin."},
+    {.name = "plugin_probe", .type = QUIRE_CONF_BOOL, .default_value = "yes",
+     .help = "Load each plugin in a child process first, so one that crashes or hangs "
+             "while loading is reported instead of stopping quire."},
+    {.name = "plugin_load_timeout", .type = QUIRE_CONF_DURATION, .default_value = "10s",
+     .min = "100ms", .max = "10m", .help = "How long a plugin may take to load in the probe."},
     {.name = "log_level", .type = QUIRE_CONF_ENUM, .default_value = "info",
      .choices = "error|warn|info|debug", .help = "Least severe level that is logged."},
     {.name = "workers", .type = QUIRE_CONF_INT, .default_value = "0", .min = "0", .max = "256",

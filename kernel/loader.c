@@ -8,15 +8,21 @@
  *   descriptor -> magic -> ABI major -> ABI minor -> descriptor size -> kind
  *   -> name, version -> reserved slots -> ops table size and required ops
  *   -> config schema.
+ * loader_probe() runs the same checks in a forked child first (see Probing).
  * Old (smaller) descriptors and ops tables are copied by their declared size
  * into zeroed kernel-sized structs, so hooks they predate read as NULL.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kernel.h"
 #include "registry.h"
@@ -245,4 +251,103 @@ int loader_open(plugin_rec *rec, diag *d)
     sprintf(rec->label, "%s.%s", kind_name(rec->desc.kind), rec->desc.name);
     rec->state = PLUGIN_LOADED;
     return QUIRE_OK;
+}
+
+/* ============================== Probing =================================== */
+
+/*
+ * A plugin whose constructor or entry function crashes or never returns would
+ * take the kernel down with it. Before the real load, the kernel repeats the
+ * checks above in a forked child (as GStreamer's plugin scanner does): a
+ * crash or a hang there becomes an error line, and the kernel goes on. The
+ * cost is one fork per plugin at start-up; a plugin's constructors run twice.
+ */
+static long elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+int loader_probe(plugin_rec *rec, int64_t timeout_ms, diag *d)
+{
+    char msg[QUIRE_ERROR_MSG_MAX + 4096];
+    size_t got = 0;
+    struct timespec started;
+    int fds[2], status = 0, timed_out = 0;
+    pid_t pid;
+
+    if (pipe(fds) != 0) {
+        diag_error(d, "plugin %s: cannot probe: pipe: %s", rec->path, strerror(errno));
+        return QUIRE_ERR;
+    }
+    fflush(NULL); /* the child must not flush the parent's buffers again */
+    pid = fork();
+    if (pid < 0) {
+        diag_error(d, "plugin %s: cannot probe: fork: %s", rec->path, strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return QUIRE_ERR;
+    }
+    if (pid == 0) {
+        diag cd = {0};
+        int rc;
+        close(fds[0]);
+        rc = loader_open(rec, &cd);
+        for (size_t i = 0; rc != QUIRE_OK && i < cd.count; i++) {
+            /* One line per diagnostic; the parent splits them again. */
+            ssize_t w = write(fds[1], cd.items[i].text, strlen(cd.items[i].text));
+            w = write(fds[1], "\n", 1);
+            (void)w;
+        }
+        _exit(rc == QUIRE_OK ? 0 : 1);
+    }
+    close(fds[1]);
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    for (;;) {
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        long left = (long)timeout_ms - elapsed_ms(&started);
+        ssize_t n;
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        if (poll(&pfd, 1, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
+            break;
+        if (!(pfd.revents & (POLLIN | POLLHUP)))
+            continue;
+        n = read(fds[0], msg + got, sizeof(msg) - 1 - got);
+        if (n <= 0)
+            break; /* EOF: the child exited (or closed the pipe) */
+        got += (size_t)n;
+        if (got == sizeof(msg) - 1)
+            break;
+    }
+    close(fds[0]);
+    msg[got] = '\0';
+    if (timed_out)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (timed_out) {
+        diag_error(d, "plugin %s: did not finish loading within %lld ms (probe killed)", rec->path,
+                   (long long)timeout_ms);
+        return QUIRE_ERR;
+    }
+    if (WIFSIGNALED(status)) {
+        diag_error(d, "plugin %s: crashed while loading (signal %d, %s)", rec->path,
+                   WTERMSIG(status), strsignal(WTERMSIG(status)));
+        return QUIRE_ERR;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return QUIRE_OK;
+    if (got > 0) {
+        char *save = NULL;
+        for (char *line = strtok_r(msg, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+            diag_error(d, "%s", line);
+    } else {
+        diag_error(d, "plugin %s: failed while loading (exit status %d)", rec->path,
+                   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+    return QUIRE_ERR;
 }

@@ -7,55 +7,12 @@
 #include "cli.h"
 #include "kernel.h"
 
-static const char usage_text[] =
-    "usage: quire <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  plugins list [-c CONF]        list plugins: name, kind, version, ABI, path, state\n"
-    "  plugins info NAME|PATH [-c CONF]\n"
-    "                                a plugin's description and configuration keys\n"
-    "  config check [-c CONF]        validate the configuration and every plugin\n"
-    "  help [COMMAND]                this text, or a command's\n"
-    "  --version                     kernel and plugin ABI versions\n"
-    "\n"
-    "The configuration is CONF, else $QUIRE_CONF, else " QUIRE_DEFAULT_CONF " if it exists.\n"
-    "Exit codes: 0 ok, 1 failure, 2 usage, 3 configuration refused, 4 plugin refused,\n"
-    "5 input refused. See quire(1).\n";
-
-static const char plugins_help[] =
-    "usage: quire plugins list [-c CONF]\n"
-    "       quire plugins info NAME|PATH [-c CONF]\n"
-    "\n"
-    "list: one line per plugin in plugin_dir: NAME KIND VERSION ABI PATH STATE.\n"
-    "  STATE is ready (initialised), failed (refused: see the error above the list)\n"
-    "  or disabled (in plugin_dir but not in the allow-list; never opened).\n"
-    "info: the plugin's description, what it registered, and every configuration\n"
-    "  key with its type, default, bounds, current value and help. NAME is a\n"
-    "  loaded plugin's name; a PATH (containing '/') opens that file directly.\n";
-
-static const char config_help[] =
-    "usage: quire config check [-c CONF]\n"
-    "\n"
-    "Validates the whole configuration: the [kernel] section, every allow-listed\n"
-    "plugin, each plugin's section against its schema, and sections nobody uses.\n"
-    "Every problem is printed, one line each; exits 0 if there is none.\n";
-
-void cmd_help(const char *topic)
-{
-    if (topic != NULL && strcmp(topic, "plugins") == 0)
-        fputs(plugins_help, stdout);
-    else if (topic != NULL && strcmp(topic, "config") == 0)
-        fputs(config_help, stdout);
-    else
-        fputs(usage_text, stdout);
-}
-
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
 
     if (cmd == NULL) {
-        fputs(usage_text, stderr);
+        cmd_help(NULL, stderr);
         return QUIRE_EXIT_USAGE;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
@@ -63,7 +20,7 @@ int main(int argc, char **argv)
         return QUIRE_EXIT_OK;
     }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        cmd_help(argc > 2 ? argv[2] : NULL);
+        cmd_help(argc > 2 ? argv[2] : NULL, stdout);
         return QUIRE_EXIT_OK;
     }
     if (strcmp(cmd, "plugins") == 0)

@@ -307,6 +307,8 @@ int kernel_open(const char *conf_path, kernel **out, diag *d)
         goto fail_close;
     k->plugin_dir = config_get_string(k->kconf, "plugin_dir");
     k->strict = config_get_bool(k->kconf, "strict");
+    k->probe = config_get_bool(k->kconf, "plugin_probe");
+    k->load_timeout_ms = config_get_int(k->kconf, "plugin_load_timeout");
     k->log_level = log_level_parse(config_get_string(k->kconf, "log_level"));
     *out = k;
     return QUIRE_OK;
@@ -420,7 +422,8 @@ static int load_one(kernel *k, const char *stem, int listed_by_name, diag *d, in
     free(path);
     if (rec == NULL)
         return QUIRE_ERR;
-    if (loader_open(rec, d) != QUIRE_OK) {
+    if ((k->probe && loader_probe(rec, k->load_timeout_ms, d) != QUIRE_OK) ||
+        loader_open(rec, d) != QUIRE_OK) {
         plugin_fail_last(rec, d);
         if (listed_by_name && strstr(rec->error, ": file not found") != NULL)
             diag_error(d, "plugin %s: listed in the allow-list at %s", rec->path,

@@ -86,6 +86,8 @@ typedef struct kernel {
     const char *plugin_dir;
     int strict;
     int log_level;
+    int probe;               /* load each plugin in a child first */
+    int64_t load_timeout_ms; /* for that child */
 
     plugin_rec **plugins;
     size_t nplugins;
@@ -146,5 +148,12 @@ const quire_host *host_api(void);
  * its ops table and its schema into `rec`. Appends one error line to `d`
  * and returns QUIRE_ERR on any problem. */
 int loader_open(plugin_rec *rec, diag *d);
+
+/* Runs loader_open() in a forked child first, so a plugin that crashes or
+ * hangs while loading is reported ("crashed while loading", "did not finish
+ * loading within N ms") instead of taking the kernel down. Returns QUIRE_OK
+ * if the child's checks passed; otherwise appends the child's error line (or
+ * the crash/timeout line) to `d`. Does not change `rec`. */
+int loader_probe(plugin_rec *rec, int64_t timeout_ms, diag *d);
 
 #endif /* QUIRE_REGISTRY_H */
