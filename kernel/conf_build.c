@@ -86,8 +86,8 @@ static int apply_text(const quire_config *cfg, config_item *item, const char *te
         QUIRE_OK) {
         /* A secret's text must not reach a log, even when it is wrong. */
         if (secret)
-            snprintf(why, sizeof(why), "the value is not a valid %s (not shown: the key is "
-                     "secret)", conf_type_name(key->type));
+            snprintf(why, sizeof(why), "the value is not a valid %s (not shown: the key is secret)",
+                     conf_type_name(key->type));
         diag_error(d, "%s: [%s] %s: %s", where, cfg->section, key->name, why);
         return QUIRE_OK;
     }
@@ -122,8 +122,8 @@ static int apply_defaults(quire_config *cfg, const conf_file *file, diag *d)
 
         if (key->default_value == NULL)
             continue;
-        if (conf_value_parse(key->type, key->default_value, key->choices, base_dir,
-                             &item->value, why, sizeof(why)) != QUIRE_OK) {
+        if (conf_value_parse(key->type, key->default_value, key->choices, base_dir, &item->value,
+                             why, sizeof(why)) != QUIRE_OK) {
             /* conf_schema_check() should have caught it: a kernel bug. */
             diag_error(d, "[%s] %s: default: %s", cfg->section, key->name, why);
             continue;
@@ -171,8 +171,7 @@ static char *allowed_keys(const quire_config *cfg)
     return out;
 }
 
-static int apply_section(quire_config *cfg, const conf_file *file, const conf_section *sec,
-                         diag *d)
+static int apply_section(quire_config *cfg, const conf_file *file, const conf_section *sec, diag *d)
 {
     char *allowed = NULL;
     int rc = QUIRE_ERR;
@@ -189,22 +188,22 @@ static int apply_section(quire_config *cfg, const conf_file *file, const conf_se
                 continue;
             }
             if (allowed == NULL && (allowed = allowed_keys(cfg)) == NULL)
-                goto done;
+                goto free_allowed;
             diag_error(d, "%s:%d: [%s] unknown key '%s'; allowed keys: %s", file->path, e->line,
                        cfg->section, e->key, allowed);
             continue;
         }
         where = str_printf("%s:%d", file->path, e->line);
         if (where == NULL)
-            goto done;
+            goto free_allowed;
         if (apply_text(cfg, item, e->value, file->dir, where, d) != QUIRE_OK) {
             free(where);
-            goto done;
+            goto free_allowed;
         }
         free(where);
     }
     rc = QUIRE_OK;
-done:
+free_allowed:
     free(allowed);
     return rc;
 }
@@ -255,8 +254,8 @@ static int apply_environment(quire_config *cfg, diag *d)
     return QUIRE_OK;
 }
 
-static void check_required(const quire_config *cfg, const conf_file *file,
-                           const conf_section *sec, diag *d)
+static void check_required(const quire_config *cfg, const conf_file *file, const conf_section *sec,
+                           diag *d)
 {
     for (size_t i = 0; i < cfg->nkeys; i++) {
         const config_item *item = &cfg->items[i];
@@ -278,8 +277,8 @@ static void check_required(const quire_config *cfg, const conf_file *file,
 /* Contract in config.h. Ownership: *out belongs to the caller
  * (config_free()); it points into `schema`, which must outlive it. The only
  * write to `file` is the section's `used` flag (see conf_file_section()). */
-int config_build(const conf_file *file, const char *section_name,
-                 const quire_config_key *schema, size_t nkeys, quire_config **out, diag *d)
+int config_build(const conf_file *file, const char *section_name, const quire_config_key *schema,
+                 size_t nkeys, quire_config **out, diag *d)
 {
     size_t errors = d->errors;
     quire_config *cfg;
@@ -325,8 +324,9 @@ fail_free_config:
 /* ============================== Accessors ================================= */
 
 /* Each accessor takes a config built by config_build() (NULL reads as
- * empty) and returns data owned by the config. */
+ * empty) and returns data owned by the config, valid until config_free(). */
 
+/* Contract in config.h. The value is owned by the config. */
 const conf_value *config_value(const quire_config *config, const char *key, int *is_set)
 {
     const config_item *item = find_item(config, key);
@@ -339,8 +339,7 @@ const conf_value *config_value(const quire_config *config, const char *key, int 
 #define TYPE_BIT(t) (1u << (t))
 
 /* The key's value if its type is in `types` (a TYPE_BIT() mask), else NULL. */
-static const conf_value *typed_value(const quire_config *config, const char *key,
-                                     unsigned types)
+static const conf_value *typed_value(const quire_config *config, const char *key, unsigned types)
 {
     const conf_value *v = config_value(config, key, NULL);
 
@@ -349,45 +348,54 @@ static const conf_value *typed_value(const quire_config *config, const char *key
     return v;
 }
 
+/* STRING, ENUM and PATH keys: the text (PATH resolved); NULL otherwise. */
 const char *config_get_string(const quire_config *config, const char *key)
 {
-    const conf_value *v = typed_value(
-        config, key, TYPE_BIT(QUIRE_CONF_STRING) | TYPE_BIT(QUIRE_CONF_ENUM) | TYPE_BIT(QUIRE_CONF_PATH));
+    const conf_value *v = typed_value(config, key,
+                                      TYPE_BIT(QUIRE_CONF_STRING) | TYPE_BIT(QUIRE_CONF_ENUM) |
+                                          TYPE_BIT(QUIRE_CONF_PATH));
     return v != NULL ? v->text : NULL;
 }
 
+/* INT, SIZE (bytes), DURATION (ms) and BOOL (0/1) keys; 0 otherwise. */
 int64_t config_get_int(const quire_config *config, const char *key)
 {
     const conf_value *v =
-        typed_value(config, key, TYPE_BIT(QUIRE_CONF_INT) | TYPE_BIT(QUIRE_CONF_SIZE) |
-                                     TYPE_BIT(QUIRE_CONF_DURATION) | TYPE_BIT(QUIRE_CONF_BOOL));
+        typed_value(config, key,
+                    TYPE_BIT(QUIRE_CONF_INT) | TYPE_BIT(QUIRE_CONF_SIZE) |
+                        TYPE_BIT(QUIRE_CONF_DURATION) | TYPE_BIT(QUIRE_CONF_BOOL));
     return v != NULL ? v->i : 0;
 }
 
+/* FLOAT keys; 0.0 otherwise. */
 double config_get_float(const quire_config *config, const char *key)
 {
     const conf_value *v = typed_value(config, key, TYPE_BIT(QUIRE_CONF_FLOAT));
     return v != NULL ? v->f : 0.0;
 }
 
+/* BOOL keys: 0 or 1; 0 otherwise. */
 int config_get_bool(const quire_config *config, const char *key)
 {
     const conf_value *v = typed_value(config, key, TYPE_BIT(QUIRE_CONF_BOOL));
     return v != NULL && v->i != 0;
 }
 
+/* LIST keys: the number of items; 0 otherwise. */
 size_t config_list_count(const quire_config *config, const char *key)
 {
     const conf_value *v = typed_value(config, key, TYPE_BIT(QUIRE_CONF_LIST));
     return v != NULL ? v->nlist : 0;
 }
 
+/* LIST keys: item `index`, or NULL past the end or for other types. */
 const char *config_list_item(const quire_config *config, const char *key, size_t index)
 {
     const conf_value *v = typed_value(config, key, TYPE_BIT(QUIRE_CONF_LIST));
     return v != NULL && index < v->nlist ? v->list[index] : NULL;
 }
 
+/* 1 if the admin set the key (file or environment), else 0. */
 int config_is_set(const quire_config *config, const char *key)
 {
     int is_set = 0;
@@ -396,6 +404,7 @@ int config_is_set(const quire_config *config, const char *key)
     return is_set;
 }
 
+/* Contract in config.h. The string is owned by the config. */
 const char *config_origin(const quire_config *config, const char *key)
 {
     const config_item *item = find_item(config, key);
@@ -403,11 +412,13 @@ const char *config_origin(const quire_config *config, const char *key)
     return item != NULL && item->has_value ? item->origin : NULL;
 }
 
+/* Contract in config.h. The string is owned by the config. */
 const char *config_section(const quire_config *config)
 {
     return config != NULL ? config->section : NULL;
 }
 
+/* Contract in config.h: 1 if `key` is in the schema, set or not. */
 int config_has_key(const quire_config *config, const char *key)
 {
     return config != NULL && key != NULL && find_item(config, key) != NULL;

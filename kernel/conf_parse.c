@@ -6,12 +6,9 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "path.h"
 
@@ -108,15 +105,18 @@ typedef struct parser {
     const char *name; /* the file name, for messages */
     conf_file *file;  /* being built */
     diag *d;
-    int line;         /* 1-based number of the current line */
-    char *buf;        /* the current line, NUL-terminated, edited in place */
-    size_t cur;       /* index of the current section, or NO_SECTION */
-    int skipping;     /* after a bad header: check keys, keep none, no cascade */
+    int line;     /* 1-based number of the current line */
+    char *buf;    /* the current line, NUL-terminated, edited in place */
+    size_t cur;   /* index of the current section, or NO_SECTION */
+    int skipping; /* after a bad header: check keys, keep none, no cascade */
     int oom;
     name_table names;
 } parser;
 
-static int is_blank(char c) { return c == ' ' || c == '\t'; }
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
 
 static char *skip_blanks(char *s)
 {
@@ -153,6 +153,7 @@ static void parse_error_oom(parser *p)
 
 /* ============================== Names ===================================== */
 
+/* Contract in config.h: 1 if s[0..len) is [a-z][a-z0-9_]*. Reads only. */
 int conf_name_valid(const char *s, size_t len)
 {
     if (len == 0 || s[0] < 'a' || s[0] > 'z')
@@ -274,8 +275,8 @@ static void parse_header(parser *p, char *s)
     }
     first = names_find(&p->names, NO_SECTION, name);
     if (first != 0) {
-        diag_error(p->d, "%s:%d: section [%s] appears twice (first at line %d)", p->name,
-                   p->line, name, first);
+        diag_error(p->d, "%s:%d: section [%s] appears twice (first at line %d)", p->name, p->line,
+                   name, first);
         return;
     }
     if (push_section(p, name, len) != QUIRE_OK) {
@@ -306,15 +307,9 @@ static char *parse_quoted(parser *p, char *v)
         r++;
         switch (*r) {
         case '"':
-        case '\\':
-            *w++ = *r;
-            break;
-        case 'n':
-            *w++ = '\n';
-            break;
-        case 't':
-            *w++ = '\t';
-            break;
+        case '\\': *w++ = *r; break;
+        case 'n': *w++ = '\n'; break;
+        case 't': *w++ = '\t'; break;
         case '\0':
             diag_error(p->d, "%s:%d: unterminated quoted value", p->name, p->line);
             return NULL;
@@ -379,8 +374,8 @@ static void parse_entry(parser *p, char *s)
     if (!conf_name_valid(s, keylen)) {
         char shown[CONF_SHOW_MAX];
 
-        diag_error(p->d, "%s:%d: invalid key '%s' (use lower case letters, digits and _)",
-                   p->name, p->line, conf_show(s, shown, sizeof(shown)));
+        diag_error(p->d, "%s:%d: invalid key '%s' (use lower case letters, digits and _)", p->name,
+                   p->line, conf_show(s, shown, sizeof(shown)));
         return;
     }
     value = skip_blanks(eq + 1);
@@ -416,29 +411,9 @@ static void parse_line(parser *p, char *s)
 
 /* ============================== Entry points ============================== */
 
-void conf_file_free(conf_file *file)
-{
-    if (file == NULL)
-        return;
-    for (size_t i = 0; i < file->count; i++) {
-        conf_section *sec = &file->sections[i];
-        for (size_t j = 0; j < sec->count; j++) {
-            free(sec->entries[j].key);
-            free(sec->entries[j].value);
-        }
-        free(sec->entries);
-        free(sec->name);
-    }
-    free(file->sections);
-    free(file->path);
-    free(file->dir);
-    free(file);
-}
-
 /* Contract in config.h. Ownership: *out (on success) belongs to the caller;
  * `text` is only read. */
-int conf_file_parse_text(const char *name, const char *text, size_t len, conf_file **out,
-                         diag *d)
+int conf_file_parse_text(const char *name, const char *text, size_t len, conf_file **out, diag *d)
 {
     parser p;
     size_t errors = d->errors;
@@ -499,94 +474,4 @@ fail_free_file:
     free(p.names.slots);
     conf_file_free(p.file);
     return QUIRE_ERR;
-}
-
-/* Reads all of `fd` into a malloc'd buffer (*out, *out_len). Returns 0,
- * an errno value, or -1 if the file is larger than CONF_FILE_MAX. */
-static int read_all(int fd, char **out, size_t *out_len)
-{
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-
-    if (buf == NULL)
-        return ENOMEM;
-    for (;;) {
-        ssize_t n;
-
-        if (len == cap) {
-            char *grown;
-            if (cap > CONF_FILE_MAX) {
-                free(buf);
-                return -1;
-            }
-            cap *= 2;
-            grown = realloc(buf, cap);
-            if (grown == NULL) {
-                free(buf);
-                return ENOMEM;
-            }
-            buf = grown;
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int err = errno;
-            free(buf);
-            return err;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    if (len > CONF_FILE_MAX) {
-        free(buf);
-        return -1;
-    }
-    *out = buf;
-    *out_len = len;
-    return 0;
-}
-
-/* Contract in config.h. Ownership: *out (on success) belongs to the caller. */
-int conf_file_parse(const char *path, conf_file **out, diag *d)
-{
-    char *text = NULL;
-    size_t len = 0;
-    int fd, err, rc;
-
-    *out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        diag_error(d, "%s: cannot read: %s", path, strerror(errno));
-        return QUIRE_ERR;
-    }
-    err = read_all(fd, &text, &len);
-    close(fd);
-    if (err == -1) {
-        diag_error(d, "%s: larger than 16 MiB", path);
-        return QUIRE_ERR;
-    }
-    if (err != 0) {
-        diag_error(d, "%s: cannot read: %s", path, strerror(err));
-        return QUIRE_ERR;
-    }
-    rc = conf_file_parse_text(path, text, len, out, d);
-    free(text);
-    return rc;
-}
-
-/* Contract in config.h. The section is returned without const although the
- * file is const: the one field a reader may write is `used`, which
- * config_build() sets to record that a schema consumed the section. The
- * conf_file itself is always allocated mutable by this file. */
-conf_section *conf_file_section(const conf_file *file, const char *name)
-{
-    if (file == NULL || name == NULL)
-        return NULL;
-    for (size_t i = 0; i < file->count; i++) {
-        if (strcmp(file->sections[i].name, name) == 0)
-            return &file->sections[i];
-    }
-    return NULL;
 }

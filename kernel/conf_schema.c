@@ -141,8 +141,7 @@ int conf_schema_check(const quire_config_key *schema, size_t key_size, const cha
     if (schema == NULL)
         return QUIRE_OK;
     if (key_size < min_size) {
-        diag_error(d, "%s: config key size %zu, at least %zu required", owner, key_size,
-                   min_size);
+        diag_error(d, "%s: config key size %zu, at least %zu required", owner, key_size, min_size);
         return QUIRE_ERR;
     }
     for (count = 0;; count++) {
@@ -161,8 +160,7 @@ int conf_schema_check(const quire_config_key *schema, size_t key_size, const cha
         check_key(&key, owner, d);
         for (size_t j = 0; j < count; j++) {
             if (strcmp(names[j], key.name) == 0) {
-                key_error(d, owner, key.name, "appears twice (keys %zu and %zu)", j + 1,
-                          count + 1);
+                key_error(d, owner, key.name, "appears twice (keys %zu and %zu)", j + 1, count + 1);
                 break;
             }
         }

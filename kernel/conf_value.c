@@ -19,9 +19,15 @@
 
 /* ============================== Helpers =================================== */
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
-static int is_blank(char c) { return c == ' ' || c == '\t'; }
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
 
 static int fail(char *why, size_t why_len, const char *fmt, ...) QUIRE_PRINTF(3, 4);
 
@@ -83,26 +89,16 @@ const char *conf_show(const char *text, char *buf, size_t len)
 const char *conf_type_name(uint32_t type)
 {
     switch (type) {
-    case QUIRE_CONF_STRING:
-        return "string";
-    case QUIRE_CONF_INT:
-        return "int";
-    case QUIRE_CONF_FLOAT:
-        return "float";
-    case QUIRE_CONF_BOOL:
-        return "bool";
-    case QUIRE_CONF_ENUM:
-        return "enum";
-    case QUIRE_CONF_SIZE:
-        return "size";
-    case QUIRE_CONF_DURATION:
-        return "duration";
-    case QUIRE_CONF_PATH:
-        return "path";
-    case QUIRE_CONF_LIST:
-        return "list";
-    default:
-        return "unknown";
+    case QUIRE_CONF_STRING: return "string";
+    case QUIRE_CONF_INT: return "int";
+    case QUIRE_CONF_FLOAT: return "float";
+    case QUIRE_CONF_BOOL: return "bool";
+    case QUIRE_CONF_ENUM: return "enum";
+    case QUIRE_CONF_SIZE: return "size";
+    case QUIRE_CONF_DURATION: return "duration";
+    case QUIRE_CONF_PATH: return "path";
+    case QUIRE_CONF_LIST: return "list";
+    default: return "unknown";
     }
 }
 
@@ -131,8 +127,7 @@ static int read_digits(const char **p, uint64_t *out, int *overflow)
     return 0;
 }
 
-static int parse_int(const char *text, int64_t *out, const char *shown, char *why,
-                     size_t why_len)
+static int parse_int(const char *text, int64_t *out, const char *shown, char *why, size_t why_len)
 {
     const char *p = text;
     int negative = 0, overflow;
@@ -151,8 +146,7 @@ static int parse_int(const char *text, int64_t *out, const char *shown, char *wh
     return QUIRE_OK;
 }
 
-static int parse_float(const char *text, double *out, const char *shown, char *why,
-                       size_t why_len)
+static int parse_float(const char *text, double *out, const char *shown, char *why, size_t why_len)
 {
     char *end;
     double v;
@@ -168,8 +162,7 @@ static int parse_float(const char *text, double *out, const char *shown, char *w
     return QUIRE_OK;
 }
 
-static int parse_bool(const char *text, int64_t *out, const char *shown, char *why,
-                      size_t why_len)
+static int parse_bool(const char *text, int64_t *out, const char *shown, char *why, size_t why_len)
 {
     static const char *const yes[] = {"yes", "true", "on", "1"};
     static const char *const no[] = {"no", "false", "off", "0"};
@@ -184,8 +177,7 @@ static int parse_bool(const char *text, int64_t *out, const char *shown, char *w
             return QUIRE_OK;
         }
     }
-    return fail(why, why_len, "'%s' is not a valid bool (yes/no, true/false, on/off, 1/0)",
-                shown);
+    return fail(why, why_len, "'%s' is not a valid bool (yes/no, true/false, on/off, 1/0)", shown);
 }
 
 /* A unit word after a number: the letters up to the end, lower-cased into
@@ -209,8 +201,7 @@ static int read_unit(const char *p, char *unit, size_t unit_len)
     return 0;
 }
 
-static int parse_size(const char *text, int64_t *out, const char *shown, char *why,
-                      size_t why_len)
+static int parse_size(const char *text, int64_t *out, const char *shown, char *why, size_t why_len)
 {
     static const struct {
         const char *unit;
@@ -392,26 +383,13 @@ int conf_value_parse(uint32_t type, const char *text, const char *choices, const
     conf_show(text, shown, sizeof(shown));
     switch (type) {
     case QUIRE_CONF_STRING:
-    case QUIRE_CONF_LIST:
-        break;
-    case QUIRE_CONF_INT:
-        rc = parse_int(text, &out->i, shown, why, why_len);
-        break;
-    case QUIRE_CONF_FLOAT:
-        rc = parse_float(text, &out->f, shown, why, why_len);
-        break;
-    case QUIRE_CONF_BOOL:
-        rc = parse_bool(text, &out->i, shown, why, why_len);
-        break;
-    case QUIRE_CONF_ENUM:
-        rc = parse_enum(text, choices, &out->i, shown, why, why_len);
-        break;
-    case QUIRE_CONF_SIZE:
-        rc = parse_size(text, &out->i, shown, why, why_len);
-        break;
-    case QUIRE_CONF_DURATION:
-        rc = parse_duration(text, &out->i, shown, why, why_len);
-        break;
+    case QUIRE_CONF_LIST: break;
+    case QUIRE_CONF_INT: rc = parse_int(text, &out->i, shown, why, why_len); break;
+    case QUIRE_CONF_FLOAT: rc = parse_float(text, &out->f, shown, why, why_len); break;
+    case QUIRE_CONF_BOOL: rc = parse_bool(text, &out->i, shown, why, why_len); break;
+    case QUIRE_CONF_ENUM: rc = parse_enum(text, choices, &out->i, shown, why, why_len); break;
+    case QUIRE_CONF_SIZE: rc = parse_size(text, &out->i, shown, why, why_len); break;
+    case QUIRE_CONF_DURATION: rc = parse_duration(text, &out->i, shown, why, why_len); break;
     case QUIRE_CONF_PATH:
         if (text[0] == '\0')
             return fail(why, why_len, "'' is not a valid path (empty)");
@@ -419,8 +397,7 @@ int conf_value_parse(uint32_t type, const char *text, const char *choices, const
         if (out->text == NULL)
             goto fail_oom;
         return QUIRE_OK;
-    default:
-        return fail(why, why_len, "unknown type %u", (unsigned)type);
+    default: return fail(why, why_len, "unknown type %u", (unsigned)type);
     }
     if (rc != QUIRE_OK)
         return rc;
@@ -460,8 +437,8 @@ static int value_cmp(const conf_value *a, const conf_value *b)
 }
 
 /* Contract in config.h. */
-int conf_value_check_bounds(const quire_config_key *key, const conf_value *value,
-                            const char *shown, char *why, size_t why_len)
+int conf_value_check_bounds(const quire_config_key *key, const conf_value *value, const char *shown,
+                            char *why, size_t why_len)
 {
     const char *bounds[2] = {key->min, key->max};
     conf_value bound;

@@ -152,9 +152,9 @@ const char *config_section(const quire_config *config);
 /* ============================== Shared by kernel/conf_*.c ================ */
 
 /* Limits of the text format (see docs/configuration.md). */
-#define CONF_FILE_MAX ((size_t)16 * 1024 * 1024) /* bytes in one file */
-#define CONF_LINE_MAX ((size_t)65536)            /* bytes in one line */
-#define CONF_SCHEMA_MAX 256                      /* keys in one schema */
+#define CONF_FILE_MAX   ((size_t)16 * 1024 * 1024) /* bytes in one file */
+#define CONF_LINE_MAX   ((size_t)65536)            /* bytes in one line */
+#define CONF_SCHEMA_MAX 256                        /* keys in one schema */
 
 /* 1 if s[0..len) is a valid key name, [a-z][a-z0-9_]*; 0 otherwise. */
 int conf_name_valid(const char *s, size_t len);
@@ -172,7 +172,7 @@ const char *conf_show(const char *text, char *buf, size_t len);
  * (SHOWN as given, the bound as written in the schema) into why[why_len]
  * and returns QUIRE_ERR. Only INT, FLOAT, SIZE and DURATION have bounds;
  * other types always pass. */
-int conf_value_check_bounds(const quire_config_key *key, const conf_value *value,
-                            const char *shown, char *why, size_t why_len);
+int conf_value_check_bounds(const quire_config_key *key, const conf_value *value, const char *shown,
+                            char *why, size_t why_len);
 
 #endif /* QUIRE_CONFIG_H */
