@@ -4,6 +4,7 @@
 #   make test       install missing packages, build, run every test
 #   make demo       install missing packages, build, render the examples into out/
 #   make asan       the whole test suite under AddressSanitizer + UBSan (build-asan/)
+#   make fuzz       fuzz the configuration parser with libFuzzer for FUZZ_SECONDS (clang)
 #   make bench      side-by-side benchmarks, written to docs/benchmarks.md
 #   make install    PREFIX=/usr/local DESTDIR= : binary, plugins, headers, pc, conf, man
 #   make deps       install the Debian packages quire needs (idempotent)
@@ -64,7 +65,7 @@ HEADERS := $(wildcard include/quire/*.h)
 # Build
 # ----------------------------------------------------------------------------
 
-.PHONY: all test tests demo asan bench install uninstall deps clean fmt check-fmt
+.PHONY: all test tests demo asan fuzz bench install uninstall deps clean fmt check-fmt
 
 all: $(BUILD)/quire $(PLUGIN_SO)
 
@@ -119,6 +120,22 @@ asan: deps
 	QUIRE_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run
 
+# libFuzzer on the configuration parser and validator (tests/fuzz/fuzz_config.c),
+# seeded from tests/fuzz/corpus/config/. New inputs go to $(BUILD)/fuzz/corpus-config,
+# a crashing input to $(BUILD)/fuzz/crash-*. Warnings are not fatal here: clang
+# warns about things gcc does not, and the point is to find crashes.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_SAN = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+fuzz: $(BUILD)/build_config.h
+	@mkdir -p $(BUILD)/fuzz/corpus-config
+	$(FUZZ_CC) $(CSTD) $(filter-out -Werror,$(WARN)) -O1 -g $(FUZZ_SAN) -Iinclude -Ikernel \
+	    -include $(BUILD)/build_config.h -o $(BUILD)/fuzz/fuzz_config tests/fuzz/fuzz_config.c \
+	    $(filter-out kernel/main.c,$(KERNEL_SRC)) $(KERNEL_LIBS)
+	$(BUILD)/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ \
+	    $(BUILD)/fuzz/corpus-config tests/fuzz/corpus/config
+
 demo: deps
 	$(MAKE) all
 	examples/demo.sh $(BUILD)
@@ -140,17 +157,24 @@ install: all
 	install -m 644 $(HEADERS) $(DESTDIR)$(INCDIR)/quire/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@PLUGINDIR@|$(PLUGINDIR)|g' \
 	    conf/quire-plugin.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/quire-plugin.pc
-	sed -e 's|^plugin_dir = .*|plugin_dir = $(PLUGINDIR)|' conf/quire.conf \
+	sed -e 's|^plugin_dir = .*|plugin_dir = $(PLUGINDIR)|' \
+	    -e 's|^report_dirs = .*|report_dirs = $(PREFIX)/share/quire/reports|' conf/quire.conf \
 	    > $(DESTDIR)$(SYSCONFDIR)/quire/quire.conf.sample
 	test -e $(DESTDIR)$(SYSCONFDIR)/quire/quire.conf || \
 	    cp $(DESTDIR)$(SYSCONFDIR)/quire/quire.conf.sample $(DESTDIR)$(SYSCONFDIR)/quire/quire.conf
 	install -m 644 docs/quire.1 $(DESTDIR)$(MANDIR)/man1/quire.1
+	rm -rf $(DESTDIR)$(DOCDIR)/example-plugins
 	cp -r examples/plugins $(DESTDIR)$(DOCDIR)/example-plugins
+	rm -f $(DESTDIR)$(DOCDIR)/example-plugins/*.so
+	$(if $(wildcard docs/*.md),install -m 644 $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/)
 
+# Removes only quire's own plugins: third-party ones in PLUGINDIR stay.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/quire $(DESTDIR)$(MANDIR)/man1/quire.1 \
-	    $(DESTDIR)$(LIBDIR)/pkgconfig/quire-plugin.pc
-	rm -rf $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCDIR)/quire $(DESTDIR)$(DOCDIR)
+	    $(DESTDIR)$(LIBDIR)/pkgconfig/quire-plugin.pc \
+	    $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(notdir $(PLUGIN_SO)))
+	rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(LIBDIR)/quire 2>/dev/null || true
+	rm -rf $(DESTDIR)$(INCDIR)/quire $(DESTDIR)$(DOCDIR)
 
 # ----------------------------------------------------------------------------
 # Packages (Debian 12). `deps` installs what is missing and nothing else.

@@ -102,6 +102,11 @@ static int host_config_is_set(const quire_config *config, const char *key)
     return known_key(config, key) ? config_is_set(config, key) : 0;
 }
 
+static const char *host_config_origin(const quire_config *config, const char *key)
+{
+    return known_key(config, key) ? config_origin(config, key) : NULL;
+}
+
 /* ============================== The table ================================= */
 
 static const quire_host host_table = {
@@ -134,6 +139,7 @@ static const quire_host host_table = {
     .config_list_count = host_config_list_count,
     .config_list_item = host_config_list_item,
     .config_is_set = host_config_is_set,
+    .config_origin = host_config_origin,
 
     .register_format = registry_register_format,
     .register_chart_type = registry_register_chart_type,

@@ -57,6 +57,16 @@ static plugin_rec *plugin_new(kernel *k, const char *path, diag *d)
     rec->path = path_normalize(path);
     if (rec->path == NULL)
         goto fail_free_rec;
+    if (strchr(rec->path, '/') == NULL) {
+        /* dlopen() searches the system library path for a name without a
+         * slash; a plugin must come from exactly the file named. */
+        char *dotted = malloc(strlen(rec->path) + 3);
+        if (dotted == NULL)
+            goto fail_free_path;
+        sprintf(dotted, "./%s", rec->path);
+        free(rec->path);
+        rec->path = dotted;
+    }
     base = path_basename(rec->path);
     stem_len = strlen(base);
     if (stem_len > 3 && strcmp(base + stem_len - 3, ".so") == 0)
@@ -614,13 +624,19 @@ int kernel_load_plugins(kernel *k, diag *d, int *exit_code)
         *exit_code = QUIRE_EXIT_FAILURE; /* out of memory */
         return QUIRE_ERR;
     }
+    if (kernel_errors) {
+        /* No plugin could be read: every plugin section would look unknown,
+         * which is noise on top of the one real problem. */
+        *exit_code = QUIRE_EXIT_CONFIG;
+        return QUIRE_ERR;
+    }
     validate_plugin_configs(k, d, &config_errors);
     check_unused_sections(k, d, &config_errors);
 
-    /* A bad [kernel] section is fatal in either mode; plugin problems are
-     * fatal only in strict mode. Nothing is initialised on a refused config. */
-    if (kernel_errors || (k->strict && (config_errors || plugin_errors))) {
-        *exit_code = kernel_errors || config_errors ? QUIRE_EXIT_CONFIG : QUIRE_EXIT_PLUGIN;
+    /* Plugin problems are fatal only in strict mode (a bad [kernel] section
+     * is fatal in either). Nothing is initialised on a refused config. */
+    if (k->strict && (config_errors || plugin_errors)) {
+        *exit_code = config_errors ? QUIRE_EXIT_CONFIG : QUIRE_EXIT_PLUGIN;
         return QUIRE_ERR;
     }
     if (init_plugins(k, d, &plugin_errors) != QUIRE_OK) {
@@ -642,7 +658,8 @@ int kernel_load_path(kernel *k, const char *path, plugin_rec **out, diag *d)
     *out = rec;
     if (rec == NULL)
         return QUIRE_ERR;
-    if (loader_open(rec, d) != QUIRE_OK) {
+    if ((k->probe && loader_probe(rec, k->load_timeout_ms, d) != QUIRE_OK) ||
+        loader_open(rec, d) != QUIRE_OK) {
         plugin_fail_last(rec, d);
         return QUIRE_ERR;
     }

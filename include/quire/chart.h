@@ -34,7 +34,10 @@ typedef struct quire_dataset {
 typedef struct quire_canvas quire_canvas; /* the kernel's drawing target */
 
 /* Drawing functions for a canvas, handed to draw(). Coordinates are page
- * points. Each returns QUIRE_OK or QUIRE_ERR (out of memory). */
+ * points. element() copies the element and every byte it points to (text,
+ * image data, path arrays), so they may live on the provider's stack; the
+ * kernel sets band and group_level from the chart's place in the report.
+ * Each returns QUIRE_OK or QUIRE_ERR (out of memory). */
 typedef struct quire_canvas_api {
     uint32_t size;
     int (*element)(quire_canvas *canvas, const quire_element *element);

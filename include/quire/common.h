@@ -53,6 +53,11 @@ typedef struct quire_error {
     char msg[QUIRE_ERROR_MSG_MAX]; /* NUL-terminated, no trailing newline */
 } quire_error;
 
+/* ============================== Shared opaque types ====================== */
+
+/* A region allocator owned by the kernel; see quire_host.arena_*(). */
+typedef struct quire_arena quire_arena;
+
 /* ============================== Export macros ============================= */
 
 #if defined(__GNUC__) || defined(__clang__)

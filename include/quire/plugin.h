@@ -46,6 +46,14 @@
  * stop() must join every thread the plugin started. The kernel never unloads
  * (dlclose) a plugin while the process runs, so code and static data stay
  * valid until exit.
+ *
+ * Loading runs twice: the kernel first opens each plugin in a forked probe
+ * child (so a crash or hang while loading is reported, not fatal), then in
+ * its own process. Constructors and quire_plugin_v1() must therefore be
+ * free of side effects beyond the process (no files created, no sockets).
+ *
+ * A later minor may add element kinds, flags, config types and band kinds:
+ * treat values you do not know as "skip" rather than as errors.
  */
 #ifndef QUIRE_PLUGIN_H
 #define QUIRE_PLUGIN_H
@@ -84,7 +92,6 @@ extern "C" {
 
 typedef struct quire_plugin quire_plugin; /* the kernel's record of one loaded plugin */
 typedef struct quire_config quire_config; /* a validated configuration section */
-typedef struct quire_arena quire_arena;   /* a region allocator (see host API) */
 typedef struct quire_format quire_format; /* an output format (quire/renderer.h) */
 
 /* ============================== Configuration schema ===================== */
@@ -188,6 +195,10 @@ typedef struct quire_host {
     const char *(*config_list_item)(const quire_config *config, const char *key, size_t index);
     /* 1 if the admin set the key (file or environment), 0 if defaulted. */
     int (*config_is_set)(const quire_config *config, const char *key);
+    /* Where the key's value came from, for the plugin's own error messages:
+     * "conf/quire.conf:12", "environment QUIRE_SOURCE_CSV_X" or "default";
+     * NULL if unset. Owned by the kernel, lives as long as the config. */
+    const char *(*config_origin)(const quire_config *config, const char *key);
 
     /* --- Registration (ABI 1.0) -----------------------------------------
      * Called from init() only. Everything a plugin registers is withdrawn
@@ -221,6 +232,7 @@ typedef struct quire_plugin_desc {
     uint16_t abi_minor;   /* QUIRE_ABI_MINOR the plugin was built against */
     uint32_t size;        /* sizeof(quire_plugin_desc) when built */
     uint32_t kind;        /* QUIRE_KIND_* */
+    uint32_t config_key_size; /* sizeof(quire_config_key) when built; see `config` */
     const char *name;     /* [a-z][a-z0-9_]*, at most 32 bytes; unique per kind */
     const char *version;  /* the plugin's own version, e.g. "1.2.0" */
     const char *license;  /* SPDX identifier, e.g. "MIT" */
@@ -228,10 +240,10 @@ typedef struct quire_plugin_desc {
     const char *description; /* one line for `quire plugins list/info` */
 
     /* Configuration schema: array ended by a key whose name is NULL, or
-     * NULL for none. config_key_size is sizeof(quire_config_key) at build
-     * time; the kernel steps through the array with it. */
+     * NULL for none. The kernel steps through it with config_key_size, so
+     * keys declared by an older plugin read with their fields beyond that
+     * size as zero. */
     const quire_config_key *config;
-    uint32_t config_key_size;
 
     /*
      * init: create the plugin's state from its validated configuration.
@@ -242,7 +254,8 @@ typedef struct quire_plugin_desc {
      *   state  - out: the plugin's state, passed to every other hook.
      *   err    - out: why init failed.
      * Returns QUIRE_OK or QUIRE_ERR. On failure the kernel withdraws every
-     * registration made so far and never calls another hook. NULL means no
+     * registration made so far and never calls another hook (not even
+     * destroy: free what init allocated before returning). NULL means no
      * state to build. Main thread; may block on local I/O.
      */
     int (*init)(const quire_host *host, quire_plugin *self, const quire_config *config,
@@ -274,15 +287,25 @@ typedef struct quire_plugin_desc {
  *       QUIRE_PLUGIN_HEADER(QUIRE_KIND_SOURCE),
  *       .name = "csv", ...
  *   };                                                                       */
+/* The fields are in declaration order, so the macro also works in C++20. */
 #define QUIRE_PLUGIN_HEADER(kind_)                                            \
     .magic = QUIRE_PLUGIN_MAGIC, .abi_major = QUIRE_ABI_MAJOR,                \
     .abi_minor = QUIRE_ABI_MINOR, .size = sizeof(quire_plugin_desc),          \
     .kind = (kind_), .config_key_size = sizeof(quire_config_key)
 
-/* Defines the entry function returning &desc_. Use once per plugin. */
+/* Defines the entry function returning &desc_. Use once per plugin, at file
+ * scope. In C++ the function gets C linkage, so dlsym() finds it. */
+#ifdef __cplusplus
+#define QUIRE_PLUGIN_LINKAGE extern "C"
+#else
+#define QUIRE_PLUGIN_LINKAGE
+#endif
 #define QUIRE_PLUGIN_DEFINE(desc_)                                            \
-    QUIRE_EXPORT const quire_plugin_desc *quire_plugin_v1(void);              \
-    QUIRE_EXPORT const quire_plugin_desc *quire_plugin_v1(void) { return &(desc_); }
+    QUIRE_PLUGIN_LINKAGE QUIRE_EXPORT const quire_plugin_desc *quire_plugin_v1(void); \
+    QUIRE_PLUGIN_LINKAGE QUIRE_EXPORT const quire_plugin_desc *quire_plugin_v1(void) \
+    {                                                                         \
+        return &(desc_);                                                      \
+    }
 
 #ifdef __cplusplus
 }

@@ -19,7 +19,9 @@ extern "C" {
 #endif
 
 /* Format flags. */
-#define QUIRE_FORMAT_PER_PAGE (1u << 0) /* writes one file per page (name-page-N.ext) */
+/* PER_PAGE: one file per page; for output_path "out/r.svg" page 3 is
+ * "out/r-page-3.svg" (the kernel passes the base path, the renderer derives). */
+#define QUIRE_FORMAT_PER_PAGE (1u << 0)
 #define QUIRE_FORMAT_BINARY (1u << 1)   /* output is not text */
 
 /* An output format, registered from init(). The kernel copies the struct
@@ -52,7 +54,8 @@ typedef struct quire_renderer_ops {
     /* Render one page. Pages arrive in order; the page is only valid
      * during the call. */
     int (*page)(void *instance, const quire_page *page, quire_error *err);
-    /* Finish and flush the output; release the instance. */
+    /* Finish and flush the output; release the instance. If it fails, the
+     * renderer removes what it wrote (as abort() would) before returning. */
     int (*end)(void *instance, quire_error *err);
     /* Give up (cancel, error elsewhere): remove partial output, release
      * the instance. Called instead of end(). */

@@ -24,7 +24,7 @@ typedef struct quire_source_args {
     const char *source_name;     /* the source's name in the definition */
     const quire_option *options; /* noptions entries */
     size_t noptions;
-    quire_arena *arena;          /* lives as long as the instance */
+    quire_arena *arena;          /* owned by the kernel, freed after close() */
     uint32_t batch_rows;         /* the capacity batches will have */
 } quire_source_args;
 

@@ -23,7 +23,9 @@ typedef struct quire_transport_ops {
     /* The protocol scheme this transport serves: "http". */
     const char *scheme;
     /* Record the address to listen on ("127.0.0.1:8080", "unix:/run/q.sock").
-     * Refuse an address the transport cannot serve. Does not bind yet. */
+     * Refuse an address the transport cannot serve. Does not bind yet.
+     * Called once per start(); after a reload it may be called again with a
+     * new address before the next start(). */
     int (*listen)(void *state, const char *address, quire_error *err);
 } quire_transport_ops;
 

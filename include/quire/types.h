@@ -19,8 +19,6 @@
 extern "C" {
 #endif
 
-typedef struct quire_arena quire_arena;
-
 /* ============================== Value types =============================== */
 
 #define QUIRE_TYPE_NULL 0      /* only for a column whose type is unknown yet */
@@ -52,7 +50,8 @@ typedef struct quire_column_info {
 typedef struct quire_option {
     const char *key;
     const char *value;
-    const char *file; /* definition file, or "--data" for CLI overrides */
+    const char *file; /* definition file, or "command line" (line 0, column =
+                         argument index) for options given on the CLI */
     uint32_t line;
     uint32_t column;
 } quire_option;
@@ -74,11 +73,13 @@ typedef struct quire_column {
 
 /*
  * A batch of rows, allocated by the kernel with the source's schema and a
- * row capacity. The source fills up to `capacity` rows and sets `rows`.
- * String bytes go in `arena`, which the kernel resets before the next fill,
- * so a source never frees them. `first_row` is the 1-based ordinal of row 0
- * in the stream and `source_line` (optional, per row) lets errors name the
- * input line.
+ * row capacity. The source fills up to `capacity` rows and sets `rows` and
+ * `first_row` (the 1-based ordinal of row 0 in the stream). The kernel does
+ * not clear values or null flags between fills: the source writes both for
+ * every row it fills. String bytes go in `arena`, which the kernel resets
+ * before the next fill, so a source never frees them. `source_line` may be
+ * NULL; when not, the source stores each row's input line there so errors
+ * further down can name it.
  */
 typedef struct quire_batch {
     uint32_t size;          /* sizeof(quire_batch) as the kernel knows it */
