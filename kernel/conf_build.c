@@ -209,7 +209,7 @@ free_allowed:
 }
 
 /* "QUIRE_" + SECTION + "_" + KEY, upper case, '.' and '-' as '_'. */
-static char *env_name(const char *section, const char *key)
+char *config_env_name(const char *section, const char *key)
 {
     char *name = str_printf("QUIRE_%s_%s", section, key);
 
@@ -228,7 +228,7 @@ static int apply_environment(quire_config *cfg, diag *d)
 {
     for (size_t i = 0; i < cfg->nkeys; i++) {
         config_item *item = &cfg->items[i];
-        char *name = env_name(cfg->section, item->key->name);
+        char *name = config_env_name(cfg->section, item->key->name);
         char *where;
         const char *text;
         int rc;

@@ -138,6 +138,11 @@ size_t config_list_count(const quire_config *config, const char *key);
 const char *config_list_item(const quire_config *config, const char *key, size_t index);
 int config_is_set(const quire_config *config, const char *key);
 
+/* The environment variable that overrides `key` of `section`:
+ * "QUIRE_" + upper(section) + "_" + upper(key), '.' and '-' as '_'.
+ * malloc'd (the caller frees); NULL on allocation failure. */
+char *config_env_name(const char *section, const char *key);
+
 /* 1 if `key` is in the schema the config was built from. */
 int config_has_key(const quire_config *config, const char *key);
 

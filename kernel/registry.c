@@ -542,6 +542,49 @@ static void validate_plugin_configs(kernel *k, diag *d, int *config_errors)
     }
 }
 
+/* Two keys whose override variables have the same name ([source.a_b] c and
+ * [source.a] b_c both read QUIRE_SOURCE_A_B_C) cannot be told apart from the
+ * environment: warn so the admin does not configure the wrong plugin. */
+static void check_env_collisions(const kernel *k, diag *d)
+{
+    size_t n = 0, cap = 0;
+    char **names = NULL;
+
+    for (size_t i = 0; i <= k->nplugins; i++) {
+        const plugin_rec *rec = i < k->nplugins ? k->plugins[i] : NULL;
+        const char *section = rec ? rec->label : "kernel";
+        const quire_config_key *keys = rec ? rec->schema : kernel_schema();
+        size_t nkeys = rec ? rec->nkeys : kernel_schema_count();
+
+        if (rec != NULL && (rec->state != PLUGIN_LOADED || rec->label == NULL))
+            continue;
+        for (size_t j = 0; j < nkeys; j++) {
+            char *name = config_env_name(section, keys[j].name);
+            if (name == NULL)
+                goto done;
+            for (size_t m = 0; m < n; m++)
+                if (strcmp(names[m], name) == 0)
+                    diag_warning(d, "environment variable %s overrides two keys: [%s] %s and "
+                                    "another plugin's key of the same upper-cased name",
+                                 name, section, keys[j].name);
+            if (n == cap) {
+                char **grown = realloc(names, (cap ? cap * 2 : 32) * sizeof(*names));
+                if (grown == NULL) {
+                    free(name);
+                    goto done;
+                }
+                names = grown;
+                cap = cap ? cap * 2 : 32;
+            }
+            names[n++] = name;
+        }
+    }
+done:
+    for (size_t m = 0; m < n; m++)
+        free(names[m]);
+    free(names);
+}
+
 /* Phase 4: sections that configure nothing are typos until proven otherwise. */
 static void check_unused_sections(kernel *k, diag *d, int *config_errors)
 {
@@ -632,6 +675,7 @@ int kernel_load_plugins(kernel *k, diag *d, int *exit_code)
     }
     validate_plugin_configs(k, d, &config_errors);
     check_unused_sections(k, d, &config_errors);
+    check_env_collisions(k, d);
 
     /* Plugin problems are fatal only in strict mode (a bad [kernel] section
      * is fatal in either). Nothing is initialised on a refused config. */
