@@ -9,9 +9,21 @@
 #include "cli.h"
 #include "kernel.h"
 
+/* Parses the N of --rows N: a whole number >= 0. */
+static int parse_rows(const char *text, long long *out)
+{
+    char *end;
+
+    if (text[0] < '0' || text[0] > '9')
+        return -1;
+    *out = strtoll(text, &end, 10);
+    return *end == '\0' && *out >= 0 ? 0 : -1;
+}
+
 int cli_parse(int argc, char **argv, cli_opts *opts)
 {
     memset(opts, 0, sizeof(*opts));
+    opts->rows = -1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
@@ -24,6 +36,12 @@ int cli_parse(int argc, char **argv, cli_opts *opts)
         } else if (strncmp(a, "--config=", 9) == 0) {
             opts->conf_path = a + 9;
             opts->conf_explicit = 1;
+        } else if (strcmp(a, "--rows") == 0 || strncmp(a, "--rows=", 7) == 0) {
+            const char *n = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
+            if (n == NULL || parse_rows(n, &opts->rows) != 0) {
+                fprintf(stderr, "quire: --rows needs a whole number >= 0\n");
+                return QUIRE_EXIT_USAGE;
+            }
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "quire: unknown option '%s' (see quire help)\n", a);
             return QUIRE_EXIT_USAGE;

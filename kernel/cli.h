@@ -17,11 +17,13 @@ typedef struct cli_opts {
     int conf_explicit;     /* the user named the file: it must exist */
     const char *args[CLI_MAX_ARGS]; /* positional arguments after the command */
     int nargs;
+    long long rows;        /* --rows N (data preview); -1 if not given */
 } cli_opts;
 
 /* Parses options common to every command (-c CONF, --config CONF,
- * --config=CONF) and collects the rest as positional arguments. Prints a
- * usage error and returns QUIRE_EXIT_USAGE, or returns QUIRE_EXIT_OK. */
+ * --config=CONF, and --rows N / --rows=N with N >= 0 for data preview) and
+ * collects the rest as positional arguments. Prints a usage error and
+ * returns QUIRE_EXIT_USAGE, or returns QUIRE_EXIT_OK. */
 int cli_parse(int argc, char **argv, cli_opts *opts);
 
 /* Opens a kernel from opts (the default config is used only if it exists)
@@ -33,7 +35,10 @@ int cli_open_kernel(const cli_opts *opts, int load, kernel **out);
 /* Commands: each returns a process exit code. */
 int cmd_plugins(int argc, char **argv);
 int cmd_config(int argc, char **argv);
-/* Prints the general usage, or a command's ("plugins", "config"), to `out`. */
-void cmd_help(const char *topic, FILE *out);
+int cmd_data(int argc, char **argv);
+/* Prints the general usage (topic NULL) or a command's ("plugins",
+ * "config") to `out`. An unknown topic is a usage error: returns
+ * QUIRE_EXIT_USAGE, else QUIRE_EXIT_OK. */
+int cmd_help(const char *topic, FILE *out);
 
 #endif /* QUIRE_CLI_H */

@@ -19,6 +19,10 @@ static int config_check(const cli_opts *opts)
         return QUIRE_EXIT_USAGE;
     }
     code = cli_open_kernel(opts, 1, &k);
+    /* A validator fails on every error, whether or not a lenient kernel
+     * would run with it. */
+    if (code == QUIRE_EXIT_OK && k != NULL)
+        code = k->problem_exit;
     if (k != NULL) {
         for (size_t i = 0; i < k->nplugins; i++) {
             plugin_state s = k->plugins[i]->state;
@@ -27,9 +31,10 @@ static int config_check(const cli_opts *opts)
             disabled += s == PLUGIN_DISABLED;
         }
     }
-    if (code == QUIRE_EXIT_OK)
-        printf("%s: ok: %zu plugins ready, %zu failed, %zu disabled\n",
-               opts->conf_path ? opts->conf_path : "(built-in defaults)", ready, failed, disabled);
+    if (k != NULL)
+        printf("%s: %s: plugins: %zu ready, %zu failed, %zu disabled\n",
+               opts->conf_path ? opts->conf_path : "(built-in defaults)",
+               code == QUIRE_EXIT_OK ? "ok" : "refused", ready, failed, disabled);
     kernel_close(k);
     return code;
 }

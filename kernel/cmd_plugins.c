@@ -110,6 +110,8 @@ static void print_key(const plugin_rec *rec, const quire_config_key *key)
             printf("      value: unset\n");
         else if (key->flags & QUIRE_CONF_SECRET)
             printf("      value: (secret) (%s)\n", config_origin(rec->config, key->name));
+        else if (v->text[0] == '\0')
+            printf("      value: \"\" (%s)\n", config_origin(rec->config, key->name));
         else
             printf("      value: %s (%s)\n", v->text, config_origin(rec->config, key->name));
     }
@@ -117,6 +119,7 @@ static void print_key(const plugin_rec *rec, const quire_config_key *key)
 
 static void print_info(const kernel *k, const plugin_rec *rec)
 {
+    int known = rec->label != NULL; /* descriptor accepted */
     plugin_row row;
     int any = 0;
 
@@ -125,14 +128,17 @@ static void print_info(const kernel *k, const plugin_rec *rec)
     printf("kind:        %s\n", row.kind);
     printf("version:     %s\n", row.version);
     printf("ABI:         %s\n", row.abi);
-    printf("license:     %s\n", rec->desc.license ? rec->desc.license : "-");
-    printf("author:      %s\n", rec->desc.author ? rec->desc.author : "-");
+    /* A refused descriptor is not trusted for anything, not even display:
+     * the same plugin must look the same with the probe on or off. */
+    printf("license:     %s\n", known && rec->desc.license ? rec->desc.license : "-");
+    printf("author:      %s\n", known && rec->desc.author ? rec->desc.author : "-");
     printf("path:        %s\n", row.path);
     printf("state:       %s\n", row.state);
     if (rec->error)
         printf("error:       %s\n", rec->error);
-    printf("description: %s\n", rec->desc.description ? rec->desc.description : "-");
-    if (rec->desc.kind == QUIRE_KIND_TRANSPORT && rec->ops.transport.scheme)
+    printf("description: %s\n",
+           known && rec->desc.description ? rec->desc.description : "-");
+    if (known && rec->desc.kind == QUIRE_KIND_TRANSPORT && rec->ops.transport.scheme)
         printf("scheme:      %s\n", rec->ops.transport.scheme);
     for (size_t i = 0; i < k->nformats; i++) {
         const format_rec *f = &k->formats[i];

@@ -16,6 +16,8 @@ static const char usage_text[] =
     "  plugins info NAME|PATH [-c CONF]\n"
     "                                a plugin's description and configuration keys\n"
     "  config check [-c CONF]        validate the configuration and every plugin\n"
+    "  data preview SOURCE [KEY=VALUE...] [-c CONF] [--rows N]\n"
+    "                                a source's schema and first N rows (default 20)\n"
     "  help [COMMAND]                this text, or a command's\n"
     "  --version                     kernel and plugin ABI versions\n"
     "\n"
@@ -28,8 +30,10 @@ static const char plugins_help[] =
     "       quire plugins info NAME|PATH [-c CONF]\n"
     "\n"
     "list: one line per plugin in plugin_dir: NAME KIND VERSION ABI PATH STATE.\n"
-    "  STATE is ready (initialised), failed (refused: see the error above the list)\n"
-    "  or disabled (in plugin_dir but not in the allow-list; never opened).\n"
+    "  STATE is ready (initialised), failed (refused: see the errors printed\n"
+    "  before the list), disabled (in plugin_dir but not in the allow-list;\n"
+    "  never opened) or loaded (accepted, but not initialised because strict\n"
+    "  mode stopped on another plugin's error).\n"
     "info: the plugin's description, what it registered, and every configuration\n"
     "  key with its type, default, bounds, current value and help. NAME is a\n"
     "  loaded plugin's name; a PATH (containing '/') opens that file directly.\n";
@@ -39,14 +43,20 @@ static const char config_help[] =
     "\n"
     "Validates the whole configuration: the [kernel] section, every allow-listed\n"
     "plugin, each plugin's section against its schema, and sections nobody uses.\n"
-    "Every problem is printed, one line each; exits 0 if there is none.\n";
+    "Every problem is printed, one line each. Exits 0 only if there is none,\n"
+    "in lenient mode too (3: configuration problems, 4: plugin problems).\n";
 
-void cmd_help(const char *topic, FILE *out)
+int cmd_help(const char *topic, FILE *out)
 {
-    if (topic != NULL && strcmp(topic, "plugins") == 0)
-        fputs(plugins_help, out);
-    else if (topic != NULL && strcmp(topic, "config") == 0)
-        fputs(config_help, out);
-    else
+    if (topic == NULL) {
         fputs(usage_text, out);
+    } else if (strcmp(topic, "plugins") == 0) {
+        fputs(plugins_help, out);
+    } else if (strcmp(topic, "config") == 0) {
+        fputs(config_help, out);
+    } else {
+        fprintf(stderr, "quire: no help for '%s' (topics: plugins, config)\n", topic);
+        return QUIRE_EXIT_USAGE;
+    }
+    return QUIRE_EXIT_OK;
 }

@@ -20,13 +20,14 @@ int main(int argc, char **argv)
         return QUIRE_EXIT_OK;
     }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        cmd_help(argc > 2 ? argv[2] : NULL, stdout);
-        return QUIRE_EXIT_OK;
+        return cmd_help(argc > 2 ? argv[2] : NULL, stdout);
     }
     if (strcmp(cmd, "plugins") == 0)
         return cmd_plugins(argc - 2, argv + 2);
     if (strcmp(cmd, "config") == 0)
         return cmd_config(argc - 2, argv + 2);
+    if (strcmp(cmd, "data") == 0)
+        return cmd_data(argc - 2, argv + 2);
     fprintf(stderr, "quire: unknown command '%s' (see quire help)\n", cmd);
     return QUIRE_EXIT_USAGE;
 }

@@ -99,10 +99,11 @@ void plugin_fail(plugin_rec *rec, const char *message)
         rec->error = strdup(message);
 }
 
-/* Marks `rec` failed with the last diagnostic as its reason. */
-static void plugin_fail_last(plugin_rec *rec, const diag *d)
+/* Marks `rec` failed with diagnostic number `first` (the first problem found
+ * with it, the most specific one) as its reason. */
+static void plugin_fail_from(plugin_rec *rec, const diag *d, size_t first)
 {
-    plugin_fail(rec, d->count ? d->items[d->count - 1].text : "failed");
+    plugin_fail(rec, first < d->count ? d->items[first].text : "failed");
 }
 
 static void plugin_free(plugin_rec *rec)
@@ -422,6 +423,7 @@ static int load_one(kernel *k, const char *stem, int listed_by_name, diag *d, in
 {
     char *path = malloc(strlen(k->plugin_dir) + strlen(stem) + 5);
     plugin_rec *rec;
+    size_t first;
 
     if (path == NULL) {
         diag_error(d, "out of memory");
@@ -432,9 +434,10 @@ static int load_one(kernel *k, const char *stem, int listed_by_name, diag *d, in
     free(path);
     if (rec == NULL)
         return QUIRE_ERR;
+    first = d->count;
     if ((k->probe && loader_probe(rec, k->load_timeout_ms, d) != QUIRE_OK) ||
         loader_open(rec, d) != QUIRE_OK) {
-        plugin_fail_last(rec, d);
+        plugin_fail_from(rec, d, first);
         if (listed_by_name && strstr(rec->error, ": file not found") != NULL)
             diag_error(d, "plugin %s: listed in the allow-list at %s", rec->path,
                        config_origin(k->kconf, "plugins"));
@@ -447,7 +450,7 @@ static int load_one(kernel *k, const char *stem, int listed_by_name, diag *d, in
             strcmp(other->desc.name, rec->desc.name) == 0) {
             diag_error(d, "plugin %s: duplicate %s name '%s', already loaded from %s", rec->path,
                        kind_name(rec->desc.kind), rec->desc.name, other->path);
-            plugin_fail_last(rec, d);
+            plugin_fail_from(rec, d, d->count - 1);
             (*plugin_errors)++;
             break;
         }
@@ -469,8 +472,15 @@ static int load_allow_list(kernel *k, diag *d, int *config_errors, int *plugin_e
         if (dir_errno == ENOMEM)
             goto fail_oom;
         if (nallow > 0) {
-            diag_error(d, "%s: [kernel] plugin_dir: cannot read '%s': %s",
-                       config_origin(k->kconf, "plugin_dir"), k->plugin_dir, strerror(dir_errno));
+            const char *where = config_origin(k->kconf, "plugin_dir");
+            if (strcmp(where, "default") == 0)
+                diag_error(d, "%s: [kernel] plugin_dir: cannot read the built-in default '%s': %s "
+                              "(set plugin_dir in [kernel])",
+                           k->conf_path ? k->conf_path : "quire", k->plugin_dir,
+                           strerror(dir_errno));
+            else
+                diag_error(d, "%s: [kernel] plugin_dir: cannot read '%s': %s", where,
+                           k->plugin_dir, strerror(dir_errno));
             (*config_errors)++;
         }
         return nallow > 0 ? QUIRE_ERR : QUIRE_OK;
@@ -484,6 +494,10 @@ static int load_allow_list(kernel *k, diag *d, int *config_errors, int *plugin_e
         } else if (!valid_file_stem(name)) {
             diag_error(d, "%s: [kernel] plugins: '%s' is not a plugin file name "
                           "(a file in plugin_dir, without .so)", origin, name);
+            (*config_errors)++;
+        } else if (strlen(name) > 3 && strcmp(name + strlen(name) - 3, ".so") == 0) {
+            diag_error(d, "%s: [kernel] plugins: '%s': write it without .so ('%.*s')", origin,
+                       name, (int)(strlen(name) - 3), name);
             (*config_errors)++;
         } else if (stems_add(&stems, &nstems, name) != QUIRE_OK) {
             goto fail_oom;
@@ -532,11 +546,13 @@ static void validate_plugin_configs(kernel *k, diag *d, int *config_errors)
 {
     for (size_t i = 0; i < k->nplugins; i++) {
         plugin_rec *rec = k->plugins[i];
+        size_t first = d->count;
+
         if (rec->state != PLUGIN_LOADED)
             continue;
         if (config_build(k->conf, rec->label, rec->schema, rec->nkeys, &rec->config, d) != QUIRE_OK) {
             diag_error(d, "plugin %s: configuration [%s] refused", rec->path, rec->label);
-            plugin_fail_last(rec, d);
+            plugin_fail_from(rec, d, first);
             (*config_errors)++;
         }
     }
@@ -588,38 +604,42 @@ done:
 /* Phase 4: sections that configure nothing are typos until proven otherwise. */
 static void check_unused_sections(kernel *k, diag *d, int *config_errors)
 {
+    char known[2048];
+    size_t used;
+
     if (k->conf == NULL)
         return;
+    /* Every section that names a plugin whose descriptor was read. */
+    used = (size_t)snprintf(known, sizeof(known), "kernel");
+    for (size_t p = 0; p < k->nplugins && used < sizeof(known); p++)
+        if (k->plugins[p]->label)
+            used += (size_t)snprintf(known + used, sizeof(known) - used, ", %s",
+                                     k->plugins[p]->label);
     for (size_t i = 0; i < k->conf->count; i++) {
         const conf_section *s = &k->conf->sections[i];
         const char *dot = strchr(s->name, '.');
-        int failed_owner = 0;
-        char known[1024];
-        size_t used = 0;
+        int explained = 0;
 
         if (s->used)
             continue;
-        /* A plugin that failed to load never consumed its section; its own
-         * error already explains why. */
+        /* A plugin that failed to load never consumed its section (its own
+         * error says why), and a disabled plugin keeps its section so it
+         * can be enabled again by the allow-list alone. */
         for (size_t p = 0; p < k->nplugins && dot; p++) {
             const plugin_rec *rec = k->plugins[p];
-            if (rec->state == PLUGIN_FAILED &&
-                ((rec->label && strcmp(rec->label, s->name) == 0) || strcmp(rec->file_stem, dot + 1) == 0))
-                failed_owner = 1;
+            if ((rec->state == PLUGIN_FAILED || rec->state == PLUGIN_DISABLED) &&
+                ((rec->label && strcmp(rec->label, s->name) == 0) ||
+                 strcmp(rec->file_stem, dot + 1) == 0))
+                explained = 1;
         }
-        if (failed_owner)
+        if (explained)
             continue;
-        used = (size_t)snprintf(known, sizeof(known), "kernel");
-        for (size_t p = 0; p < k->nplugins && used < sizeof(known); p++)
-            if (k->plugins[p]->label && k->plugins[p]->state == PLUGIN_LOADED)
-                used += (size_t)snprintf(known + used, sizeof(known) - used, ", %s",
-                                         k->plugins[p]->label);
         if (k->strict) {
-            diag_error(d, "%s:%d: unknown section [%s]; sections here: %s", k->conf->path, s->line,
+            diag_error(d, "%s:%d: unknown section [%s]; known sections: %s", k->conf->path, s->line,
                        s->name, known);
             (*config_errors)++;
         } else {
-            diag_warning(d, "%s:%d: unknown section [%s] ignored; sections here: %s",
+            diag_warning(d, "%s:%d: unknown section [%s] ignored; known sections: %s",
                          k->conf->path, s->line, s->name, known);
         }
     }
@@ -645,7 +665,7 @@ static int init_plugins(kernel *k, diag *d, int *plugin_errors)
             registry_rollback(k, rec);
             diag_error(d, "plugin %s: init failed: %s", rec->path,
                        err.msg[0] ? err.msg : "(no message)");
-            plugin_fail_last(rec, d);
+            plugin_fail_from(rec, d, d->count - 1);
             (*plugin_errors)++;
             if (k->strict)
                 return QUIRE_ERR;
@@ -676,6 +696,9 @@ int kernel_load_plugins(kernel *k, diag *d, int *exit_code)
     validate_plugin_configs(k, d, &config_errors);
     check_unused_sections(k, d, &config_errors);
     check_env_collisions(k, d);
+    k->problem_exit = config_errors ? QUIRE_EXIT_CONFIG
+                      : plugin_errors ? QUIRE_EXIT_PLUGIN
+                                      : QUIRE_EXIT_OK;
 
     /* Plugin problems are fatal only in strict mode (a bad [kernel] section
      * is fatal in either). Nothing is initialised on a refused config. */
@@ -687,6 +710,8 @@ int kernel_load_plugins(kernel *k, diag *d, int *exit_code)
         *exit_code = QUIRE_EXIT_PLUGIN;
         return QUIRE_ERR;
     }
+    if (plugin_errors && k->problem_exit == QUIRE_EXIT_OK)
+        k->problem_exit = QUIRE_EXIT_PLUGIN;
     if (!k->strict) {
         for (size_t i = 0; i < k->nplugins; i++)
             if (k->plugins[i]->state == PLUGIN_FAILED)
@@ -697,6 +722,7 @@ int kernel_load_plugins(kernel *k, diag *d, int *exit_code)
 
 int kernel_load_path(kernel *k, const char *path, plugin_rec **out, diag *d)
 {
+    size_t first = d->count;
     plugin_rec *rec = plugin_new(k, path, d);
 
     *out = rec;
@@ -704,7 +730,7 @@ int kernel_load_path(kernel *k, const char *path, plugin_rec **out, diag *d)
         return QUIRE_ERR;
     if ((k->probe && loader_probe(rec, k->load_timeout_ms, d) != QUIRE_OK) ||
         loader_open(rec, d) != QUIRE_OK) {
-        plugin_fail_last(rec, d);
+        plugin_fail_from(rec, d, first);
         return QUIRE_ERR;
     }
     return QUIRE_OK;
@@ -723,7 +749,7 @@ int kernel_start(kernel *k, diag *d)
         if (rec->desc.start != NULL && rec->desc.start(rec->state_ptr, &err) != QUIRE_OK) {
             diag_error(d, "plugin %s: start failed: %s", rec->path,
                        err.msg[0] ? err.msg : "(no message)");
-            plugin_fail_last(rec, d);
+            plugin_fail_from(rec, d, d->count - 1);
             /* It was initialised: give it its destroy hook now. */
             if (rec->desc.destroy)
                 rec->desc.destroy(rec->state_ptr);

@@ -91,6 +91,10 @@ typedef struct kernel {
 
     plugin_rec **plugins;
     size_t nplugins;
+    /* What strict mode would exit with for the problems loading found
+     * (QUIRE_EXIT_OK if none), so `config check` fails on them in lenient
+     * mode too. */
+    int problem_exit;
 
     format_rec *formats;
     size_t nformats;

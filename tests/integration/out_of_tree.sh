@@ -110,7 +110,7 @@ expect_out_line "scheme:      hello" "hello_transport serves scheme hello"
 
 run "$QUIRE" config check -c "$CONF"
 expect_rc 0 "config check passes with the examples"
-expect_out_line "$CONF: ok: 4 plugins ready, 0 failed, 0 disabled" "config check counts 4 ready plugins"
+expect_out_line "$CONF: ok: plugins: 4 ready, 0 failed, 0 disabled" "config check counts 4 ready plugins"
 
 run "$ROOT/usr/bin/quire" plugins list -c "$CONF"
 expect_out_match "^hello_source +source .* ready$" "the installed binary loads the examples too"

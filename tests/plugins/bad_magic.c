@@ -1,0 +1,36 @@
+/*
+ * bad_magic.c - a chart descriptor whose magic is 0xdeadbeef
+ * instead of QUIRE_PLUGIN_MAGIC ("QUIR"). Provokes:
+ *   plugin P: bad magic 0xdeadbeef, expected 0x52495551 (not a quire plugin descriptor)
+ */
+#include <quire/quire.h>
+
+static int c_draw(void *state, const quire_chart_request *req, const quire_canvas_api *draw,
+                  quire_canvas *canvas, quire_error *err)
+{
+    (void)state;
+    (void)req;
+    (void)draw;
+    (void)canvas;
+    (void)err;
+    return QUIRE_OK;
+}
+
+static const quire_chart_ops ops = {.size = sizeof(quire_chart_ops), .draw = c_draw};
+
+static const quire_plugin_desc desc = {
+    .magic = 0xdeadbeefu,
+    .abi_major = QUIRE_ABI_MAJOR,
+    .abi_minor = QUIRE_ABI_MINOR,
+    .size = sizeof(quire_plugin_desc),
+    .kind = QUIRE_KIND_CHART,
+    .config_key_size = sizeof(quire_config_key),
+    .name = "bad_magic",
+    .version = "1.0.0",
+    .license = "MIT",
+    .description = "Broken on purpose",
+    .ops = &ops,
+    .ops_size = sizeof(ops),
+};
+
+QUIRE_PLUGIN_DEFINE(desc)

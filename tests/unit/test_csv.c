@@ -1,0 +1,1282 @@
+/*
+ * test_csv.c - the csv source plugin (plugins/csv), driven through the real
+ * build/plugins/csv.so as the kernel drives it: loaded with kernel_load_path,
+ * configured with config_build, initialised through its descriptor, then
+ * opened and pulled through its source ops into batches from kernel/batch.c.
+ *
+ * Every case writes its CSV into a scratch directory (the current directory
+ * while the tests run, so messages say "data.csv:3: ...") and reads it with
+ * batches of 1, 2, 7 and 1024 rows: all four must give the same text. The
+ * text is the schema line, one line per row "LINE: cell<TAB>cell" (cells as
+ * batch_format_cell writes them), an "error: MESSAGE [code]" line if the
+ * source failed, and "log: ..." lines the plugin wrote through host->log.
+ *
+ * QUIRE_BUILD (default "build") says where csv.so is.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "batch.h"
+#include "config.h"
+#include "kernel.h"
+#include "registry.h"
+
+/* ============================== Fixture =================================== */
+
+typedef struct fixture {
+    kernel *k;
+    plugin_rec *rec;
+    conf_file *conf; /* the [source.csv] text of the current state, or NULL */
+    char old_cwd[PATH_MAX];
+    char dir[PATH_MAX]; /* scratch directory, the cwd during the tests */
+    int saved_stderr;   /* stderr while a run captures it, else -1 */
+} fixture;
+
+/* Builds rec->config from `conf_text` (NULL: defaults) and runs init. */
+static void plugin_init(fixture *f, const char *conf_text)
+{
+    plugin_rec *rec = f->rec;
+    quire_error err = {0};
+    diag d = {0};
+
+    if (conf_text != NULL)
+        assert_int_equal(
+            conf_file_parse_text("quire.conf", conf_text, strlen(conf_text), &f->conf, &d),
+            QUIRE_OK);
+    if (config_build(f->conf, rec->label, rec->schema, rec->nkeys, &rec->config, &d) != QUIRE_OK)
+        fail_msg("config_build: %s", d.count ? d.items[0].text : "?");
+    diag_clear(&d);
+    if (rec->desc.init(host_api(), rec, rec->config, &rec->state_ptr, &err) != QUIRE_OK)
+        fail_msg("init: %s", err.msg);
+    rec->state = PLUGIN_READY;
+}
+
+/* Undoes plugin_init (kernel_close would call destroy itself). */
+static void plugin_fini(fixture *f)
+{
+    plugin_rec *rec = f->rec;
+
+    if (rec->state == PLUGIN_READY && rec->desc.destroy)
+        rec->desc.destroy(rec->state_ptr);
+    rec->state = PLUGIN_LOADED;
+    rec->state_ptr = NULL;
+    config_free(rec->config);
+    rec->config = NULL;
+    conf_file_free(f->conf);
+    f->conf = NULL;
+}
+
+/* Gives the plugin another [source.csv] section for one test. */
+static void plugin_reconfigure(fixture *f, const char *conf_text)
+{
+    plugin_fini(f);
+    plugin_init(f, conf_text);
+}
+
+static int group_setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    const char *build = getenv("QUIRE_BUILD");
+    char so[PATH_MAX + 32], so_abs[PATH_MAX];
+    diag d = {0};
+
+    if (f == NULL)
+        return -1;
+    f->saved_stderr = -1;
+    snprintf(so, sizeof(so), "%s/plugins/csv.so", build && build[0] ? build : "build");
+    if (realpath(so, so_abs) == NULL) {
+        fprintf(stderr, "# %s: not found (build it first)\n", so);
+        return -1;
+    }
+    if (kernel_open(NULL, &f->k, &d) != QUIRE_OK ||
+        kernel_load_path(f->k, so_abs, &f->rec, &d) != QUIRE_OK) {
+        for (size_t i = 0; i < d.count; i++)
+            fprintf(stderr, "# %s\n", d.items[i].text);
+        return -1;
+    }
+    diag_clear(&d);
+    plugin_init(f, NULL);
+    if (getcwd(f->old_cwd, sizeof(f->old_cwd)) == NULL)
+        return -1;
+    snprintf(f->dir, sizeof(f->dir), "/tmp/quire-test-csv-XXXXXX");
+    if (mkdtemp(f->dir) == NULL || chdir(f->dir) != 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    fixture *f = *state;
+    DIR *dir;
+    struct dirent *e;
+
+    if (chdir(f->old_cwd) != 0)
+        return -1;
+    dir = opendir(f->dir);
+    while (dir != NULL && (e = readdir(dir)) != NULL) {
+        char path[PATH_MAX * 2];
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
+        if (unlink(path) != 0)
+            rmdir(path);
+    }
+    if (dir != NULL)
+        closedir(dir);
+    rmdir(f->dir);
+    plugin_fini(f);
+    kernel_close(f->k);
+    free(f);
+    return 0;
+}
+
+/* Every test starts from the default configuration, with stderr back even
+ * if the previous test failed while capturing it. */
+static int test_setup(void **state)
+{
+    fixture *f = *state;
+    if (f->saved_stderr >= 0) {
+        dup2(f->saved_stderr, 2);
+        close(f->saved_stderr);
+        f->saved_stderr = -1;
+    }
+    if (f->conf != NULL)
+        plugin_reconfigure(f, NULL);
+    return 0;
+}
+
+/* ============================== Running the source ======================== */
+
+static void write_file(const char *name, const char *data, size_t len)
+{
+    FILE *fp = fopen(name, "wb");
+
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static const char *code_name(int code)
+{
+    switch (code) {
+    case QUIRE_E_INVALID: return "invalid";
+    case QUIRE_E_IO: return "io";
+    case QUIRE_E_NOMEM: return "nomem";
+    case QUIRE_E_ABI: return "abi";
+    case QUIRE_E_INTERNAL: return "internal";
+    }
+    return "?";
+}
+
+/* Options "key=value" become quire_options at report.qr:LINE:5, LINE being
+ * their 1-based position. */
+static quire_option *make_options(const char *const *texts, size_t *count)
+{
+    size_t n = 0;
+    quire_option *options;
+
+    while (texts[n] != NULL)
+        n++;
+    options = calloc(n + 1, sizeof(*options));
+    assert_non_null(options);
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(texts[i], '=');
+        assert_non_null(eq);
+        options[i].key = strndup(texts[i], (size_t)(eq - texts[i]));
+        options[i].value = eq + 1;
+        options[i].file = "report.qr";
+        options[i].line = (uint32_t)i + 1;
+        options[i].column = 5;
+    }
+    *count = n;
+    return options;
+}
+
+static void free_options(quire_option *options, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free((char *)options[i].key);
+    free(options);
+}
+
+/* The file stderr goes to while the source runs. */
+static int open_fd_for_log(void)
+{
+    int fd = open("stderr.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+    assert_true(fd >= 0);
+    return fd;
+}
+
+/* Appends what the plugin logged (captured from stderr) as "log: " lines. */
+static void append_log(FILE *out, const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    char line[4096];
+
+    if (fp == NULL)
+        return;
+    while (fgets(line, sizeof(line), fp) != NULL)
+        fprintf(out, "log: %s", line);
+    fclose(fp);
+}
+
+/* Runs the source with these options and batches of `capacity` rows;
+ * returns the text described at the top of this file (caller frees). */
+static char *run_source(fixture *f, const char *const *texts, uint32_t capacity, unsigned flags)
+{
+    const quire_source_ops *ops = &f->rec->ops.source;
+    quire_source_args args = {0};
+    quire_error err = {0};
+    quire_option *options;
+    size_t noptions, len = 0;
+    void *instance = NULL;
+    char *text = NULL;
+    FILE *out = open_memstream(&text, &len);
+    int log_fd;
+
+    assert_non_null(out);
+    options = make_options(texts, &noptions);
+    args.size = sizeof(args);
+    args.source_name = "sales";
+    args.options = options;
+    args.noptions = noptions;
+    args.batch_rows = capacity;
+    args.arena = host_api()->arena_new(0);
+
+    fflush(stderr);
+    f->saved_stderr = dup(2);
+    log_fd = open_fd_for_log();
+    dup2(log_fd, 2);
+    close(log_fd);
+
+    if (ops->open(f->rec->state_ptr, &args, &instance, &err) != QUIRE_OK) {
+        assert_null(instance);
+        fprintf(out, "error: %s [%s]\n", err.msg, code_name(err.code));
+    } else {
+        const quire_column_info *columns;
+        size_t ncolumns;
+        quire_batch *batch;
+        int64_t delivered = 0;
+        char type[32];
+        int rc;
+
+        assert_int_equal(ops->schema(instance, &columns, &ncolumns, &err), QUIRE_OK);
+        for (size_t c = 0; c < ncolumns; c++)
+            fprintf(out, "%s%s:%s", c ? "\t" : "", columns[c].name,
+                    batch_type_text(columns[c].type, columns[c].scale, type, sizeof(type)));
+        fputc('\n', out);
+        batch = batch_new(columns, ncolumns, capacity, flags);
+        assert_non_null(batch);
+        do {
+            batch_reset(batch);
+            rc = ops->next(instance, batch, &err);
+            if (rc == QUIRE_ERR) {
+                fprintf(out, "error: %s [%s]\n", err.msg, code_name(err.code));
+                break;
+            }
+            assert_true(batch->rows <= capacity);
+            assert_true(rc == QUIRE_DONE || batch->rows > 0);
+            assert_int_equal(batch->first_row, delivered + 1);
+            for (uint32_t r = 0; r < batch->rows; r++) {
+                fprintf(out, "%lld:", batch->source_line ? (long long)batch->source_line[r] : 0LL);
+                for (uint32_t c = 0; c < batch->ncolumns; c++) {
+                    fputc(c ? '\t' : ' ', out);
+                    batch_format_cell(batch, c, r, out);
+                }
+                fputc('\n', out);
+            }
+            delivered += batch->rows;
+        } while (rc == QUIRE_OK);
+        batch_free(batch);
+        ops->close(instance);
+    }
+
+    fflush(stderr);
+    dup2(f->saved_stderr, 2);
+    close(f->saved_stderr);
+    f->saved_stderr = -1;
+    append_log(out, "stderr.log");
+    host_api()->arena_free(args.arena);
+    free_options(options, noptions);
+    fclose(out);
+    return text;
+}
+
+/* Drops the row lines of a failed run: how many rows came before the error
+ * depends on the batch size (a failed next() returns none of its batch). */
+static void drop_rows_if_failed(char *text)
+{
+    char *src = text, *dst = text;
+
+    if (strncmp(text, "error: ", 7) != 0 && strstr(text, "\nerror: ") == NULL)
+        return;
+    while (*src) {
+        char *eol = strchr(src, '\n');
+        size_t n = eol ? (size_t)(eol - src) + 1 : strlen(src);
+        int is_row = src[0] >= '0' && src[0] <= '9';
+        if (!is_row) {
+            memmove(dst, src, n);
+            dst += n;
+        }
+        src += n;
+    }
+    *dst = '\0';
+}
+
+static const uint32_t capacities[] = {1, 2, 7, 1024};
+
+/* Writes data.csv, runs it with "path=data.csv" and `texts` at every batch
+ * capacity, checks they agree and returns the text (caller frees). */
+static char *run_csv_flags(fixture *f, const char *data, size_t len, const char *const *texts,
+                           unsigned flags)
+{
+    const char *all[32] = {"path=data.csv"};
+    char *first = NULL;
+    size_t n = 1;
+
+    for (size_t i = 0; texts[i] != NULL; i++) {
+        assert_true(n + 1 < sizeof(all) / sizeof(all[0]));
+        all[n++] = texts[i];
+    }
+    all[n] = NULL;
+    write_file("data.csv", data, len);
+    for (size_t i = 0; i < sizeof(capacities) / sizeof(capacities[0]); i++) {
+        char *text = run_source(f, all, capacities[i], flags);
+        drop_rows_if_failed(text);
+        if (first == NULL) {
+            first = text;
+        } else {
+            if (strcmp(text, first) != 0)
+                fail_msg("capacity %u gave\n%s\ncapacity 1 gave\n%s", (unsigned)capacities[i], text,
+                         first);
+            free(text);
+        }
+    }
+    return first;
+}
+
+static char *run_csv(fixture *f, const char *data, size_t len, const char *const *texts)
+{
+    return run_csv_flags(f, data, len, texts, BATCH_LINES);
+}
+
+static void check_csv(fixture *f, const char *data, size_t len, const char *const *texts,
+                      const char *expected)
+{
+    char *text = run_csv(f, data, len, texts);
+    assert_string_equal(text, expected);
+    free(text);
+}
+
+#define OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NO_OPTS   ((const char *const[]){NULL})
+/* CHECK(fixture, "csv bytes", OPTS(...) or NO_OPTS, "expected text") */
+#define CHECK(f, data, opts, expected) check_csv((f), (data), sizeof(data) - 1, (opts), (expected))
+#define FIX                            ((fixture *)*state)
+
+/* Runs the source on its own options only (no automatic path). */
+static void check_options(fixture *f, const char *const *texts, const char *expected)
+{
+    char *text = run_source(f, texts, 1024, BATCH_LINES);
+    drop_rows_if_failed(text);
+    assert_string_equal(text, expected);
+    free(text);
+}
+
+/* ============================== RFC 4180 ================================== */
+
+static void test_basic(void **state)
+{
+    CHECK(FIX, "id,name\n1,ann\n2,bob\n", NO_OPTS,
+          "id:int\tname:string\n"
+          "2: 1\tann\n"
+          "3: 2\tbob\n");
+}
+
+static void test_quoted_fields(void **state)
+{
+    CHECK(FIX,
+          "a,b,c\n"
+          "\"he said \"\"hi\"\"\",\"x,y\",\"\"\"\"\n"
+          "\"plain\",\"\",\"a\"\"\"\"b\"\n",
+          NO_OPTS,
+          "a:string\tb:string\tc:string\n"
+          "2: he said \"hi\"\tx,y\t\"\n"
+          "3: plain\t\ta\"\"b\n");
+}
+
+static void test_embedded_newlines_keep_line_numbers(void **state)
+{
+    CHECK(FIX,
+          "n,text\n"
+          "1,\"two\nlines\"\n"
+          "2,\"three\n\nlines\"\n"
+          "3,one line\n"
+          "4,\"crlf\r\ninside\"\n"
+          "5,last\n",
+          NO_OPTS,
+          "n:int\ttext:string\n"
+          "2: 1\ttwo\\nlines\n"
+          "4: 2\tthree\\n\\nlines\n"
+          "7: 3\tone line\n"
+          "8: 4\tcrlf\\r\\ninside\n"
+          "10: 5\tlast\n");
+}
+
+static void test_crlf_line_ends(void **state)
+{
+    CHECK(FIX, "a,b\r\n1,x\r\n2,\"y\"\r\n\r\n3,z\r\n", NO_OPTS,
+          "a:int\tb:string\n"
+          "2: 1\tx\n"
+          "3: 2\ty\n"
+          "5: 3\tz\n");
+}
+
+static void test_last_line_without_newline(void **state)
+{
+    CHECK(FIX, "a,b\n1,x\n2,y", NO_OPTS, "a:int\tb:string\n2: 1\tx\n3: 2\ty\n");
+    CHECK(FIX, "a,b\n1,x\n2,\"y\"", NO_OPTS, "a:int\tb:string\n2: 1\tx\n3: 2\ty\n");
+    CHECK(FIX, "a,b\n1,x\n2,", NO_OPTS, "a:int\tb:string\n2: 1\tx\n3: 2\t\\N\n");
+}
+
+static void test_bom_skipped(void **state)
+{
+    CHECK(FIX, "\xef\xbb\xbfid,name\n1,\xef\xbb\xbfx\n", NO_OPTS,
+          "id:int\tname:string\n"
+          "2: 1\t\xef\xbb\xbfx\n");
+    /* A BOM alone is an empty file. */
+    CHECK(FIX, "\xef\xbb\xbf", NO_OPTS,
+          "error: data.csv: the file is empty (not even a header line) [invalid]\n");
+}
+
+static void test_empty_lines_skipped(void **state)
+{
+    CHECK(FIX, "\n\na,b\n\n1,x\n\n\n2,y\n\n", NO_OPTS,
+          "a:int\tb:string\n"
+          "5: 1\tx\n"
+          "8: 2\ty\n");
+    /* One column: an empty line is skipped, "" is an empty string. */
+    CHECK(FIX, "s\nx\n\n\"\"\ny\n", NO_OPTS,
+          "s:string\n"
+          "2: x\n"
+          "4: \n"
+          "5: y\n");
+}
+
+static void test_trailing_delimiter_is_an_empty_field(void **state)
+{
+    CHECK(FIX, "a,b,c\n1,2,\n", NO_OPTS, "a:int\tb:int\tc:string\n2: 1\t2\t\\N\n");
+}
+
+static void test_delimiters_and_quotes(void **state)
+{
+    CHECK(FIX, "a\tb\n1\t\"x\ty\"\n", OPTS("delimiter=tab"), "a:int\tb:string\n2: 1\tx\\ty\n");
+    CHECK(FIX, "a\tb\n1\tx,y\n", OPTS("delimiter=\t"), "a:int\tb:string\n2: 1\tx,y\n");
+    CHECK(FIX, "a;b\n1,5;'x;y'\n", OPTS("delimiter=;", "quote='"),
+          "a:string\tb:string\n2: 1,5\tx;y\n");
+    CHECK(FIX, "a,b\n\"1\",\"x\n", OPTS("quote=none"), "a:string\tb:string\n2: \"1\"\t\"x\n");
+}
+
+static void test_header_no(void **state)
+{
+    CHECK(FIX, "1,x,2021-01-02\n2,y,2021-01-03\n", OPTS("header=no"),
+          "c1:int\tc2:string\tc3:date\n"
+          "1: 1\tx\t2021-01-02\n"
+          "2: 2\ty\t2021-01-03\n");
+    CHECK(FIX, "1,x\n2,y\n", OPTS("header=no", "types=c2:string, c1:decimal(1)"),
+          "c1:decimal(1)\tc2:string\n"
+          "1: 1.0\tx\n"
+          "2: 2.0\ty\n");
+}
+
+static void test_header_names(void **state)
+{
+    CHECK(FIX, "a,,c\n1,2,3\n", NO_OPTS, "a:int\tc2:int\tc:int\n2: 1\t2\t3\n");
+    CHECK(FIX, "\"a,b\",\"\"\"q\"\"\"\n1,2\n", NO_OPTS, "a,b:int\t\"q\":int\n2: 1\t2\n");
+    CHECK(FIX, "a,b,a,b\n1,2,3,4\n", NO_OPTS,
+          "error: data.csv:1: column 3 has the same name as column 1: 'a' [invalid]\n");
+    CHECK(FIX, "x,b,a,y,a,b\n1,2,3,4,5,6\n", NO_OPTS,
+          "error: data.csv:1: column 5 has the same name as column 3: 'a' [invalid]\n");
+    CHECK(FIX, "a,\xff\n1,2\n", NO_OPTS,
+          "error: data.csv:1: column 2: the name is not valid UTF-8 [invalid]\n");
+}
+
+static void test_empty_and_header_only(void **state)
+{
+    CHECK(FIX, "", NO_OPTS,
+          "error: data.csv: the file is empty (not even a header line) [invalid]\n");
+    CHECK(FIX, "\n\n", OPTS("header=no"),
+          "error: data.csv: the file is empty (no row to count the columns of) [invalid]\n");
+    CHECK(FIX, "a,b\n", NO_OPTS, "a:string\tb:string\n");
+    CHECK(FIX, "a,b", NO_OPTS, "a:string\tb:string\n");
+}
+
+/* ============================== Syntax errors ============================= */
+
+static void test_ragged_rows(void **state)
+{
+    /* In the sample: open() fails. */
+    CHECK(FIX, "a,b,c\n1,2,3\n4,5\n", NO_OPTS,
+          "error: data.csv:3: expected 3 fields, found 2 [invalid]\n");
+    CHECK(FIX, "a,b\n1,2\n3,4,5,6\n", NO_OPTS,
+          "error: data.csv:3: expected 2 fields, found 4 [invalid]\n");
+    /* After the sample too, and after a multi-line field. */
+    CHECK(FIX, "a,b\n1,\"x\ny\"\n2,z\n3\n", OPTS("infer_rows=1"),
+          "a:int\tb:string\n"
+          "error: data.csv:5: expected 2 fields, found 1 [invalid]\n");
+}
+
+static void test_quote_in_unquoted_field(void **state)
+{
+    CHECK(FIX, "a,b\n1,x\"y\n", NO_OPTS,
+          "error: data.csv:2: field 2: quote inside an unquoted field (quote the whole field and "
+          "double the quotes inside it) [invalid]\n");
+}
+
+static void test_text_after_closing_quote(void **state)
+{
+    CHECK(FIX, "a,b\n1,\"x\"y\n", NO_OPTS,
+          "error: data.csv:2: field 2: unexpected 'y' after the closing quote (a delimiter or the "
+          "end of the line must follow) [invalid]\n");
+    CHECK(FIX, "a,b\n1,\"x\" \n", NO_OPTS,
+          "error: data.csv:2: field 2: unexpected ' ' after the closing quote (a delimiter or the "
+          "end of the line must follow) [invalid]\n");
+}
+
+static void test_unterminated_quote(void **state)
+{
+    CHECK(FIX, "a,b\n1,x\n2,\"never\nclosed\n3,y\n", NO_OPTS,
+          "error: data.csv:3: field 2: quoted field is not closed before the end of the file "
+          "[invalid]\n");
+    CHECK(FIX, "a,b\n1,x\n2,\"never\nclosed\n3,y\n", OPTS("infer_rows=1"),
+          "a:int\tb:string\n"
+          "error: data.csv:3: field 2: quoted field is not closed before the end of the file "
+          "[invalid]\n");
+}
+
+static void test_bare_carriage_return(void **state)
+{
+    CHECK(FIX, "a,b\r1,2\r", NO_OPTS,
+          "error: data.csv:1: carriage return not followed by a line feed outside quotes (line "
+          "ends must be LF or CRLF) [invalid]\n");
+    CHECK(FIX, "a,b\n\"1\"\rx,2\n", NO_OPTS,
+          "error: data.csv:2: carriage return not followed by a line feed outside quotes (line "
+          "ends must be LF or CRLF) [invalid]\n");
+}
+
+static void test_invalid_utf8(void **state)
+{
+    CHECK(FIX, "a,b\n1,ok\n2,b\xc3\x28x\n", NO_OPTS,
+          "a:int\tb:string\n"
+          "error: data.csv:3: column 'b': invalid UTF-8 at byte 2 of the field [invalid]\n");
+    /* Overlong, surrogate, past U+10FFFF, truncated. */
+    CHECK(FIX, "s\n\xc0\xaf\n", NO_OPTS,
+          "s:string\nerror: data.csv:2: column 's': invalid UTF-8 at byte 1 of the field "
+          "[invalid]\n");
+    CHECK(FIX, "s\n\xed\xa0\x80\n", NO_OPTS,
+          "s:string\nerror: data.csv:2: column 's': invalid UTF-8 at byte 1 of the field "
+          "[invalid]\n");
+    CHECK(FIX, "s\nabcdefgh\xf4\x90\x80\x80\n", NO_OPTS,
+          "s:string\nerror: data.csv:2: column 's': invalid UTF-8 at byte 9 of the field "
+          "[invalid]\n");
+    CHECK(FIX, "s\n\"\xe2\x82\"\n", NO_OPTS,
+          "s:string\nerror: data.csv:2: column 's': invalid UTF-8 at byte 1 of the field "
+          "[invalid]\n");
+    /* Valid: 2-, 3- and 4-byte sequences. */
+    CHECK(FIX, "s\n\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\n", NO_OPTS,
+          "s:string\n2: \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\n");
+}
+
+static void test_max_field_size(void **state)
+{
+    char *data = malloc(3000), *text, expected[256];
+    size_t len, limit;
+
+    plugin_reconfigure(FIX, "[source.csv]\nmax_field_size = 1kb\nread_buffer = 4kb\n");
+    limit = (size_t)config_get_int(FIX->rec->config, "max_field_size");
+    assert_true(limit >= 1000 && limit <= 1024);
+    assert_non_null(data);
+    /* A field of exactly the limit passes, one byte more does not. */
+    len = (size_t)sprintf(data, "a,b\n1,\"");
+    memset(data + len, 'x', limit);
+    len += limit;
+    len += (size_t)sprintf(data + len, "\"\n2,");
+    memset(data + len, 'y', limit + 1);
+    len += limit + 1;
+    data[len++] = '\n';
+    text = run_csv(FIX, data, len, OPTS("infer_rows=1"));
+    snprintf(expected, sizeof(expected),
+             "a:int\tb:string\n"
+             "error: data.csv:3: field 2 is longer than max_field_size (%zu bytes) [invalid]\n",
+             limit);
+    assert_string_equal(text, expected);
+    free(text);
+    free(data);
+}
+
+static void test_max_columns(void **state)
+{
+    size_t n = 16385, len = 0;
+    char *data = malloc(n * 2 + 2), *text;
+
+    assert_non_null(data);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(data + len, "%s", i ? ",x" : "x");
+    data[len++] = '\n';
+    text = run_csv(FIX, data, len, NO_OPTS);
+    assert_string_equal(text, "error: data.csv:1: more than 16384 fields [invalid]\n");
+    free(text);
+    free(data);
+}
+
+/* ============================== Inference ================================= */
+
+static void test_infer_each_type(void **state)
+{
+    CHECK(FIX,
+          "b,i,d,f,dt,ts,s,n\n"
+          "true,1,1.5,1e3,2024-02-29,2024-02-29T10:00:00Z,x,\n"
+          "FALSE,-20,-0.25,2.5E-3,1969-12-31,2024-02-29 10:00:00.5,1,\n"
+          "True,+3,3,-1.5e+2,1970-01-01,2024-03-01T00:00:00+01:00,2.5,\n",
+          NO_OPTS,
+          "b:bool\ti:int\td:decimal(2)\tf:float\tdt:date\tts:timestamp\ts:string\tn:string\n"
+          "2: true\t1\t1.50\t1000\t2024-02-29\t2024-02-29T10:00:00Z\tx\t\\N\n"
+          "3: false\t-20\t-0.25\t0.0025\t1969-12-31\t2024-02-29T10:00:00.500000Z\t1\t\\N\n"
+          "4: true\t3\t3.00\t-150\t1970-01-01\t2024-02-29T23:00:00Z\t2.5\t\\N\n");
+}
+
+static void test_infer_narrowest(void **state)
+{
+    /* int + decimal = decimal; date + timestamp = timestamp; bool + int =
+     * string; 19-digit ints overflow into float; 18 digits in all stay
+     * decimal, 19 go float; leading zeros stay strings. */
+    CHECK(FIX,
+          "a,b,c,d,e,f,g\n"
+          "1,2021-01-01,true,9223372036854775807,1234567890123456.78,12345678901234567.89,007\n"
+          "2.5,2021-01-01T12:00:00,1,9223372036854775808,0.5,1,010\n",
+          NO_OPTS,
+          "a:decimal(1)\tb:timestamp\tc:string\td:float\te:decimal(2)\tf:float\tg:string\n"
+          "2: 1.0\t2021-01-01T00:00:00Z\ttrue\t9.223372036854776e+18\t1234567890123456.78\t"
+          "1.2345678901234568e+16\t007\n"
+          "3: 2.5\t2021-01-01T12:00:00Z\t1\t9.223372036854776e+18\t0.50\t1\t010\n");
+    CHECK(FIX, "a,b,c\n0,-0,.5\n10,0.0,5.\n", NO_OPTS,
+          "a:int\tb:decimal(1)\tc:decimal(1)\n"
+          "2: 0\t0.0\t0.5\n"
+          "3: 10\t0.0\t5.0\n");
+    CHECK(FIX, "a,b,c,d\n2021-02-30,2021-1-1,10:00,2021-01-01T25:00:00\n", NO_OPTS,
+          "a:string\tb:string\tc:string\td:string\n"
+          "2: 2021-02-30\t2021-1-1\t10:00\t2021-01-01T25:00:00\n");
+}
+
+static void test_infer_all_null_is_string(void **state)
+{
+    CHECK(FIX, "a,b\n,1\n,2\n", NO_OPTS, "a:string\tb:int\n2: \\N\t1\n3: \\N\t2\n");
+}
+
+static void test_value_outside_sample(void **state)
+{
+    CHECK(FIX, "id,amount\n1,1.50\n2,2.25\n3,12.345\n", OPTS("infer_rows=2"),
+          "id:int\tamount:decimal(2)\n"
+          "error: data.csv:4: column 'amount': '12.345' does not fit decimal(2) (inferred from the "
+          "first 2 rows; set types = \"amount:decimal(3)\") [invalid]\n");
+    CHECK(FIX, "id,amount\n1,1.50\n2,2.25\n3,abc\n", OPTS("infer_rows=2"),
+          "id:int\tamount:decimal(2)\n"
+          "error: data.csv:4: column 'amount': 'abc' does not fit decimal(2) (inferred from the "
+          "first 2 rows; set types = \"amount:string\")"
+          " [invalid]\n");
+    CHECK(FIX, "id\n1\n2\n3.5\n", OPTS("infer_rows=2"),
+          "id:int\n"
+          "error: data.csv:4: column 'id': '3.5' does not fit int (inferred from the first 2 rows; "
+          "set types = \"id:decimal(1)\") [invalid]\n");
+    CHECK(FIX, "d\n2021-01-01\n2021-01-02\n2021-01-02T10:00:00Z\n", OPTS("infer_rows=2"),
+          "d:date\n"
+          "error: data.csv:4: column 'd': '2021-01-02T10:00:00Z' does not fit date (inferred from "
+          "the first 2 rows; set types = \"d:timestamp\") [invalid]\n");
+    /* With the admin's default of 1000 rows. */
+    {
+        char data[16000];
+        size_t len = (size_t)sprintf(data, "n\n");
+        char *text;
+        for (int i = 1; i <= 1000; i++)
+            len += (size_t)sprintf(data + len, "%d\n", i);
+        len += (size_t)sprintf(data + len, "1e5\n");
+        text = run_csv(FIX, data, len, NO_OPTS);
+        assert_string_equal(text, "n:int\n"
+                                  "error: data.csv:1002: column 'n': '1e5' does not fit int "
+                                  "(inferred from the first 1000 rows; set types = \"n:float\") "
+                                  "[invalid]\n");
+        free(text);
+    }
+}
+
+/* A file of many more rows than infer_rows: every row, in order, with its
+ * line number, and the exact sum of a decimal column. */
+static void test_more_rows_than_sample(void **state)
+{
+    const int rows = 25000;
+    size_t cap = (size_t)rows * 64, len;
+    char *data = malloc(cap), *text, *line;
+    int64_t expected_sum = 0, sum = 0, count = 0;
+    uint64_t x = 88172645463325252u;
+
+    assert_non_null(data);
+    len = (size_t)sprintf(data, "n,amount,note\n");
+    for (int i = 1; i <= rows; i++) {
+        /* xorshift: amounts from -10^10 to 10^10 cents, exact in decimal(2) */
+        int64_t cents;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        cents = (int64_t)(x % 20000000001u) - 10000000000;
+        expected_sum += cents;
+        len += (size_t)sprintf(data + len, "%d,%s%lld.%02lld,%s\n", i, cents < 0 ? "-" : "",
+                               (long long)(cents < 0 ? -cents : cents) / 100,
+                               (long long)(cents < 0 ? -cents : cents) % 100,
+                               i % 1000 == 0 ? "\"multi\nline\"" : "x");
+    }
+    text = run_csv(FIX, data, len, OPTS("infer_rows=100"));
+    line = strtok(text, "\n");
+    assert_string_equal(line, "n:int\tamount:decimal(2)\tnote:string");
+    while ((line = strtok(NULL, "\n")) != NULL) {
+        long long src_line, n, whole, frac;
+        char sign[2] = "";
+        int64_t cents;
+        /* "LINE: N\t[-]WHOLE.FRAC\tNOTE" */
+        assert_int_equal(sscanf(line, "%lld: %lld\t%1[-]", &src_line, &n, sign) >= 2, 1);
+        assert_int_equal(
+            sscanf(strchr(line, '\t') + 1 + (sign[0] == '-'), "%lld.%lld", &whole, &frac), 2);
+        cents = whole * 100 + frac;
+        sum += sign[0] == '-' ? -cents : cents;
+        count++;
+        assert_int_equal(n, count);
+        /* The header is line 1 and every 1000th row takes two lines. */
+        assert_int_equal(src_line, n + 1 + (n - 1) / 1000);
+    }
+    assert_int_equal(count, rows);
+    assert_int_equal(sum, expected_sum);
+    free(text);
+    free(data);
+}
+
+/* The same sum straight from the batch's int64 values, no text between. */
+static void test_exact_decimal_sum(void **state)
+{
+    const int rows = 50000;
+    char *data = malloc((size_t)rows * 32);
+    const char *texts[] = {"path=sum.csv", "types=v:decimal(3)", NULL};
+    const quire_source_ops *ops = &FIX->rec->ops.source;
+    quire_source_args args = {0};
+    quire_error err = {0};
+    quire_option *options;
+    const quire_column_info *columns;
+    size_t noptions, ncolumns, len;
+    void *instance;
+    quire_batch *batch;
+    int64_t expected = 0, sum = 0, seen = 0;
+    int rc;
+
+    assert_non_null(data);
+    len = (size_t)sprintf(data, "v\n");
+    for (int i = 0; i < rows; i++) {
+        /* 0.1, 0.2, 0.3 ... repeating: a sum binary floating point gets wrong. */
+        int64_t milli = (i % 10 + 1) * 100 + (i % 7 == 0 ? 1 : 0);
+        if (i % 3 == 0)
+            milli = -milli;
+        expected += milli;
+        len += (size_t)sprintf(data + len, "%s%lld.%03lld\n", milli < 0 ? "-" : "",
+                               (long long)llabs(milli) / 1000, (long long)llabs(milli) % 1000);
+    }
+    write_file("sum.csv", data, len);
+    options = make_options(texts, &noptions);
+    args.size = sizeof(args);
+    args.options = options;
+    args.noptions = noptions;
+    assert_int_equal(ops->open(FIX->rec->state_ptr, &args, &instance, &err), QUIRE_OK);
+    assert_int_equal(ops->schema(instance, &columns, &ncolumns, &err), QUIRE_OK);
+    assert_int_equal(columns[0].type, QUIRE_TYPE_DECIMAL);
+    assert_int_equal(columns[0].scale, 3);
+    batch = batch_new(columns, ncolumns, 333, 0); /* no source_line array */
+    do {
+        batch_reset(batch);
+        rc = ops->next(instance, batch, &err);
+        assert_int_not_equal(rc, QUIRE_ERR);
+        for (uint32_t r = 0; r < batch->rows; r++)
+            sum += batch->columns[0].v.i64[r];
+        seen += batch->rows;
+    } while (rc == QUIRE_OK);
+    assert_int_equal(seen, rows);
+    assert_int_equal(sum, expected);
+    batch_free(batch);
+    ops->close(instance);
+    free_options(options, noptions);
+    free(data);
+}
+
+/* ============================== Overrides ================================= */
+
+static void test_types_override(void **state)
+{
+    CHECK(FIX,
+          "zip,id,amount,flag,note,x,t,d\n"
+          "00501,007,1.5,yes,12,3,2024-01-01,2024-01-01\n"
+          "10001,-8,2,N,x,1e-2,2024-01-01T10:00:00-05:30,1900-03-01\n",
+          OPTS("types=zip:string, id:int, amount:decimal(3), flag:bool, note:string, x:float, "
+               "t:timestamp, d:date"),
+          "zip:string\tid:int\tamount:decimal(3)\tflag:bool\tnote:string\tx:float\tt:timestamp\t"
+          "d:date\n"
+          "2: 00501\t7\t1.500\ttrue\t12\t3\t2024-01-01T00:00:00Z\t2024-01-01\n"
+          "3: 10001\t-8\t2.000\tfalse\tx\t0.01\t2024-01-01T15:30:00Z\t1900-03-01\n");
+    /* Extra fractional zeros fit; inf and nan are floats when declared. */
+    CHECK(FIX, "a,f\n1.2500,inf\n-3.000000000000000000000,-Infinity\n,nan\n",
+          OPTS("types=a:decimal(2),f:float"),
+          "a:decimal(2)\tf:float\n2: 1.25\tinf\n3: -3.00\t-inf\n4: \\N\tnan\n");
+}
+
+static void test_types_override_bad_value(void **state)
+{
+    CHECK(FIX, "id,x\n1,a\n2.5,b\n", OPTS("types=id:int"),
+          "id:int\tx:string\n"
+          "error: data.csv:3: column 'id': '2.5' does not fit int (set by types at report.qr:2:5) "
+          "[invalid]\n");
+    CHECK(FIX, "a\n1.234\n", OPTS("types=a:decimal(2)"),
+          "a:decimal(2)\n"
+          "error: data.csv:2: column 'a': '1.234' does not fit decimal(2) (set by types at "
+          "report.qr:2:5) [invalid]\n");
+    CHECK(FIX, "a\n99999999999999999.99\n", OPTS("types=a:decimal(2)"),
+          "a:decimal(2)\n"
+          "error: data.csv:2: column 'a': '99999999999999999.99' does not fit decimal(2) (set by "
+          "types at report.qr:2:5) [invalid]\n");
+    CHECK(FIX, "a\n1e999\n", OPTS("types=a:float"),
+          "a:float\n"
+          "error: data.csv:2: column 'a': '1e999' does not fit float (set by types at "
+          "report.qr:2:5) [invalid]\n");
+    CHECK(FIX, "a\n9223372036854775807\n-9223372036854775808\n9223372036854775808\n",
+          OPTS("types=a:int"),
+          "a:int\n"
+          "error: data.csv:4: column 'a': '9223372036854775808' does not fit int (set by types at "
+          "report.qr:2:5) [invalid]\n");
+    CHECK(FIX, "a\n9223372036854775807\n-9223372036854775808\n", OPTS("types=a:int"),
+          "a:int\n2: 9223372036854775807\n3: -9223372036854775808\n");
+    CHECK(FIX, "a\n92233720368547758.07\n-92233720368547758.08\n", OPTS("types=a:decimal(2)"),
+          "a:decimal(2)\n2: 92233720368547758.07\n3: -92233720368547758.08\n");
+}
+
+static void test_types_option_errors(void **state)
+{
+    CHECK(FIX, "a\n1\n", OPTS("types=b:int"),
+          "error: report.qr:2:5: csv: types: no column 'b' in data.csv (columns: a) [invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("types=a"),
+          "error: report.qr:2:5: csv: types: 'a' has no type (write COLUMN:TYPE) [invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("types=:int"),
+          "error: report.qr:2:5: csv: types: ':int' has no column name (write COLUMN:TYPE) "
+          "[invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("types=a:money"),
+          "error: report.qr:2:5: csv: types: 'money' in 'a:money' is not a type (bool, int, "
+          "decimal(SCALE), float, string, date, timestamp; SCALE 0..18) [invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("types=a:decimal(19)"),
+          "error: report.qr:2:5: csv: types: 'decimal(19)' in 'a:decimal(19)' is not a type "
+          "(bool, int, decimal(SCALE), float, string, date, timestamp; SCALE 0..18) [invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("types=a:decimal"),
+          "error: report.qr:2:5: csv: types: 'decimal' in 'a:decimal' is not a type (bool, int, "
+          "decimal(SCALE), float, string, date, timestamp; SCALE 0..18) [invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("types=a:int, a:float"),
+          "error: report.qr:2:5: csv: types: column 'a' is given twice [invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("types= a : decimal(0) ,"), "a:decimal(0)\n2: 1\n");
+}
+
+/* ============================== NULLs ===================================== */
+
+static void test_nulls(void **state)
+{
+    /* Default: an empty unquoted field is NULL; "" is an empty string in a
+     * string column and NULL elsewhere. */
+    CHECK(FIX, "s,i\n,\n\"\",\"\"\nx,1\n", NO_OPTS,
+          "s:string\ti:int\n"
+          "2: \\N\t\\N\n"
+          "3: \t\\N\n"
+          "4: x\t1\n");
+    /* Tokens: unquoted only; blanks around them are trimmed. */
+    CHECK(FIX, "s,i\nNA,NULL\n\"NA\",\n,2\n", OPTS("null=NA, NULL,"),
+          "s:string\ti:int\n"
+          "2: \\N\t\\N\n"
+          "3: NA\t\\N\n"
+          "4: \\N\t2\n");
+    /* Without the empty token an empty field is a value: "" for strings,
+     * not an int. */
+    CHECK(FIX, "s,i\nNA,NA\n,1\n", OPTS("null=NA"), "s:string\ti:int\n2: \\N\t\\N\n3: \t1\n");
+    CHECK(FIX, "i\n1\n\"1\"\n,\n", OPTS("null=NA", "types=i:int"),
+          "error: data.csv:4: expected 1 fields, found 2 [invalid]\n");
+    CHECK(FIX, "i,j\n1,x\n,y\n", OPTS("null=NA", "types=i:int"),
+          "i:int\tj:string\n"
+          "error: data.csv:3: column 'i': '' does not fit int (set by types at report.qr:3:5) "
+          "[invalid]\n");
+}
+
+/* ============================== Dates and timestamps ====================== */
+
+static void test_dates(void **state)
+{
+    CHECK(FIX,
+          "d\n1970-01-01\n1969-12-31\n2000-02-29\n2024-02-29\n1900-02-28\n1900-03-01\n"
+          "1600-02-29\n0001-01-01\n0000-03-01\n9999-12-31\n1901-12-13\n2038-01-19\n",
+          NO_OPTS,
+          "d:date\n2: 1970-01-01\n3: 1969-12-31\n4: 2000-02-29\n5: 2024-02-29\n6: 1900-02-28\n"
+          "7: 1900-03-01\n8: 1600-02-29\n9: 0001-01-01\n10: 0000-03-01\n11: 9999-12-31\n"
+          "12: 1901-12-13\n13: 2038-01-19\n");
+    /* Not dates: 1900 and 2023 are not leap years, and so on. */
+    CHECK(FIX, "d\n1900-02-29\n", OPTS("types=d:date"),
+          "d:date\nerror: data.csv:2: column 'd': '1900-02-29' does not fit date (set by types at "
+          "report.qr:2:5) [invalid]\n");
+    CHECK(FIX, "a,b,c,d,e\n2023-02-29,2024-04-31,2024-13-01,2024-00-10,2024-01-00\n", NO_OPTS,
+          "a:string\tb:string\tc:string\td:string\te:string\n"
+          "2: 2023-02-29\t2024-04-31\t2024-13-01\t2024-00-10\t2024-01-00\n");
+}
+
+/* The day numbers themselves, straight from the batch. */
+static void test_date_day_numbers(void **state)
+{
+    static const struct {
+        const char *text;
+        int64_t days;
+    } cases[] = {
+        {"1970-01-01", 0},       {"1969-12-31", -1},      {"1970-03-01", 59},
+        {"2000-02-29", 11016},   {"2000-03-01", 11017},   {"1900-01-01", -25567},
+        {"0001-01-01", -719162}, {"0000-01-01", -719528}, {"9999-12-31", 2932896},
+        {"2024-02-29", 19782},   {"1600-03-01", -135080},
+    };
+    const quire_source_ops *ops = &FIX->rec->ops.source;
+    const char *texts[] = {"path=days.csv", NULL};
+    char data[512];
+    size_t len = (size_t)sprintf(data, "d\n"), noptions, ncolumns;
+    quire_source_args args = {0};
+    quire_error err = {0};
+    quire_option *options;
+    const quire_column_info *columns;
+    quire_batch *batch;
+    void *instance;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        len += (size_t)sprintf(data + len, "%s\n", cases[i].text);
+    write_file("days.csv", data, len);
+    options = make_options(texts, &noptions);
+    args.size = sizeof(args);
+    args.options = options;
+    args.noptions = noptions;
+    assert_int_equal(ops->open(FIX->rec->state_ptr, &args, &instance, &err), QUIRE_OK);
+    assert_int_equal(ops->schema(instance, &columns, &ncolumns, &err), QUIRE_OK);
+    batch = batch_new(columns, ncolumns, 64, BATCH_LINES);
+    assert_int_equal(ops->next(instance, batch, &err), QUIRE_DONE);
+    assert_int_equal(batch->rows, sizeof(cases) / sizeof(cases[0]));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t y;
+        unsigned m, d;
+        char back[16];
+        assert_int_equal(batch->columns[0].v.i64[i], cases[i].days);
+        batch_civil_from_days(cases[i].days, &y, &m, &d);
+        snprintf(back, sizeof(back), "%04lld-%02u-%02u", (long long)y, m, d);
+        assert_string_equal(back, cases[i].text);
+    }
+    batch_free(batch);
+    ops->close(instance);
+    free_options(options, noptions);
+}
+
+static void test_timestamps(void **state)
+{
+    CHECK(FIX,
+          "t\n"
+          "2024-01-01T10:00:00+02:00\n"
+          "2024-01-01T10:00:00-05:30\n"
+          "2024-01-01 00:30:00+01:00\n"
+          "1970-01-01T00:00:00Z\n"
+          "1969-12-31T23:59:59.999999Z\n"
+          "2000-02-29T23:59:59.5-00:30\n"
+          "2024-03-10t02:00:00.000001z\n"
+          "1900-01-01T00:00:00+23:59\n"
+          "2024-06-30\n",
+          NO_OPTS,
+          "t:timestamp\n"
+          "2: 2024-01-01T08:00:00Z\n"
+          "3: 2024-01-01T15:30:00Z\n"
+          "4: 2023-12-31T23:30:00Z\n"
+          "5: 1970-01-01T00:00:00Z\n"
+          "6: 1969-12-31T23:59:59.999999Z\n"
+          "7: 2000-03-01T00:29:59.500000Z\n"
+          "8: 2024-03-10T02:00:00.000001Z\n"
+          "9: 1899-12-31T00:01:00Z\n"
+          "10: 2024-06-30T00:00:00Z\n");
+    /* Not timestamps. */
+    CHECK(FIX,
+          "a,b,c,d,e,f\n"
+          "2024-01-01T10:00,2024-01-01T10:00:00.1234567Z,2024-01-01T10:00:00+0200,"
+          "2024-01-01T24:00:00,2024-01-01T10:00:60,2024-01-01T10:00:00.Z\n",
+          NO_OPTS,
+          "a:string\tb:string\tc:string\td:string\te:string\tf:string\n"
+          "2: 2024-01-01T10:00\t2024-01-01T10:00:00.1234567Z\t2024-01-01T10:00:00+0200\t"
+          "2024-01-01T24:00:00\t2024-01-01T10:00:60\t2024-01-01T10:00:00.Z\n");
+}
+
+/* ============================== Options =================================== */
+
+static void test_option_errors(void **state)
+{
+    CHECK(FIX, "a\n1\n", OPTS("colour=red"),
+          "error: report.qr:2:5: csv: unknown option 'colour'; allowed: path, delimiter, header, "
+          "null, on_error, types, infer_rows, quote [invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("path=other.csv"),
+          "error: report.qr:2:5: csv: option 'path' is given twice (first at report.qr:1:5) "
+          "[invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("delimiter=;;"),
+          "error: report.qr:2:5: csv: delimiter: ';;' is not a single byte (write tab for a tab) "
+          "[invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("delimiter=\n"),
+          "error: report.qr:2:5: csv: delimiter: '\\n' is not a single byte (write tab for a tab) "
+          "[invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("header=maybe"),
+          "error: report.qr:2:5: csv: header: 'maybe' is not yes or no [invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("on_error=ignore"),
+          "error: report.qr:2:5: csv: on_error: 'ignore' is not fail or skip [invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("infer_rows=0"),
+          "error: report.qr:2:5: csv: infer_rows: '0' is not a whole number from 1 to 1000000 "
+          "[invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("infer_rows=1000001"),
+          "error: report.qr:2:5: csv: infer_rows: '1000001' is not a whole number from 1 to "
+          "1000000 [invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("infer_rows=12x"),
+          "error: report.qr:2:5: csv: infer_rows: '12x' is not a whole number from 1 to 1000000 "
+          "[invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("quote=<<"),
+          "error: report.qr:2:5: csv: quote: '<<' is not a single byte (or none) [invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("delimiter=\""),
+          "error: report.qr:2:5: csv: delimiter and quote are the same byte [invalid]\n");
+    CHECK(FIX, "a\n1\n", OPTS("delimiter=|", "quote=|"),
+          "error: report.qr:3:5: csv: delimiter and quote are the same byte [invalid]\n");
+    check_options(FIX, OPTS("header=no"),
+                  "error: csv: source 'sales': missing option 'path' (the CSV file to read) "
+                  "[invalid]\n");
+    check_options(
+        FIX, OPTS("path="),
+        "error: report.qr:1:5: csv: path: '' is empty (the CSV file to read) [invalid]\n");
+}
+
+static void test_cannot_open(void **state)
+{
+    check_options(FIX, OPTS("path=missing.csv"),
+                  "error: missing.csv: cannot open: No such file or directory [io]\n");
+    check_options(FIX, OPTS("path=."), "error: .: cannot open: Is a directory [io]\n");
+}
+
+/* Options given on a command line have no line: "FILE argument N". */
+static void test_option_location_without_line(void **state)
+{
+    const quire_source_ops *ops = &FIX->rec->ops.source;
+    quire_option options[] = {
+        {.key = "path", .value = "x.csv", .file = "command line", .line = 0, .column = 3},
+        {.key = "frob", .value = "1", .file = "command line", .line = 0, .column = 4},
+    };
+    quire_source_args args = {.size = sizeof(args), .options = options, .noptions = 2};
+    quire_error err = {0};
+    void *instance = NULL;
+
+    assert_int_equal(ops->open(FIX->rec->state_ptr, &args, &instance, &err), QUIRE_ERR);
+    assert_string_equal(err.msg, "command line argument 4: csv: unknown option 'frob'; allowed: "
+                                 "path, delimiter, header, null, on_error, types, infer_rows, "
+                                 "quote");
+}
+
+/* ============================== on_error = skip =========================== */
+
+static void test_skip_bad_rows(void **state)
+{
+    CHECK(FIX,
+          "id,amount,note\n"
+          "1,1.50,a\n"
+          "2,x\n"
+          "3,2.25,b\n"
+          "4,abc,c\n"
+          "5,3.00,\xff\n"
+          "6,4.00,d,extra\n"
+          "7,5.75,e\n",
+          OPTS("on_error=skip", "types=amount:decimal(2)"),
+          "id:int\tamount:decimal(2)\tnote:string\n"
+          "2: 1\t1.50\ta\n"
+          "4: 3\t2.25\tb\n"
+          "8: 7\t5.75\te\n"
+          "log: info: source.csv: data.csv: skipped 4 bad rows of 7 (on_error = skip)\n");
+    /* Bad rows inside the sample are skipped too and do not count there. */
+    CHECK(FIX, "a,b\n1\n2,x\n3,y,z\n4,w\n", OPTS("on_error=skip", "infer_rows=2"),
+          "a:int\tb:string\n"
+          "3: 2\tx\n"
+          "5: 4\tw\n"
+          "log: info: source.csv: data.csv: skipped 2 bad rows of 4 (on_error = skip)\n");
+    /* Syntax errors are not skippable. */
+    CHECK(FIX, "a,b\n1,x\n2,\"y\"z\n3,w\n", OPTS("on_error=skip", "infer_rows=1"),
+          "a:int\tb:string\n"
+          "error: data.csv:3: field 2: unexpected 'z' after the closing quote (a delimiter or the "
+          "end of the line must follow) [invalid]\n");
+}
+
+/* ============================== Streaming ================================= */
+
+/* Small read buffer, fields and CRLFs straddling every chunk boundary: the
+ * same rows as with the default 256kb buffer. */
+static void test_read_buffer_boundaries(void **state)
+{
+    size_t cap = 200000, len = 0;
+    char *data = malloc(cap), *big, *small;
+
+    assert_non_null(data);
+    len += (size_t)sprintf(data + len, "\xef\xbb\xbfn,text,v\r\n");
+    for (int i = 1; len + 700 < cap; i++) {
+        int width = (i * 37) % 300;
+        len += (size_t)sprintf(data + len, "%d,\"", i);
+        for (int j = 0; j < width; j++) {
+            char c = j % 50 == 7 ? '\n' : j % 61 == 3 ? '"' : (char)('a' + j % 26);
+            data[len++] = c;
+            if (c == '"')
+                data[len++] = '"';
+        }
+        len += (size_t)sprintf(data + len, "\",%d.%d\r\n", i, i % 10);
+        if (i % 13 == 0)
+            len += (size_t)sprintf(data + len, "\r\n");
+    }
+    big = run_csv(FIX, data, len, NO_OPTS);
+    plugin_reconfigure(FIX, "[source.csv]\nread_buffer = 4kb\n");
+    small = run_csv(FIX, data, len, NO_OPTS);
+    assert_string_equal(small, big);
+    assert_non_null(strstr(big, "n:int\ttext:string\tv:decimal(1)\n2: 1\t"));
+    assert_null(strstr(big, "error"));
+    free(big);
+    free(small);
+    free(data);
+}
+
+static void test_estimate(void **state)
+{
+    const quire_source_ops *ops = &FIX->rec->ops.source;
+    const char *texts[] = {"path=est.csv", "infer_rows=50", NULL};
+    quire_source_args args = {0};
+    quire_error err = {0};
+    quire_option *options;
+    size_t noptions, len;
+    char *data = malloc(200000);
+    void *instance;
+    int64_t est;
+
+    assert_non_null(data);
+    len = (size_t)sprintf(data, "n,s\n");
+    for (int i = 1; i <= 5000; i++)
+        len += (size_t)sprintf(data + len, "%05d,row %03d\n", i, i % 1000);
+    write_file("est.csv", data, len);
+    options = make_options(texts, &noptions);
+    args.size = sizeof(args);
+    args.options = options;
+    args.noptions = noptions;
+    assert_int_equal(ops->open(FIX->rec->state_ptr, &args, &instance, &err), QUIRE_OK);
+    assert_non_null(ops->estimate);
+    est = ops->estimate(instance);
+    assert_true(est > 4000 && est < 6000);
+    ops->close(instance);
+
+    /* Sampled whole: exact. */
+    options[1].value = "1000000";
+    assert_int_equal(ops->open(FIX->rec->state_ptr, &args, &instance, &err), QUIRE_OK);
+    assert_int_equal(ops->estimate(instance), 5000);
+    ops->close(instance);
+    free_options(options, noptions);
+    free(data);
+}
+
+/* The admin's infer_rows is the default a source can override. */
+static void test_admin_infer_rows(void **state)
+{
+    plugin_reconfigure(FIX, "[source.csv]\ninfer_rows = 2\n");
+    CHECK(FIX, "a\n1\n2\nx\n", NO_OPTS,
+          "a:int\n"
+          "error: data.csv:4: column 'a': 'x' does not fit int (inferred from the first 2 rows; "
+          "set types = \"a:string\") [invalid]\n");
+    CHECK(FIX, "a\n1\n2\nx\n", OPTS("infer_rows=3"), "a:string\n2: 1\n3: 2\n4: x\n");
+}
+
+static void test_messages_show_values_safely(void **state)
+{
+    CHECK(FIX, "a\n1\n2\nab\tc\x01\n", OPTS("infer_rows=2"),
+          "a:int\n"
+          "error: data.csv:4: column 'a': 'ab\\tc\\x01' does not fit int (inferred from the first "
+          "2 rows; set types = \"a:string\") [invalid]\n");
+    CHECK(FIX,
+          "a\n1\n"
+          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+          "x\n",
+          OPTS("infer_rows=1"),
+          "a:int\n"
+          "error: data.csv:3: column 'a': "
+          "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' does not fit int "
+          "(inferred from the first 1 rows; set types = \"a:string\") [invalid]\n");
+}
+
+/* ============================== Main ====================================== */
+
+#define T(fn) cmocka_unit_test_setup(fn, test_setup)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_basic),
+        T(test_quoted_fields),
+        T(test_embedded_newlines_keep_line_numbers),
+        T(test_crlf_line_ends),
+        T(test_last_line_without_newline),
+        T(test_bom_skipped),
+        T(test_empty_lines_skipped),
+        T(test_trailing_delimiter_is_an_empty_field),
+        T(test_delimiters_and_quotes),
+        T(test_header_no),
+        T(test_header_names),
+        T(test_empty_and_header_only),
+        T(test_ragged_rows),
+        T(test_quote_in_unquoted_field),
+        T(test_text_after_closing_quote),
+        T(test_unterminated_quote),
+        T(test_bare_carriage_return),
+        T(test_invalid_utf8),
+        T(test_max_field_size),
+        T(test_max_columns),
+        T(test_infer_each_type),
+        T(test_infer_narrowest),
+        T(test_infer_all_null_is_string),
+        T(test_value_outside_sample),
+        T(test_more_rows_than_sample),
+        T(test_exact_decimal_sum),
+        T(test_types_override),
+        T(test_types_override_bad_value),
+        T(test_types_option_errors),
+        T(test_nulls),
+        T(test_dates),
+        T(test_date_day_numbers),
+        T(test_timestamps),
+        T(test_option_errors),
+        T(test_cannot_open),
+        T(test_option_location_without_line),
+        T(test_skip_bad_rows),
+        T(test_read_buffer_boundaries),
+        T(test_estimate),
+        T(test_admin_infer_rows),
+        T(test_messages_show_values_safely),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
