@@ -49,19 +49,12 @@ static const kind_rule *kind_rule_for(uint32_t kind)
     return NULL;
 }
 
-/* A plugin name: [a-z][a-z0-9_]*, at most 32 bytes. */
+/* A plugin name: a config word ([a-z][a-z0-9_]*, it names a section) of at
+ * most 32 bytes. */
 static int valid_plugin_name(const char *name)
 {
     size_t len = strlen(name);
-
-    if (len == 0 || len > 32 || name[0] < 'a' || name[0] > 'z')
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-            return 0;
-    }
-    return 1;
+    return len <= 32 && conf_name_valid(name, len);
 }
 
 /* Checks that the ops a kind needs are present; returns the missing op's

@@ -134,12 +134,7 @@ plugin_rec *kernel_find_plugin(const kernel *k, uint32_t kind, const char *name)
 static int valid_short_name(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 32 || s[0] < 'a' || s[0] > 'z')
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-            return 0;
-    return 1;
+    return n <= 32 && conf_name_valid(s, n);
 }
 
 static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
