@@ -99,7 +99,10 @@ $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p))))
 
 # Test plugins are deliberately broken in many ways, some of them at link
 # level, so they build without --no-undefined.
-$(BUILD)/tests/plugins/%.so: tests/plugins/%.c $(HEADERS)
+# Test plugins share tests/plugins/stubs.h and some include a sibling .c, so
+# each depends on all of them (they are small; rebuilding all is cheap).
+$(BUILD)/tests/plugins/%.so: tests/plugins/%.c $(HEADERS) $(wildcard tests/plugins/*.h) \
+    $(TEST_PLUGIN_SRC)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(PLUGIN_CFLAGS) -Wno-missing-prototypes -shared $(LDFLAGS_ALL) -o $@ $<
 

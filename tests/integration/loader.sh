@@ -14,10 +14,13 @@ source tests/plugin_cases.sh
 refused() {
     local stem=$1 what=$2 e probe
     shift 2
-    new_case "$stem" good_source "$stem"
     if [ "$stem" = garbage ]; then
+        # A real file in the case directory, not a symlink into the build.
+        new_case "$stem" good_source
         for e in 1 2 3 4 5 6 7 8; do printf 'this is not an ELF shared object; '; done \
             >"$CASE/plugins/garbage.so"
+    else
+        new_case "$stem" good_source "$stem"
     fi
     # "@P@" in an expected message stands for the plugin's path.
     set -- "${@//@P@/$(plug "$stem")}"

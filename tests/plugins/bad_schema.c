@@ -8,6 +8,8 @@
  */
 #include <quire/quire.h>
 
+#include "stubs.h"
+
 static const quire_config_key keys[] = {
     {.name = "level", .type = QUIRE_CONF_INT, .default_value = "500", .min = "0", .max = "100",
      .help = "Default out of range."},
@@ -18,27 +20,14 @@ static const quire_config_key keys[] = {
     {0},
 };
 
-static int c_draw(void *state, const quire_chart_request *req, const quire_canvas_api *draw,
-                  quire_canvas *canvas, quire_error *err)
-{
-    (void)state;
-    (void)req;
-    (void)draw;
-    (void)canvas;
-    (void)err;
-    return QUIRE_OK;
-}
-
-static const quire_chart_ops ops = {.size = sizeof(quire_chart_ops), .draw = c_draw};
-
 static const quire_plugin_desc desc = {
     QUIRE_PLUGIN_HEADER(QUIRE_KIND_CHART),
     .name = "bad_schema",
     .version = "1.0.0",
     .description = "Declares an invalid config schema",
     .config = keys,
-    .ops = &ops,
-    .ops_size = sizeof(ops),
+    .ops = &stub_chart_ops,
+    .ops_size = sizeof(stub_chart_ops),
 };
 
 QUIRE_PLUGIN_DEFINE(desc)

@@ -7,6 +7,8 @@
  */
 #include <quire/quire.h>
 
+#include "stubs.h"
+
 static const quire_config_key keys[] = {
     {.name = "theme", .type = QUIRE_CONF_ENUM, .default_value = "light",
      .choices = "light|dark|print", .help = "Colour theme."},
@@ -37,22 +39,6 @@ static int good_init(const quire_host *host, quire_plugin *self, const quire_con
     return QUIRE_OK;
 }
 
-static int c_draw(void *state, const quire_chart_request *req, const quire_canvas_api *draw,
-                  quire_canvas *canvas, quire_error *err)
-{
-    (void)state;
-    (void)req;
-    (void)draw;
-    (void)canvas;
-    (void)err;
-    return QUIRE_OK;
-}
-
-static const quire_chart_ops ops = {
-    .size = sizeof(quire_chart_ops),
-    .draw = c_draw,
-};
-
 static const quire_plugin_desc desc = {
     QUIRE_PLUGIN_HEADER(QUIRE_KIND_CHART),
     .name = "good",
@@ -61,8 +47,8 @@ static const quire_plugin_desc desc = {
     .description = "Test chart provider drawing bar and pie",
     .config = keys,
     .init = good_init,
-    .ops = &ops,
-    .ops_size = sizeof(ops),
+    .ops = &stub_chart_ops,
+    .ops_size = sizeof(stub_chart_ops),
 };
 
 QUIRE_PLUGIN_DEFINE(desc)

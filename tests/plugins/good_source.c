@@ -12,10 +12,7 @@
  */
 #include <quire/quire.h>
 
-typedef struct good_state {
-    const quire_host *host;
-    quire_plugin *self;
-} good_state;
+#include "stubs.h"
 
 static const quire_config_key keys[] = {
     {.name = "batch_rows", .type = QUIRE_CONF_INT, .default_value = "1024", .min = "1",
@@ -40,15 +37,11 @@ static const quire_config_key keys[] = {
 static int good_init(const quire_host *host, quire_plugin *self, const quire_config *config,
                      void **state, quire_error *err)
 {
-    good_state *st = host->calloc(1, sizeof(*st));
+    stub_state *st = stub_state_new(host, self, err);
     const char *password;
 
-    if (st == NULL) {
-        host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+    if (st == NULL)
         return QUIRE_ERR;
-    }
-    st->host = host;
-    st->self = self;
     password = host->config_string(config, "password");
     host->log(self, QUIRE_LOG_INFO,
               "batch_rows=%lld on_error=%s max_file=%lld timeout_ms=%lld header=%d "
@@ -64,50 +57,6 @@ static int good_init(const quire_host *host, quire_plugin *self, const quire_con
     return QUIRE_OK;
 }
 
-static void good_destroy(void *state)
-{
-    good_state *st = state;
-
-    st->host->log(st->self, QUIRE_LOG_INFO, "destroyed");
-    st->host->free(st);
-}
-
-static int src_open(void *state, const quire_source_args *args, void **instance, quire_error *err)
-{
-    (void)args;
-    (void)err;
-    *instance = state;
-    return QUIRE_OK;
-}
-
-static int src_schema(void *instance, const quire_column_info **columns, size_t *ncolumns,
-                      quire_error *err)
-{
-    (void)instance;
-    (void)err;
-    *columns = NULL;
-    *ncolumns = 0;
-    return QUIRE_OK;
-}
-
-static int src_next(void *instance, quire_batch *batch, quire_error *err)
-{
-    (void)instance;
-    (void)err;
-    batch->rows = 0;
-    return QUIRE_DONE;
-}
-
-static void src_close(void *instance) { (void)instance; }
-
-static const quire_source_ops ops = {
-    .size = sizeof(quire_source_ops),
-    .open = src_open,
-    .schema = src_schema,
-    .next = src_next,
-    .close = src_close,
-};
-
 static const quire_plugin_desc desc = {
     QUIRE_PLUGIN_HEADER(QUIRE_KIND_SOURCE),
     .name = "good",
@@ -117,9 +66,9 @@ static const quire_plugin_desc desc = {
     .description = "Test source that reads its whole schema in init",
     .config = keys,
     .init = good_init,
-    .destroy = good_destroy,
-    .ops = &ops,
-    .ops_size = sizeof(ops),
+    .destroy = stub_state_destroy,
+    .ops = &stub_source_ops,
+    .ops_size = sizeof(stub_source_ops),
 };
 
 QUIRE_PLUGIN_DEFINE(desc)

@@ -9,10 +9,9 @@
  */
 #include <quire/quire.h>
 
-typedef struct good_state {
-    const quire_host *host;
-    quire_plugin *self;
-} good_state;
+/* The scheme of stub_transport_ops; `quire plugins info good` shows it. */
+#define STUB_TRANSPORT_SCHEME "testproto"
+#include "stubs.h"
 
 static const quire_config_key keys[] = {
     {.name = "port", .type = QUIRE_CONF_INT, .flags = QUIRE_CONF_REQUIRED, .min = "1",
@@ -28,14 +27,10 @@ static const quire_config_key keys[] = {
 static int good_init(const quire_host *host, quire_plugin *self, const quire_config *config,
                      void **state, quire_error *err)
 {
-    good_state *st = host->calloc(1, sizeof(*st));
+    stub_state *st = stub_state_new(host, self, err);
 
-    if (st == NULL) {
-        host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+    if (st == NULL)
         return QUIRE_ERR;
-    }
-    st->host = host;
-    st->self = self;
     host->log(self, QUIRE_LOG_INFO, "port=%lld (set=%d) tls=%d idle_timeout_ms=%lld banner='%s'",
               (long long)host->config_int(config, "port"), host->config_is_set(config, "port"),
               host->config_bool(config, "tls"), (long long)host->config_int(config, "idle_timeout"),
@@ -43,28 +38,6 @@ static int good_init(const quire_host *host, quire_plugin *self, const quire_con
     *state = st;
     return QUIRE_OK;
 }
-
-static void good_destroy(void *state)
-{
-    good_state *st = state;
-
-    st->host->log(st->self, QUIRE_LOG_INFO, "destroyed");
-    st->host->free(st);
-}
-
-static int t_listen(void *state, const char *address, quire_error *err)
-{
-    (void)state;
-    (void)address;
-    (void)err;
-    return QUIRE_OK;
-}
-
-static const quire_transport_ops ops = {
-    .size = sizeof(quire_transport_ops),
-    .scheme = "testproto",
-    .listen = t_listen,
-};
 
 static const quire_plugin_desc desc = {
     QUIRE_PLUGIN_HEADER(QUIRE_KIND_TRANSPORT),
@@ -75,9 +48,9 @@ static const quire_plugin_desc desc = {
     .description = "Test transport serving testproto",
     .config = keys,
     .init = good_init,
-    .destroy = good_destroy,
-    .ops = &ops,
-    .ops_size = sizeof(ops),
+    .destroy = stub_state_destroy,
+    .ops = &stub_transport_ops,
+    .ops_size = sizeof(stub_transport_ops),
 };
 
 QUIRE_PLUGIN_DEFINE(desc)

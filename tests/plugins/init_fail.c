@@ -8,6 +8,8 @@
  */
 #include <quire/quire.h>
 
+#include "stubs.h"
+
 static const quire_format rollbackfmt = {
     .size = sizeof(quire_format),
     .name = "rollbackfmt",
@@ -27,39 +29,6 @@ static int fail_init(const quire_host *host, quire_plugin *self, const quire_con
     return QUIRE_ERR;
 }
 
-static int r_begin(void *state, const quire_document *doc, void **instance, quire_error *err)
-{
-    (void)doc;
-    (void)err;
-    *instance = state;
-    return QUIRE_OK;
-}
-
-static int r_page(void *instance, const quire_page *page, quire_error *err)
-{
-    (void)instance;
-    (void)page;
-    (void)err;
-    return QUIRE_OK;
-}
-
-static int r_end(void *instance, quire_error *err)
-{
-    (void)instance;
-    (void)err;
-    return QUIRE_OK;
-}
-
-static void r_abort(void *instance) { (void)instance; }
-
-static const quire_renderer_ops ops = {
-    .size = sizeof(quire_renderer_ops),
-    .begin = r_begin,
-    .page = r_page,
-    .end = r_end,
-    .abort = r_abort,
-};
-
 static const quire_plugin_desc desc = {
     QUIRE_PLUGIN_HEADER(QUIRE_KIND_RENDERER),
     .name = "init_fail",
@@ -67,8 +36,8 @@ static const quire_plugin_desc desc = {
     .license = "MIT",
     .description = "Registers a format, then fails init",
     .init = fail_init,
-    .ops = &ops,
-    .ops_size = sizeof(ops),
+    .ops = &stub_renderer_ops,
+    .ops_size = sizeof(stub_renderer_ops),
 };
 
 QUIRE_PLUGIN_DEFINE(desc)

@@ -11,6 +11,8 @@
 
 #include <quire/quire.h>
 
+#include "stubs.h"
+
 static const quire_config_key keys[] = {
     {.name = "token", .type = QUIRE_CONF_STRING, .flags = QUIRE_CONF_REQUIRED | QUIRE_CONF_SECRET,
      .help = "API token."},
@@ -33,19 +35,6 @@ static int needs_init(const quire_host *host, quire_plugin *self, const quire_co
     return QUIRE_OK;
 }
 
-static int c_draw(void *state, const quire_chart_request *req, const quire_canvas_api *draw,
-                  quire_canvas *canvas, quire_error *err)
-{
-    (void)state;
-    (void)req;
-    (void)draw;
-    (void)canvas;
-    (void)err;
-    return QUIRE_OK;
-}
-
-static const quire_chart_ops ops = {.size = sizeof(quire_chart_ops), .draw = c_draw};
-
 static const quire_plugin_desc desc = {
     QUIRE_PLUGIN_HEADER(QUIRE_KIND_CHART),
     .name = "needs",
@@ -53,8 +42,8 @@ static const quire_plugin_desc desc = {
     .description = "Cannot run without a token",
     .config = keys,
     .init = needs_init,
-    .ops = &ops,
-    .ops_size = sizeof(ops),
+    .ops = &stub_chart_ops,
+    .ops_size = sizeof(stub_chart_ops),
 };
 
 QUIRE_PLUGIN_DEFINE(desc)

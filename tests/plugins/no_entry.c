@@ -7,25 +7,14 @@
  */
 #include <quire/quire.h>
 
-static int c_draw(void *state, const quire_chart_request *req, const quire_canvas_api *draw,
-                  quire_canvas *canvas, quire_error *err)
-{
-    (void)state;
-    (void)req;
-    (void)draw;
-    (void)canvas;
-    (void)err;
-    return QUIRE_OK;
-}
-
-static const quire_chart_ops ops = {.size = sizeof(quire_chart_ops), .draw = c_draw};
+#include "stubs.h"
 
 static const quire_plugin_desc desc = {
     QUIRE_PLUGIN_HEADER(QUIRE_KIND_CHART),
     .name = "no_entry",
     .version = "1.0.0",
-    .ops = &ops,
-    .ops_size = sizeof(ops),
+    .ops = &stub_chart_ops,
+    .ops_size = sizeof(stub_chart_ops),
 };
 
 QUIRE_EXPORT const quire_plugin_desc *quire_plugin_v0(void);

@@ -6,33 +6,15 @@
  */
 #include <quire/quire.h>
 
-static int src_open(void *state, const quire_source_args *args, void **instance, quire_error *err)
-{
-    (void)args;
-    (void)err;
-    *instance = state;
-    return QUIRE_OK;
-}
-
-static int src_schema(void *instance, const quire_column_info **columns, size_t *ncolumns,
-                      quire_error *err)
-{
-    (void)instance;
-    (void)err;
-    *columns = NULL;
-    *ncolumns = 0;
-    return QUIRE_OK;
-}
-
-static void src_close(void *instance) { (void)instance; }
+#include "stubs.h"
 
 static const quire_source_ops ops = {
     .size = sizeof(quire_source_ops),
-    .open = src_open,
-    .schema = src_schema,
+    .open = stub_source_open,
+    .schema = stub_source_schema,
     .estimate = NULL,
     .next = NULL,
-    .close = src_close,
+    .close = stub_source_close,
 };
 
 static const quire_plugin_desc desc = {

@@ -22,6 +22,8 @@
 
 #include <quire/quire.h>
 
+#include "stubs.h"
+
 static int old_init(const quire_host *host, quire_plugin *self, const quire_config *config,
                     void **state, quire_error *err)
 {
@@ -39,18 +41,7 @@ static const quire_config_key keys[] = {
     {0},
 };
 
-static int c_draw(void *state, const quire_chart_request *req, const quire_canvas_api *draw,
-                  quire_canvas *canvas, quire_error *err)
-{
-    (void)state;
-    (void)req;
-    (void)draw;
-    (void)canvas;
-    (void)err;
-    return QUIRE_OK;
-}
-
-static const quire_chart_ops ops = {.size = sizeof(quire_chart_ops), .draw = c_draw};
+static const quire_chart_ops ops = {.size = sizeof(quire_chart_ops), .draw = stub_chart_draw};
 
 static union {
     quire_plugin_desc desc;

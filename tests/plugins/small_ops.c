@@ -6,40 +6,14 @@
  */
 #include <quire/quire.h>
 
-static int src_open(void *state, const quire_source_args *args, void **instance, quire_error *err)
-{
-    (void)args;
-    (void)err;
-    *instance = state;
-    return QUIRE_OK;
-}
-
-static int src_schema(void *instance, const quire_column_info **columns, size_t *ncolumns,
-                      quire_error *err)
-{
-    (void)instance;
-    (void)err;
-    *columns = NULL;
-    *ncolumns = 0;
-    return QUIRE_OK;
-}
-
-static int src_next(void *instance, quire_batch *batch, quire_error *err)
-{
-    (void)instance;
-    (void)err;
-    batch->rows = 0;
-    return QUIRE_DONE;
-}
-
-static void src_close(void *instance) { (void)instance; }
+#include "stubs.h"
 
 static const quire_source_ops ops = {
     .size = 8,
-    .open = src_open,
-    .schema = src_schema,
-    .next = src_next,
-    .close = src_close,
+    .open = stub_source_open,
+    .schema = stub_source_schema,
+    .next = stub_source_next,
+    .close = stub_source_close,
 };
 
 static const quire_plugin_desc desc = {

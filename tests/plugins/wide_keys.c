@@ -9,6 +9,8 @@
  */
 #include <quire/quire.h>
 
+#include "stubs.h"
+
 typedef struct wide_key {
     quire_config_key key;
     const char *future_text; /* fields a later minor might add */
@@ -27,19 +29,6 @@ static const wide_key keys[] = {
     {{0}, "end", 0},
 };
 
-static int c_draw(void *state, const quire_chart_request *req, const quire_canvas_api *draw,
-                  quire_canvas *canvas, quire_error *err)
-{
-    (void)state;
-    (void)req;
-    (void)draw;
-    (void)canvas;
-    (void)err;
-    return QUIRE_OK;
-}
-
-static const quire_chart_ops ops = {.size = sizeof(quire_chart_ops), .draw = c_draw};
-
 static const quire_plugin_desc desc = {
     .magic = QUIRE_PLUGIN_MAGIC,
     .abi_major = QUIRE_ABI_MAJOR,
@@ -51,8 +40,8 @@ static const quire_plugin_desc desc = {
     .description = "Config keys with a wider stride",
     .config = &keys[0].key,
     .config_key_size = sizeof(wide_key),
-    .ops = &ops,
-    .ops_size = sizeof(ops),
+    .ops = &stub_chart_ops,
+    .ops_size = sizeof(stub_chart_ops),
 };
 
 QUIRE_PLUGIN_DEFINE(desc)
