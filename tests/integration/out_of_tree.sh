@@ -161,6 +161,33 @@ done
 run sh -c "echo '#include <quire/quire.h>' | g++ -std=c++11 -Wall -Wextra -Werror -pedantic -fsyntax-only -I'$ROOT/usr/include' -x c++ -"
 expect_rc 0 "quire/quire.h compiles as C++11"
 
+# A C++20 plugin written like a C one: QUIRE_PLUGIN_HEADER in declaration
+# order, QUIRE_PLUGIN_DEFINE with C linkage.
+mkdir -p "$TMP/cxx"
+cat > "$TMP/cxx/cxx_chart.cpp" <<'CXX'
+#include <quire/quire.h>
+static int my_draw(void *, const quire_chart_request *, const quire_canvas_api *,
+                   quire_canvas *, quire_error *) { return QUIRE_OK; }
+static const quire_chart_ops ops = {.size = sizeof(quire_chart_ops), .draw = my_draw};
+static const quire_plugin_desc desc = {
+    QUIRE_PLUGIN_HEADER(QUIRE_KIND_CHART),
+    .name = "cxx_chart",
+    .version = "1.0.0",
+    .license = "MIT",
+    .description = "A chart provider written in C++",
+    .ops = &ops,
+    .ops_size = sizeof(ops),
+};
+QUIRE_PLUGIN_DEFINE(desc)
+CXX
+run g++ -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -Werror -I"$ROOT/usr/include" \
+    -fPIC -fvisibility=hidden -shared -Wl,--no-undefined -o "$TMP/cxx/cxx_chart.so" "$TMP/cxx/cxx_chart.cpp"
+expect_rc 0 "a C++20 plugin builds from the installed headers"
+printf '[kernel]\nplugin_dir = .\nplugins = cxx_chart\n' > "$TMP/cxx/quire.conf"
+run "$QUIRE" plugins list -c "$TMP/cxx/quire.conf"
+expect_out_match "^cxx_chart +chart +1\.0\.0 +1\.0 +.*cxx_chart\.so +ready$" \
+    "the C++ plugin's entry is found unmangled and it loads"
+
 # uninstall removes quire's files but not a third-party plugin.
 touch "$ROOT/usr/lib/quire/plugins/third_party.so"
 run make -s uninstall DESTDIR="$ROOT" PREFIX=/usr BUILD="$TMP/build"
