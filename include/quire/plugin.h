@@ -103,7 +103,7 @@ typedef struct quire_format quire_format; /* an output format (quire/renderer.h)
 #define QUIRE_CONF_FLOAT 3    /* double */
 #define QUIRE_CONF_BOOL 4     /* yes/no, true/false, on/off, 1/0 */
 #define QUIRE_CONF_ENUM 5     /* one of `choices` */
-#define QUIRE_CONF_SIZE 6     /* bytes: 512, 64kb, 16mb, 2gb (k/m/g are 1000s) */
+#define QUIRE_CONF_SIZE 6     /* bytes: 512, 64kb, 16mb (k, m, g: 1000s; kb, mb, gb: 1024s) */
 #define QUIRE_CONF_DURATION 7 /* 250ms, 30s, 5m, 2h, 1d; read in milliseconds */
 #define QUIRE_CONF_PATH 8     /* a file or directory, relative to the config file */
 #define QUIRE_CONF_LIST 9     /* words separated by commas and/or blanks */

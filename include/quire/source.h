@@ -44,9 +44,13 @@ typedef struct quire_source_ops {
     /* Optional: an estimate of the total row count for progress, or -1. */
     int64_t (*estimate)(void *instance);
 
-    /* Fill `batch` (allocated by the kernel from the schema). Returns
-     * QUIRE_OK with batch->rows > 0, QUIRE_DONE at the end (batch->rows may
-     * be > 0 on the last call), or QUIRE_ERR. */
+    /* Fill `batch` (allocated by the kernel from the schema). The source
+     * sets batch->rows and batch->first_row. Returns QUIRE_OK with
+     * batch->rows > 0, QUIRE_DONE at the end (batch->rows may be > 0 on the
+     * last call), or QUIRE_ERR. Errors are final: after QUIRE_ERR the kernel
+     * only calls close(). Text is parsed in the "C" locale; a timestamp
+     * without an offset is UTC unless an option of the source says
+     * otherwise. */
     int (*next)(void *instance, quire_batch *batch, quire_error *err);
 
     /* Release the instance. Called exactly once per successful open(). */
