@@ -111,26 +111,6 @@ static int fail_nomem(const quire_host *host, const char *what, quire_error *err
     return QUIRE_ERR;
 }
 
-static int grow(const quire_host *host, void **ptr, size_t *cap, size_t need, size_t elem)
-{
-    size_t n = *cap ? *cap : 256;
-    void *grown;
-
-    if (need <= *cap)
-        return 0;
-    while (n < need) {
-        if (n > SIZE_MAX / 2 / elem)
-            return -1;
-        n *= 2;
-    }
-    grown = host->realloc(*ptr, n * elem);
-    if (grown == NULL)
-        return -1;
-    *ptr = grown;
-    *cap = n;
-    return 0;
-}
-
 /* "int", "decimal(2)", ... as the `types` option spells them. */
 static const char *type_text(uint32_t type, int32_t scale, char *buf, size_t len)
 {
@@ -435,11 +415,11 @@ static int sample_add(csv_source *src, const csv_record *rec, quire_error *err)
     for (size_t c = 0; c < src->ncols; c++)
         bytes += rec->fields[c].len;
     /* + 1: the buffer exists even if every field so far was empty. */
-    if (grow(host, (void **)&src->sample_bytes, &src->sample_bytes_cap,
+    if (csv_grow(host, (void **)&src->sample_bytes, &src->sample_bytes_cap,
              src->sample_nbytes + bytes + 1, 1) != 0 ||
-        grow(host, (void **)&src->sample_fields, &src->sample_fields_cap, first + src->ncols,
+        csv_grow(host, (void **)&src->sample_fields, &src->sample_fields_cap, first + src->ncols,
              sizeof(csv_field)) != 0 ||
-        grow(host, (void **)&src->sample_lines, &src->sample_lines_cap, src->sample_rows + 1,
+        csv_grow(host, (void **)&src->sample_lines, &src->sample_lines_cap, src->sample_rows + 1,
              sizeof(int64_t)) != 0)
         return fail_nomem(host, "keeping the type inference sample", err);
     for (size_t c = 0; c < src->ncols; c++) {

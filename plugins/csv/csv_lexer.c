@@ -146,11 +146,13 @@ static int refill(csv_lexer *lx, quire_error *err)
 
 /* ============================== Record building =========================== */
 
-static int grow(const quire_host *host, void **ptr, size_t *cap, size_t need, size_t elem)
+int csv_grow(const quire_host *host, void **ptr, size_t *cap, size_t need, size_t elem)
 {
     size_t n = *cap ? *cap : 64;
     void *grown;
 
+    if (need <= *cap)
+        return 0;
     while (n < need) {
         if (n > SIZE_MAX / 2 / elem)
             return -1;
@@ -184,7 +186,7 @@ static int append(csv_lexer *lx, size_t start, int64_t field_line, const char *p
         return QUIRE_ERR;
     }
     if (lx->nbytes + n > lx->bytes_cap &&
-        grow(lx->host, (void **)&lx->bytes, &lx->bytes_cap, lx->nbytes + n, 1) != 0)
+        csv_grow(lx->host, (void **)&lx->bytes, &lx->bytes_cap, lx->nbytes + n, 1) != 0)
         return fail_nomem(lx, err);
     memcpy(lx->bytes + lx->nbytes, p, n);
     lx->nbytes += n;
@@ -196,7 +198,7 @@ static int end_field(csv_lexer *lx, size_t start, int quoted, quire_error *err)
 {
     if (lx->nfields < lx->limit) {
         csv_field *f;
-        if (lx->nfields >= lx->fields_cap && grow(lx->host, (void **)&lx->fields, &lx->fields_cap,
+        if (lx->nfields >= lx->fields_cap && csv_grow(lx->host, (void **)&lx->fields, &lx->fields_cap,
                                                   lx->nfields + 1, sizeof(csv_field)) != 0)
             return fail_nomem(lx, err);
         f = &lx->fields[lx->nfields];
