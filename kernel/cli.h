@@ -37,7 +37,7 @@ int cmd_plugins(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 /* Prints the general usage (topic NULL) or a command's ("plugins",
- * "config") to `out`. An unknown topic is a usage error: returns
+ * "config", "data") to `out`. An unknown topic is a usage error: returns
  * QUIRE_EXIT_USAGE, else QUIRE_EXIT_OK. */
 int cmd_help(const char *topic, FILE *out);
 

@@ -25,14 +25,6 @@
 #define PREVIEW_DEFAULT_ROWS 20
 #define PREVIEW_BATCH_ROWS   1024
 
-static const char data_usage[] =
-    "usage: quire data preview SOURCE [KEY=VALUE...] [-c CONF] [--rows N]\n"
-    "\n"
-    "Opens the source plugin SOURCE (e.g. csv) with the options KEY=VALUE, as a\n"
-    "report's source block would, and prints its schema (name:type) and its first\n"
-    "N rows (default 20; --rows 0 prints all), tab-separated, NULL as \\N.\n"
-    "Example: quire data preview csv path=sales.csv types=\"amount:decimal(2)\"\n";
-
 /* The exit code for a source error. */
 static int exit_for(const quire_error *err)
 {
@@ -198,7 +190,7 @@ static int data_preview(const cli_opts *opts, int argc, char **argv)
     int code = QUIRE_EXIT_OK;
 
     if (name == NULL) {
-        fputs(data_usage, stderr);
+        cmd_help("data", stderr);
         return QUIRE_EXIT_USAGE;
     }
     options = options_from_args(opts, argv, argc, &noptions, &code);
@@ -208,7 +200,7 @@ static int data_preview(const cli_opts *opts, int argc, char **argv)
     if (k == NULL || code != QUIRE_EXIT_OK)
         goto done_close_kernel;
     rec = kernel_find_plugin(k, QUIRE_KIND_SOURCE, name);
-    if (rec == NULL || (rec->state != PLUGIN_READY && rec->state != PLUGIN_RUNNING)) {
+    if (rec == NULL || rec->state != PLUGIN_READY) {
         fprintf(stderr, "error: no source plugin '%s' is loaded (see quire plugins list)\n", name);
         code = QUIRE_EXIT_PLUGIN;
         goto done_close_kernel;
@@ -251,7 +243,7 @@ int cmd_data(int argc, char **argv)
     if (code != QUIRE_EXIT_OK)
         return code;
     if (opts.nargs == 0) {
-        fputs(data_usage, stderr);
+        cmd_help("data", stderr);
         return QUIRE_EXIT_USAGE;
     }
     if (strcmp(opts.args[0], "preview") == 0)

@@ -14,9 +14,7 @@ static const char *state_name(plugin_state state)
     case PLUGIN_DISABLED: return "disabled";
     case PLUGIN_LOADED: return "loaded";
     case PLUGIN_READY: return "ready";
-    case PLUGIN_RUNNING: return "running";
     case PLUGIN_FAILED: return "failed";
-    case PLUGIN_STOPPED: return "stopped";
     }
     return "?";
 }

@@ -46,6 +46,14 @@ static const char config_help[] =
     "Every problem is printed, one line each. Exits 0 only if there is none,\n"
     "in lenient mode too (3: configuration problems, 4: plugin problems).\n";
 
+static const char data_help[] =
+    "usage: quire data preview SOURCE [KEY=VALUE...] [-c CONF] [--rows N]\n"
+    "\n"
+    "Opens the source plugin SOURCE (e.g. csv) with the options KEY=VALUE, as a\n"
+    "report's source block would, and prints its schema (name:type) and its first\n"
+    "N rows (default 20; --rows 0 prints all), tab-separated, NULL as \\N.\n"
+    "Example: quire data preview csv path=sales.csv types=\"amount:decimal(2)\"\n";
+
 int cmd_help(const char *topic, FILE *out)
 {
     if (topic == NULL) {
@@ -54,8 +62,10 @@ int cmd_help(const char *topic, FILE *out)
         fputs(plugins_help, out);
     } else if (strcmp(topic, "config") == 0) {
         fputs(config_help, out);
+    } else if (strcmp(topic, "data") == 0) {
+        fputs(data_help, out);
     } else {
-        fprintf(stderr, "quire: no help for '%s' (topics: plugins, config)\n", topic);
+        fprintf(stderr, "quire: no help for '%s' (topics: plugins, config, data)\n", topic);
         return QUIRE_EXIT_USAGE;
     }
     return QUIRE_EXIT_OK;

@@ -92,7 +92,25 @@ fail_oom:
     return NULL;
 }
 
-void plugin_fail(plugin_rec *rec, const char *message)
+/* A record for plugin_dir/STEM.so, the file an allow-list entry names. */
+static plugin_rec *plugin_new_in_dir(kernel *k, const char *stem, diag *d)
+{
+    size_t len = strlen(k->plugin_dir) + strlen(stem) + 5;
+    char *path = malloc(len);
+    plugin_rec *rec;
+
+    if (path == NULL) {
+        diag_error(d, "plugin %s/%s.so: out of memory", k->plugin_dir, stem);
+        return NULL;
+    }
+    snprintf(path, len, "%s/%s.so", k->plugin_dir, stem);
+    rec = plugin_new(k, path, d);
+    free(path);
+    return rec;
+}
+
+/* Sets rec->error (first failure only) and rec->state = PLUGIN_FAILED. */
+static void plugin_fail(plugin_rec *rec, const char *message)
 {
     rec->state = PLUGIN_FAILED;
     if (rec->error == NULL)
@@ -416,17 +434,9 @@ static void stems_free(char **stems, size_t n)
 /* Opens plugin_dir/stem.so through the loader and refuses duplicates. */
 static int load_one(kernel *k, const char *stem, int listed_by_name, diag *d, int *plugin_errors)
 {
-    char *path = malloc(strlen(k->plugin_dir) + strlen(stem) + 5);
-    plugin_rec *rec;
+    plugin_rec *rec = plugin_new_in_dir(k, stem, d);
     size_t first;
 
-    if (path == NULL) {
-        diag_error(d, "out of memory");
-        return QUIRE_ERR;
-    }
-    sprintf(path, "%s/%s.so", k->plugin_dir, stem);
-    rec = plugin_new(k, path, d);
-    free(path);
     if (rec == NULL)
         return QUIRE_ERR;
     first = d->count;
@@ -513,13 +523,7 @@ static int load_allow_list(kernel *k, diag *d, int *config_errors, int *plugin_e
             if (strcmp(stems[i], files[j]) == 0)
                 listed = 1;
         if (!listed) {
-            char *path = malloc(strlen(k->plugin_dir) + strlen(files[j]) + 5);
-            plugin_rec *rec;
-            if (path == NULL)
-                goto fail_oom;
-            sprintf(path, "%s/%s.so", k->plugin_dir, files[j]);
-            rec = plugin_new(k, path, d);
-            free(path);
+            plugin_rec *rec = plugin_new_in_dir(k, files[j], d);
             if (rec == NULL)
                 goto done;
             rec->state = PLUGIN_DISABLED;
@@ -733,32 +737,6 @@ int kernel_load_path(kernel *k, const char *path, plugin_rec **out, diag *d)
 
 /* ============================== Start and stop ============================ */
 
-int kernel_start(kernel *k, diag *d)
-{
-    for (size_t i = 0; i < k->nplugins; i++) {
-        plugin_rec *rec = k->plugins[i];
-        quire_error err = {0};
-
-        if (rec->state != PLUGIN_READY)
-            continue;
-        if (rec->desc.start != NULL && rec->desc.start(rec->state_ptr, &err) != QUIRE_OK) {
-            diag_error(d, "plugin %s: start failed: %s", rec->path,
-                       err.msg[0] ? err.msg : "(no message)");
-            plugin_fail_from(rec, d, d->count - 1);
-            /* It was initialised: give it its destroy hook now. */
-            if (rec->desc.destroy)
-                rec->desc.destroy(rec->state_ptr);
-            rec->state_ptr = NULL;
-            registry_rollback(k, rec);
-            if (k->strict)
-                return QUIRE_ERR;
-            continue;
-        }
-        rec->state = PLUGIN_RUNNING;
-    }
-    return QUIRE_OK;
-}
-
 void kernel_close(kernel *k)
 {
     if (k == NULL)
@@ -766,9 +744,7 @@ void kernel_close(kernel *k)
     /* Reverse load order, like a stack of resources. */
     for (size_t i = k->nplugins; i-- > 0;) {
         plugin_rec *rec = k->plugins[i];
-        if (rec->state == PLUGIN_RUNNING && rec->desc.stop)
-            rec->desc.stop(rec->state_ptr);
-        if ((rec->state == PLUGIN_RUNNING || rec->state == PLUGIN_READY) && rec->desc.destroy)
+        if (rec->state == PLUGIN_READY && rec->desc.destroy)
             rec->desc.destroy(rec->state_ptr);
         registry_rollback(k, rec);
         /* The shared object stays mapped (no dlclose): threads or atexit

@@ -7,8 +7,7 @@
  *   kernel_open()          parse the config file, validate [kernel]
  *   kernel_load_plugins()  load the allow-list, validate each plugin's
  *                          section, init each plugin (rolling back a failed one)
- *   kernel_start()         start every ready plugin (quire serve)
- *   kernel_close()         stop, destroy; shared objects stay mapped
+ *   kernel_close()         destroy; shared objects stay mapped
  *
  * Threading: the registry is built and torn down on the main thread. Between
  * kernel_load_plugins() and kernel_close() it is read-only, so render
@@ -28,9 +27,7 @@ typedef enum plugin_state {
     PLUGIN_DISABLED = 0, /* in the plugin directory, not in the allow-list */
     PLUGIN_LOADED,       /* descriptor accepted, not initialised */
     PLUGIN_READY,        /* init succeeded */
-    PLUGIN_RUNNING,      /* start succeeded */
-    PLUGIN_FAILED,       /* refused or failed; `error` says why */
-    PLUGIN_STOPPED       /* stopped and destroyed */
+    PLUGIN_FAILED        /* refused or failed; `error` says why */
 } plugin_state;
 
 /* The kernel's record of one plugin; plugins see it as opaque quire_plugin. */
@@ -120,10 +117,8 @@ int kernel_load_plugins(kernel *k, diag *d, int *exit_code);
  * (the admin named the file, so the allow-list does not apply). */
 int kernel_load_path(kernel *k, const char *path, plugin_rec **out, diag *d);
 
-/* Starts every READY plugin (start hook). Same strict/lenient rules. */
-int kernel_start(kernel *k, diag *d);
-
-/* Stops running plugins, destroys initialised ones, frees the registry.
+/* Destroys initialised plugins and frees the registry. (Starting and
+ * stopping plugins belongs to `quire serve`, which adds kernel_start.)
  * Shared objects are never dlclose()d. NULL is a no-op. */
 void kernel_close(kernel *k);
 
@@ -141,9 +136,6 @@ uint32_t kind_parse(const char *name);
 int registry_register_format(plugin_rec *self, const quire_format *format, quire_error *err);
 int registry_register_chart_type(plugin_rec *self, const char *type, const char *description,
                                  quire_error *err);
-
-/* Sets rec->error (first failure only) and rec->state = PLUGIN_FAILED. */
-void plugin_fail(plugin_rec *rec, const char *message);
 
 /* The host API table handed to every plugin (host.c). */
 const quire_host *host_api(void);
