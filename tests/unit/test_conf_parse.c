@@ -15,24 +15,11 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "diag_assert.h"
 
 #define NAME "conf/quire.conf"
 
 /* ============================== Helpers =================================== */
-
-/* Asserts that `d` holds exactly the NULL-terminated lines `expected`. */
-static void assert_diag(const diag *d, const char *const *expected)
-{
-    size_t n = 0;
-
-    while (expected[n] != NULL)
-        n++;
-    for (size_t i = 0; i < d->count && i < n; i++)
-        assert_string_equal(d->items[i].text, expected[i]);
-    assert_int_equal(d->count, n);
-    assert_int_equal(d->errors, n);
-}
-#define DIAG_IS(d, ...) assert_diag((d), (const char *const[]){__VA_ARGS__, NULL})
 
 /* Parses text (of length len) that must be valid. */
 static conf_file *parse_ok_len(const char *text, size_t len)

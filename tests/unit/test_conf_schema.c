@@ -13,23 +13,12 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "diag_assert.h"
 
 #define OWNER    "plugin build/plugins/x.so"
 #define KEY_SIZE sizeof(quire_config_key)
 
 /* ============================== Helpers =================================== */
-
-static void assert_diag(const diag *d, const char *const *expected)
-{
-    size_t n = 0;
-
-    while (expected[n] != NULL)
-        n++;
-    for (size_t i = 0; i < d->count && i < n; i++)
-        assert_string_equal(d->items[i].text, expected[i]);
-    assert_int_equal(d->count, n);
-}
-#define DIAG_IS(d, ...) assert_diag((d), (const char *const[]){__VA_ARGS__, NULL})
 
 /* Checks a schema that must be refused with exactly the given lines. */
 #define REFUSED(schema, ...)                                                                       \

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "diag_assert.h"
 
 #define NAME "conf/quire.conf"
 
@@ -58,19 +59,6 @@ static int clean_env(void **state)
         unsetenv(env_vars[i]);
     return 0;
 }
-
-static void assert_diag(const diag *d, const char *const *expected)
-{
-    size_t n = 0;
-
-    while (expected[n] != NULL)
-        n++;
-    for (size_t i = 0; i < d->count && i < n; i++)
-        assert_string_equal(d->items[i].text, expected[i]);
-    assert_int_equal(d->count, n);
-    assert_int_equal(d->errors, n);
-}
-#define DIAG_IS(d, ...) assert_diag((d), (const char *const[]){__VA_ARGS__, NULL})
 
 static conf_file *parse(const char *text)
 {
