@@ -8,6 +8,7 @@
 #define QUIRE_DIAG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <quire/common.h>
@@ -18,6 +19,8 @@
 typedef struct diag_item {
     int severity; /* DIAG_ERROR or DIAG_WARNING */
     char *text;   /* one line, no trailing newline */
+    char *where;  /* "PATH:LINE:COL" for located items, else NULL */
+    char *detail; /* the offending source line and a caret line, or NULL */
 } diag_item;
 
 typedef struct diag {
@@ -36,7 +39,25 @@ void diag_init(diag *d);
 void diag_error(diag *d, const char *fmt, ...) QUIRE_PRINTF(2, 3);
 void diag_warning(diag *d, const char *fmt, ...) QUIRE_PRINTF(2, 3);
 
-/* Writes every line to `out`, each prefixed "error: " or "warning: ". */
+/*
+ * Appends an error (or warning) located in a text file, printed the way
+ * compilers do:
+ *
+ *   PATH:LINE:COL: error: MESSAGE
+ *       the offending line
+ *             ^
+ *
+ * `text`/`len` is the whole file (may be NULL: no source line is shown);
+ * line and column are 1-based, column counts bytes. Tabs in the shown line
+ * are kept so the caret lines up under them.
+ */
+void diag_error_at(diag *d, const char *path, const char *text, size_t len, uint32_t line,
+                   uint32_t column, const char *fmt, ...) QUIRE_PRINTF(7, 8);
+void diag_warning_at(diag *d, const char *path, const char *text, size_t len, uint32_t line,
+                     uint32_t column, const char *fmt, ...) QUIRE_PRINTF(7, 8);
+
+/* Writes every item to `out`: unlocated ones as "error: TEXT" or
+ * "warning: TEXT", located ones as shown for diag_error_at(). */
 void diag_print(const diag *d, FILE *out);
 
 /* Frees the lines; `d` is empty and reusable afterwards. */
