@@ -23,6 +23,10 @@ extern "C" {
  * "out/r-page-3.svg" (the kernel passes the base path, the renderer derives). */
 #define QUIRE_FORMAT_PER_PAGE (1u << 0)
 #define QUIRE_FORMAT_BINARY (1u << 1)   /* output is not text */
+/* DATA (1.1): a data export. The renderer is fed band instances (band())
+ * instead of pages, like JasperReports' data exporters: no layout, page
+ * furniture (page and column headers and footers, background) dropped. */
+#define QUIRE_FORMAT_DATA (1u << 2)
 
 /* An output format, registered from init(). The kernel copies the struct
  * and the strings. */
@@ -35,6 +39,49 @@ struct quire_format {
     uint32_t flags;          /* QUIRE_FORMAT_* */
 };
 
+/* ============================== Band instances (1.1) ===================== */
+
+/* One typed value (the scalar form of a quire_column cell, quire/types.h). */
+typedef struct quire_value {
+    uint32_t type;  /* QUIRE_TYPE_* */
+    int32_t scale;  /* DECIMAL */
+    uint32_t null;  /* 1: NULL */
+    union {
+        int64_t i64; /* BOOL, INT, DECIMAL (scaled), DATE, TIMESTAMP */
+        double f64;  /* FLOAT */
+        quire_str str;
+    } v;
+} quire_value;
+
+/* One element of a band instance that carries data: a field (its value and
+ * its text formatted with the element's pattern and the report's locale), or
+ * a static text (value is a STRING equal to text). */
+typedef struct quire_band_value {
+    const char *name;  /* the element's name: the column name in exports */
+    quire_value value;
+    quire_str text;    /* as a visual renderer would print it */
+    uint32_t is_static; /* 1: a static text element */
+} quire_band_value;
+
+/*
+ * One band as filled for the data: a title, a group header for one group
+ * value, a detail for one row, ... Instances arrive in report order; a
+ * group's header, its details and nested groups, then its footer. A value
+ * whose scope ends later (a group total shown in the group's header) is
+ * already final: the kernel holds instances back until it is known.
+ */
+typedef struct quire_band_instance {
+    uint32_t size;        /* sizeof(quire_band_instance) as the kernel knows it */
+    uint32_t band;        /* QUIRE_BAND_* (quire/print.h) */
+    uint32_t group_level; /* GROUP_HEADER/FOOTER: 1 = outermost; details: the
+                             number of groups (their nesting depth); else 0 */
+    const char *group;    /* GROUP_HEADER/FOOTER: the group's name, else NULL */
+    quire_value group_value; /* GROUP_HEADER/FOOTER: the group's key */
+    int64_t row;          /* DETAIL: 1-based ordinal of the row, else 0 */
+    size_t nvalues;
+    const quire_band_value *values; /* in the order the elements are written */
+} quire_band_instance;
+
 /* The document being rendered. Valid until end() or abort(). */
 typedef struct quire_document {
     uint32_t size;           /* sizeof(quire_document) as the kernel knows it */
@@ -44,6 +91,13 @@ typedef struct quire_document {
     const char *author;
     const char *locale;      /* BCP 47: "en-US", "ar-EG" */
     uint32_t rtl;            /* 1: right-to-left document */
+
+    /* 1.1: for DATA formats. The names of the named data elements of every
+     * band that is not page furniture, each once, in the order first
+     * written: the columns of a tabular export. */
+    const char *const *data_columns;
+    size_t ndata_columns;
+    const char *report_name; /* the definition's file name without extension */
 } quire_document;
 
 typedef struct quire_renderer_ops {
@@ -60,6 +114,9 @@ typedef struct quire_renderer_ops {
     /* Give up (cancel, error elsewhere): remove partial output, release
      * the instance. Called instead of end(). */
     void (*abort)(void *instance);
+
+    /* 1.1, DATA formats: one band instance, valid only during the call. */
+    int (*band)(void *instance, const quire_band_instance *band, quire_error *err);
 } quire_renderer_ops;
 
 #define QUIRE_RENDERER_OPS_MIN_SIZE (offsetof(quire_renderer_ops, abort) + sizeof(void (*)(void)))
