@@ -4,7 +4,7 @@
 #   make test       install missing packages, build, run every test
 #   make demo       install missing packages, build, render the examples into out/
 #   make asan       the whole test suite under AddressSanitizer + UBSan (build-asan/)
-#   make fuzz       fuzz the configuration parser with libFuzzer for FUZZ_SECONDS (clang)
+#   make fuzz       run every libFuzzer target (tests/fuzz/fuzz_*.c) for FUZZ_SECONDS each (clang)
 #   make bench      side-by-side benchmarks, written to docs/benchmarks.md
 #   make install    PREFIX=/usr/local DESTDIR= : binary, plugins, headers, pc, conf, man
 #   make deps       install the Debian packages quire needs (idempotent)
@@ -123,36 +123,40 @@ asan: deps
 	QUIRE_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run
 
-# libFuzzer on the configuration parser and validator (tests/fuzz/fuzz_config.c),
-# seeded from tests/fuzz/corpus/config/. New inputs go to $(BUILD)/fuzz/corpus-config,
-# a crashing input to $(BUILD)/fuzz/crash-*. Warnings are not fatal here: clang
+# libFuzzer targets: every tests/fuzz/fuzz_<name>.c is one target, linked with
+# the kernel (without main.c) plus what tests/fuzz/<name>.mk adds:
+#   fuzz_<name>_SRC    extra sources (a plugin's .c files)
+#   fuzz_<name>_FLAGS  extra compiler flags (-Iplugins/<name>)
+# Seeds come from tests/fuzz/corpus/<name>/; new inputs go to
+# $(BUILD)/fuzz/corpus-<name>, a crashing input to $(BUILD)/fuzz/crash-*.
+# `make fuzz` runs each for FUZZ_SECONDS; `make test` runs each briefly
+# (FUZZ_SMOKE_SECONDS) as a smoke check. Warnings are not fatal here: clang
 # warns about things gcc does not, and the point is to find crashes.
 FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_CC ?= clang
 FUZZ_SAN = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+-include $(wildcard tests/fuzz/*.mk)
 
-fuzz: $(BUILD)/build_config.h
-	@mkdir -p $(BUILD)/fuzz/corpus-config
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(KERNEL_SRC) $(wildcard kernel/*.h) $(HEADERS) \
+		$(wildcard plugins/*/*.c plugins/*/*.h) $(BUILD)/build_config.h
+	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CSTD) $(filter-out -Werror,$(WARN)) -O1 -g $(FUZZ_SAN) -Iinclude -Ikernel \
-	    -include $(BUILD)/build_config.h -o $(BUILD)/fuzz/fuzz_config tests/fuzz/fuzz_config.c \
-	    $(filter-out kernel/main.c,$(KERNEL_SRC)) $(KERNEL_LIBS)
-	$(BUILD)/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ \
-	    $(BUILD)/fuzz/corpus-config tests/fuzz/corpus/config
+	    $(fuzz_$*_FLAGS) -include $(BUILD)/build_config.h -o $@ $< \
+	    $(filter-out kernel/main.c,$(KERNEL_SRC)) $(fuzz_$*_SRC) $(KERNEL_LIBS)
 
-# libFuzzer on the csv source plugin (tests/fuzz/fuzz_csv.c): its lexer, inference and
-# value parsers compiled in from plugins/csv/ and fed from memory, each input read twice
-# (1-byte reads, 1-row batches vs 4 KiB reads, 61-row batches) and compared. Seeded from
-# tests/fuzz/corpus/csv/; new inputs go to $(BUILD)/fuzz/corpus-csv, a crash to
-# $(BUILD)/fuzz/crash-*. `make fuzz` runs it too.
-.PHONY: fuzz-csv
-fuzz: fuzz-csv
-fuzz-csv:
-	@mkdir -p $(BUILD)/fuzz/corpus-csv
-	$(FUZZ_CC) $(CSTD) $(filter-out -Werror,$(WARN)) -O1 -g $(FUZZ_SAN) -Iinclude -Ikernel \
-	    -Iplugins/csv -o $(BUILD)/fuzz/fuzz_csv tests/fuzz/fuzz_csv.c \
-	    $(wildcard plugins/csv/*.c) kernel/arena.c kernel/batch.c -lm
-	$(BUILD)/fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ \
-	    $(BUILD)/fuzz/corpus-csv tests/fuzz/corpus/csv
+.PHONY: fuzz fuzz-smoke
+fuzz: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+	@for n in $(FUZZ_NAMES); do \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n; \
+	    echo "== fuzz $$n for $(FUZZ_SECONDS)s"; \
+	    $(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ \
+	        $(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
+
+# Built and run by tests/integration/fuzz_smoke.sh from `make test`.
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 
 demo: deps
 	$(MAKE) all
