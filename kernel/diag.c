@@ -179,3 +179,14 @@ void diag_clear(diag *d)
     free(d->items);
     diag_init(d);
 }
+
+void error_setf(quire_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    if (err == NULL)
+        return;
+    err->code = code;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+}

@@ -60,6 +60,11 @@ void diag_warning_at(diag *d, const char *path, const char *text, size_t len, ui
  * "warning: TEXT", located ones as shown for diag_error_at(). */
 void diag_print(const diag *d, FILE *out);
 
+/* Fills a quire_error (the per-call error of the plugin ABI and of the
+ * kernel's hot paths): code QUIRE_E_* and a formatted one-line message,
+ * truncated safely to QUIRE_ERROR_MSG_MAX. */
+void error_setf(quire_error *err, int code, const char *fmt, ...) QUIRE_PRINTF(3, 4);
+
 /* Frees the lines; `d` is empty and reusable afterwards. */
 void diag_clear(diag *d);
 

@@ -18,6 +18,11 @@ static const char usage_text[] =
     "  config check [-c CONF]        validate the configuration and every plugin\n"
     "  data preview SOURCE [KEY=VALUE...] [-c CONF] [--rows N]\n"
     "                                a source's schema and first N rows (default 20)\n"
+    "  render REPORT [--data NAME=PATH]... [--param NAME=VALUE]... --format FMT [-o OUT|-]\n"
+    "                                run a report definition and write FMT (csv, json, ...)\n"
+    "  check REPORT [--data NAME=PATH]... [--param NAME=VALUE]...\n"
+    "                                validate a definition against its data's schema\n"
+    "  fmt FILE|- [-w] [--check]     print a definition in canonical form\n"
     "  help [COMMAND]                this text, or a command's\n"
     "  --version                     kernel and plugin ABI versions\n"
     "\n"
@@ -54,6 +59,37 @@ static const char data_help[] =
     "N rows (default 20; --rows 0 prints all), tab-separated, NULL as \\N.\n"
     "Example: quire data preview csv path=sales.csv types=\"amount:decimal(2)\"\n";
 
+static const char render_help[] =
+    "usage: quire render REPORT [--data NAME=PATH]... [--param NAME=VALUE]...\n"
+    "                    [--format FMT] [-o OUT|-] [--workers N] [--quiet] [--stats] [-c CONF]\n"
+    "\n"
+    "Runs the report definition REPORT (a .quire file, see docs/report-language.md)\n"
+    "and writes it in format FMT to OUT (\"-\": standard output; default: the\n"
+    "report's name with the format's extension). Without --format the format\n"
+    "comes from OUT's extension.\n"
+    "  --data NAME=PATH    read source NAME from PATH instead of the file the\n"
+    "                      definition names (relative to the working directory)\n"
+    "  --param NAME=VALUE  set a parameter (text converted to its type)\n"
+    "  --workers N         threads reading partitions of the source (default: the\n"
+    "                      [kernel] workers key; 0 = one per CPU)\n"
+    "  --quiet             no progress line (it only shows on a terminal anyway)\n"
+    "  --stats             print rows read, kept and skipped, groups and timings\n"
+    "A failed or cancelled render (Ctrl-C) leaves no partial output.\n";
+
+static const char check_help[] =
+    "usage: quire check REPORT [--data NAME=PATH]... [--param NAME=VALUE]... [-c CONF]\n"
+    "\n"
+    "Checks everything render checks before reading rows: syntax, blocks and\n"
+    "attributes, names, the source's schema (the source is opened), the type of\n"
+    "every expression and the parameters. Prints \"REPORT: ok: ...\" or every\n"
+    "problem as FILE:LINE:COL: error: MESSAGE with the line; exits 0 or 5.\n";
+
+static const char fmt_help[] =
+    "usage: quire fmt FILE|- [-w] [--check]\n"
+    "\n"
+    "Prints the definition in canonical form (comments kept). -w rewrites FILE\n"
+    "in place; --check prints nothing and exits 1 when FILE is not canonical.\n";
+
 int cmd_help(const char *topic, FILE *out)
 {
     if (topic == NULL) {
@@ -64,8 +100,16 @@ int cmd_help(const char *topic, FILE *out)
         fputs(config_help, out);
     } else if (strcmp(topic, "data") == 0) {
         fputs(data_help, out);
+    } else if (strcmp(topic, "render") == 0) {
+        fputs(render_help, out);
+    } else if (strcmp(topic, "check") == 0) {
+        fputs(check_help, out);
+    } else if (strcmp(topic, "fmt") == 0) {
+        fputs(fmt_help, out);
     } else {
-        fprintf(stderr, "quire: no help for '%s' (topics: plugins, config, data)\n", topic);
+        fprintf(stderr,
+                "quire: no help for '%s' (topics: plugins, config, data, render, check, fmt)\n",
+                topic);
         return QUIRE_EXIT_USAGE;
     }
     return QUIRE_EXIT_OK;

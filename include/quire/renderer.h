@@ -13,6 +13,7 @@
 
 #include "plugin.h"
 #include "print.h"
+#include "types.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,490 @@
+/*
+ * emit.c - band instances in report order, with delayed values held back
+ * until their scope ends (see emit.h).
+ */
+#include "emit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+
+/* One band instance waiting in the queue. */
+typedef struct slot {
+    const plan_band *band;
+    quire_band_instance inst;
+    quire_band_value *values; /* band->nvalues, aligned with band->values */
+    uint8_t *status;          /* per value: VALUE_READY, _PENDING or _OMITTED */
+    size_t npending;
+} slot;
+
+#define VALUE_READY 0
+#define VALUE_PENDING 1
+#define VALUE_OMITTED 2
+
+/* The current key of one group level; strings copied. */
+typedef struct level_key {
+    qv value;
+    char *buf;
+    size_t cap;
+} level_key;
+
+struct emitter {
+    const plan *p;
+    emit_sink sink;
+    size_t state_size;
+    uint8_t *states;      /* nscopes blocks */
+    int nscopes;          /* ngroups + 2: report, levels, row */
+    qv *vars;             /* current values, nvars */
+    level_key *keys;      /* ngroups */
+    int started;          /* the first unit arrived */
+    quire_arena *scratch; /* per instance evaluation, reset after each send */
+    quire_arena *held;    /* strings of queued instances */
+    slot *queue;
+    size_t nqueue, cap;
+    size_t peak_held;
+    int64_t sent;
+    quire_band_value *values; /* scratch array for direct sends */
+    size_t values_cap;
+};
+
+/* ============================== Setup ===================================== */
+
+emitter *emit_new(const plan *p, emit_sink sink)
+{
+    emitter *em = calloc(1, sizeof(*em));
+    if (em == NULL)
+        return NULL;
+    em->p = p;
+    em->sink = sink;
+    em->nscopes = (int)p->ngroups + 2;
+    em->state_size = agg_state_size(p->layout);
+    em->states = calloc((size_t)em->nscopes, em->state_size ? em->state_size : 1);
+    em->vars = calloc(p->nvars + 1, sizeof(*em->vars));
+    em->keys = calloc(p->ngroups + 1, sizeof(*em->keys));
+    em->scratch = arena_new(0);
+    em->held = arena_new(0);
+    if (!em->states || !em->vars || !em->keys || !em->scratch || !em->held) {
+        emit_free(em);
+        return NULL;
+    }
+    for (int s = 0; s < em->nscopes; s++)
+        agg_state_init(p->layout, em->states + (size_t)s * em->state_size);
+    return em;
+}
+
+void emit_free(emitter *em)
+{
+    if (em == NULL)
+        return;
+    if (em->states != NULL)
+        for (int s = 0; s < em->nscopes; s++)
+            agg_state_destroy(em->p->layout, em->states + (size_t)s * em->state_size);
+    free(em->states);
+    free(em->vars);
+    if (em->keys != NULL)
+        for (uint32_t l = 0; l < em->p->ngroups; l++)
+            free(em->keys[l].buf);
+    free(em->keys);
+    arena_free(em->scratch);
+    arena_free(em->held);
+    free(em->queue);
+    free(em->values);
+    free(em);
+}
+
+void *emit_state(emitter *em, int scope) { return em->states + (size_t)scope * em->state_size; }
+
+int64_t emit_count(const emitter *em) { return em->sent; }
+size_t emit_peak_held(const emitter *em) { return em->peak_held; }
+
+/* ============================== Evaluation ================================ */
+
+/* Computes the variables `band` reads into em->vars. */
+static int load_vars(emitter *em, const plan_band *band, const expr_ctx *ctx, quire_error *err)
+{
+    const plan *p = em->p;
+    for (size_t v = 0; v < p->nvars; v++) {
+        const plan_var *pv = &p->vars[v];
+        if (band != NULL && !band->vars_used[v])
+            continue;
+        if (pv->calc == CALC_NONE) {
+            if (pv->value == NULL || expr_eval(pv->value, ctx, 0, &em->vars[v], err) != QUIRE_OK)
+                return QUIRE_ERR;
+            continue;
+        }
+        if (agg_result(p->layout, pv->acc, emit_state(em, pv->scope), &em->vars[v], em->scratch,
+                       err) != QUIRE_OK)
+            return QUIRE_ERR;
+    }
+    return QUIRE_OK;
+}
+
+static quire_value to_value(const qv *v)
+{
+    quire_value out;
+    memset(&out, 0, sizeof(out));
+    out.type = v->type;
+    out.scale = v->scale;
+    out.null = v->null;
+    if (v->null)
+        return out;
+    if (v->type == QUIRE_TYPE_FLOAT)
+        out.v.f64 = v->u.f;
+    else if (v->type == QUIRE_TYPE_STRING)
+        out.v.str = v->u.s;
+    else
+        out.v.i64 = v->u.i;
+    return out;
+}
+
+/* Evaluates value `i` of `band` into `out`; its bytes go to `arena`.
+ * *omitted = 1 when its print_when is false. */
+static int eval_value(emitter *em, const plan_band *band, size_t i, const expr_ctx *ctx,
+                      uint32_t row, quire_arena *arena, quire_band_value *out, int *omitted,
+                      quire_error *err)
+{
+    const plan_value *pv = &band->values[i];
+    qv v;
+    char buf[256];
+    size_t need;
+
+    *omitted = 0;
+    memset(out, 0, sizeof(*out));
+    out->name = pv->name;
+    if (pv->print_when != NULL) {
+        qv w;
+        if (expr_eval(pv->print_when, ctx, row, &w, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (w.null || !w.u.i) {
+            *omitted = 1;
+            return QUIRE_OK;
+        }
+    }
+    if (pv->is_static) {
+        out->is_static = 1;
+        out->value.type = QUIRE_TYPE_STRING;
+        out->value.v.str.ptr = pv->text;
+        out->value.v.str.len = strlen(pv->text);
+        out->text = out->value.v.str;
+        return QUIRE_OK;
+    }
+    if (expr_eval(pv->value, ctx, row, &v, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    if (v.type == QUIRE_TYPE_STRING && !v.null) {
+        char *copy = arena_strndup(arena, v.u.s.ptr, v.u.s.len);
+        if (copy == NULL)
+            goto fail_oom;
+        v.u.s.ptr = copy;
+    }
+    out->value = to_value(&v);
+    need = fmt_value(&v, pv->pattern, em->p->locale, buf, sizeof(buf));
+    if (need < sizeof(buf)) {
+        out->text.ptr = arena_strndup(arena, buf, need);
+    } else {
+        char *big = arena_alloc(arena, need + 1);
+        if (big != NULL)
+            fmt_value(&v, pv->pattern, em->p->locale, big, need + 1);
+        out->text.ptr = big;
+    }
+    if (out->text.ptr == NULL)
+        goto fail_oom;
+    out->text.len = need;
+    return QUIRE_OK;
+
+fail_oom:
+    error_setf(err, QUIRE_E_NOMEM, "out of memory evaluating a band");
+    return QUIRE_ERR;
+}
+
+static void fill_context(emitter *em, expr_ctx *ctx, const quire_column *columns,
+                         quire_arena *arena)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->columns = columns;
+    ctx->ncolumns = columns ? em->p->nwide : 0;
+    ctx->params = em->p->params;
+    ctx->vars = em->vars;
+    ctx->page = 1;
+    ctx->page_count = 1;
+    ctx->now_us = em->p->now_us;
+    ctx->locale = em->p->locale;
+    ctx->arena = arena;
+}
+
+/* ============================== Queue ===================================== */
+
+static int send(emitter *em, const quire_band_instance *inst, quire_error *err)
+{
+    em->sent++;
+    return em->sink.band(em->sink.ctx, inst, err);
+}
+
+/* Sends the ready slots at the head of the queue. */
+static int flush(emitter *em, quire_error *err)
+{
+    size_t i = 0;
+    while (i < em->nqueue && em->queue[i].npending == 0) {
+        slot *s = &em->queue[i];
+        size_t n = 0;
+        for (size_t v = 0; v < s->band->nvalues; v++)
+            if (s->status[v] != VALUE_OMITTED)
+                s->values[n++] = s->values[v];
+        s->inst.values = s->values;
+        s->inst.nvalues = n;
+        if (send(em, &s->inst, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        i++;
+    }
+    if (i > 0) {
+        memmove(em->queue, em->queue + i, (em->nqueue - i) * sizeof(*em->queue));
+        em->nqueue -= i;
+    }
+    if (em->nqueue == 0)
+        arena_reset(em->held);
+    return QUIRE_OK;
+}
+
+/* Evaluates band instance of `band` and sends it, or queues it when the
+ * queue is not empty or it has delayed values. */
+static int print_band(emitter *em, const plan_band *band, const quire_column *columns,
+                      uint32_t row, int64_t ordinal, int level, quire_error *err)
+{
+    int hold, omitted;
+    expr_ctx ctx;
+    quire_arena *arena;
+    quire_band_value *values;
+    uint8_t *pending = NULL;
+    size_t n = 0, npending = 0;
+    quire_band_instance inst;
+
+    if (band == NULL)
+        return QUIRE_OK;
+    hold = em->nqueue > 0 || band->has_delayed;
+    arena = hold ? em->held : em->scratch;
+    fill_context(em, &ctx, columns, em->scratch);
+    if (band->reads_vars && load_vars(em, band, &ctx, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    if (band->print_when != NULL) {
+        qv w;
+        if (expr_eval(band->print_when, &ctx, row, &w, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (w.null || !w.u.i)
+            goto done;
+    }
+    if (hold) {
+        values = arena_alloc(arena, (band->nvalues + 1) * sizeof(*values));
+        pending = arena_alloc(arena, band->nvalues + 1);
+    } else {
+        if (em->values_cap < band->nvalues + 1) {
+            quire_band_value *grown =
+                realloc(em->values, (band->nvalues + 1) * sizeof(*grown));
+            if (grown == NULL)
+                goto fail_oom;
+            em->values = grown;
+            em->values_cap = band->nvalues + 1;
+        }
+        values = em->values;
+    }
+    if (values == NULL || (hold && pending == NULL))
+        goto fail_oom;
+    for (size_t i = 0; i < band->nvalues; i++) {
+        if (hold && band->values[i].delayed) {
+            memset(&values[n], 0, sizeof(values[n]));
+            values[n].name = band->values[i].name;
+            pending[n++] = VALUE_PENDING;
+            npending++;
+            continue;
+        }
+        if (eval_value(em, band, i, &ctx, row, arena, &values[n], &omitted, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (hold)
+            pending[n++] = omitted ? VALUE_OMITTED : VALUE_READY;
+        else if (!omitted)
+            n++;
+    }
+    memset(&inst, 0, sizeof(inst));
+    inst.size = sizeof(inst);
+    inst.band = band->kind;
+    inst.group_level = band->kind == QUIRE_BAND_DETAIL ? em->p->ngroups : (uint32_t)level;
+    inst.row = band->kind == QUIRE_BAND_DETAIL ? ordinal : 0;
+    if (level > 0 && band->kind != QUIRE_BAND_DETAIL) {
+        const level_key *k = &em->keys[level - 1];
+        inst.group = em->p->rep->groups[level - 1].name;
+        inst.group_value = to_value(&k->value);
+    }
+    inst.nvalues = n;
+    inst.values = values;
+    if (!hold) {
+        int rc = send(em, &inst, err);
+        arena_reset(em->scratch);
+        return rc;
+    }
+    if (inst.group_value.type == QUIRE_TYPE_STRING && !inst.group_value.null) {
+        char *copy = arena_strndup(arena, inst.group_value.v.str.ptr, inst.group_value.v.str.len);
+        if (copy == NULL)
+            goto fail_oom;
+        inst.group_value.v.str.ptr = copy;
+    }
+    if (em->nqueue == em->cap) {
+        size_t cap = em->cap ? em->cap * 2 : 64;
+        slot *grown = realloc(em->queue, cap * sizeof(*grown));
+        if (grown == NULL)
+            goto fail_oom;
+        em->queue = grown;
+        em->cap = cap;
+    }
+    em->queue[em->nqueue].band = band;
+    em->queue[em->nqueue].inst = inst;
+    em->queue[em->nqueue].values = values;
+    em->queue[em->nqueue].status = pending;
+    em->queue[em->nqueue].npending = npending;
+    em->nqueue++;
+    if (em->nqueue > em->peak_held)
+        em->peak_held = em->nqueue;
+done:
+    arena_reset(em->scratch);
+    return QUIRE_OK;
+
+fail_oom:
+    error_setf(err, QUIRE_E_NOMEM, "out of memory holding back band instances");
+    return QUIRE_ERR;
+}
+
+/* The scope `scope` ends: evaluate the delayed values of the queued bands
+ * that belong to it, then send what is ready. */
+static int resolve(emitter *em, int scope, quire_error *err)
+{
+    for (size_t q = 0; q < em->nqueue; q++) {
+        slot *s = &em->queue[q];
+        const plan_band *band = s->band;
+        expr_ctx ctx;
+        if (s->npending == 0 || band->scope != scope)
+            continue;
+        fill_context(em, &ctx, NULL, em->scratch);
+        if (load_vars(em, band, &ctx, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        for (size_t i = 0; i < band->nvalues; i++) {
+            int omitted;
+            if (s->status[i] != VALUE_PENDING)
+                continue;
+            if (eval_value(em, band, i, &ctx, 0, em->held, &s->values[i], &omitted, err) !=
+                QUIRE_OK)
+                return QUIRE_ERR;
+            s->status[i] = omitted ? VALUE_OMITTED : VALUE_READY;
+        }
+        s->npending = 0;
+        arena_reset(em->scratch);
+    }
+    return flush(em, err);
+}
+
+/* ============================== Units ===================================== */
+
+static int key_equal(const qv *a, const qv *b)
+{
+    if (a->null || b->null)
+        return a->null && b->null;
+    if (a->type == QUIRE_TYPE_STRING)
+        return a->u.s.len == b->u.s.len && memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
+    if (a->type == QUIRE_TYPE_FLOAT)
+        return a->u.f == b->u.f || (a->u.f != a->u.f && b->u.f != b->u.f);
+    return a->u.i == b->u.i;
+}
+
+static int set_key(level_key *k, const qv *v)
+{
+    k->value = *v;
+    if (v->type == QUIRE_TYPE_STRING && !v->null) {
+        if (k->cap < v->u.s.len + 1) {
+            char *buf = realloc(k->buf, v->u.s.len + 1);
+            if (buf == NULL)
+                return -1;
+            k->buf = buf;
+            k->cap = v->u.s.len + 1;
+        }
+        memcpy(k->buf, v->u.s.ptr, v->u.s.len);
+        k->value.u.s.ptr = k->buf;
+    }
+    return 0;
+}
+
+/* Closes group levels [level, ngroups], innermost first. */
+static int close_levels(emitter *em, int level, quire_error *err)
+{
+    const plan *p = em->p;
+    for (int l = (int)p->ngroups; l >= level; l--) {
+        if (print_band(em, p->group_footer[l - 1], NULL, 0, 0, l, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (resolve(em, l, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        agg_state_reset(p->layout, emit_state(em, l));
+    }
+    return QUIRE_OK;
+}
+
+int emit_break(emitter *em, const qv *keys, quire_error *err)
+{
+    const plan *p = em->p;
+    int level = (int)p->ngroups + 1;
+    if (!em->started) {
+        level = 1;
+    } else {
+        for (uint32_t l = 0; l < p->ngroups; l++)
+            if (!key_equal(&em->keys[l].value, &keys[l])) {
+                level = (int)l + 1;
+                break;
+            }
+        if (level <= (int)p->ngroups && close_levels(em, level, err) != QUIRE_OK)
+            return -1;
+    }
+    for (int l = level; l <= (int)p->ngroups; l++)
+        if (set_key(&em->keys[l - 1], &keys[l - 1]) != 0) {
+            error_setf(err, QUIRE_E_NOMEM, "out of memory keeping a group key");
+            return -1;
+        }
+    return level;
+}
+
+int emit_open(emitter *em, int level, quire_error *err)
+{
+    const plan *p = em->p;
+    if (!em->started) {
+        em->started = 1;
+        if (print_band(em, p->title, NULL, 0, 0, 0, err) != QUIRE_OK)
+            return QUIRE_ERR;
+    }
+    for (int l = level; l <= (int)p->ngroups; l++)
+        if (print_band(em, p->group_header[l - 1], NULL, 0, 0, l, err) != QUIRE_OK)
+            return QUIRE_ERR;
+    return QUIRE_OK;
+}
+
+int emit_detail(emitter *em, const quire_column *columns, uint32_t row, int64_t ordinal,
+                quire_error *err)
+{
+    const plan *p = em->p;
+    for (size_t i = 0; i < p->ndetails; i++)
+        if (print_band(em, p->details[i], columns, row, ordinal, 0, err) != QUIRE_OK)
+            return QUIRE_ERR;
+    return QUIRE_OK;
+}
+
+int emit_finish(emitter *em, quire_error *err)
+{
+    const plan *p = em->p;
+    if (!em->started) {
+        int mode = p->rep->meta.when_no_data;
+        if (mode == REPORT_NO_DATA_BAND && p->no_data != NULL)
+            return print_band(em, p->no_data, NULL, 0, 0, 0, err);
+        if (mode != REPORT_NO_DATA_ALL_SECTIONS)
+            return QUIRE_OK;
+        if (print_band(em, p->title, NULL, 0, 0, 0, err) != QUIRE_OK)
+            return QUIRE_ERR;
+    } else if (close_levels(em, 1, err) != QUIRE_OK) {
+        return QUIRE_ERR;
+    }
+    if (print_band(em, p->summary, NULL, 0, 0, 0, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    return resolve(em, PLAN_SCOPE_REPORT, err);
+}
