@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands_lang.h"
 #include "kernel.h"
 
 int main(int argc, char **argv)
@@ -28,6 +29,12 @@ int main(int argc, char **argv)
         return cmd_config(argc - 2, argv + 2);
     if (strcmp(cmd, "data") == 0)
         return cmd_data(argc - 2, argv + 2);
+    if (strcmp(cmd, "render") == 0)
+        return cmd_render(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "fmt") == 0)
+        return cmd_fmt(argc - 1, argv + 1);
     fprintf(stderr, "quire: unknown command '%s' (see quire help)\n", cmd);
     return QUIRE_EXIT_USAGE;
 }

@@ -122,7 +122,13 @@ static int resolve_name(void *vctx, const char *name, expr_ref *out)
     if (col < 0)
         return -1;
     if (c->kind == CTX_SCOPED) {
-        int v = hidden_var(p, (uint32_t)col, c->scope, c->hidden_calc);
+        /* A group key is constant within its group and the groups inside
+         * it: FIRST reads it without copying on every row as LAST would. */
+        report_calc calc = c->hidden_calc;
+        for (int g = 0; g < c->scope && g < (int)p->ngroups; g++)
+            if (p->group_column[g] == (uint32_t)col)
+                calc = CALC_FIRST;
+        int v = hidden_var(p, (uint32_t)col, c->scope, calc);
         if (v < 0)
             return -1;
         out->kind = EXPR_REF_VARIABLE;
@@ -156,8 +162,8 @@ static expr *compile_in(plan *p, const ast_expr *e, resolve_ctx *c, int allow_pa
 static expr *column_expr(plan *p, uint32_t column)
 {
     ast_expr *e = plan_alloc(p, sizeof(*e));
-    resolve_ctx c = {.p = p, .kind = CTX_ROW, .field_limit = p->nfields};
     diag scratch = {0};
+    resolve_ctx c = {.p = p, .kind = CTX_ROW, .field_limit = p->nfields, .d = &scratch};
     expr *out;
     if (e == NULL)
         return NULL;

@@ -13,6 +13,8 @@
 #   expect_out_match RE WHAT   stdout has a line matching extended regex RE
 #   expect_true WHAT CMD...    CMD succeeds
 #   tmpdir                     a scratch directory removed at exit ($TMP)
+#   use_plugins LIST           write $TMP/quire.conf loading LIST (e.g. "csv, data")
+#                              from $QUIRE_BUILD/plugins and export it as QUIRE_CONF
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 QUIRE_BUILD=${QUIRE_BUILD:-build}
@@ -68,4 +70,14 @@ expect_out_match() {
 expect_true() {
     local what=$1; shift
     if "$@"; then _ok "$what"; else _not_ok "$what" "command failed: $*"; fi
+}
+
+use_plugins() {
+    local dir
+    case "$QUIRE_BUILD" in
+    /*) dir="$QUIRE_BUILD/plugins" ;;
+    *) dir="$PWD/$QUIRE_BUILD/plugins" ;;
+    esac
+    printf '[kernel]\nplugin_dir = %s\nplugins = %s\n' "$dir" "$1" > "$TMP/quire.conf"
+    export QUIRE_CONF="$TMP/quire.conf"
 }

@@ -1,0 +1,109 @@
+# render.sh - `quire render` and `quire check` end to end: the aggregation
+# benchmark report against an independent computation, grouped details
+# with delayed header values, parameters, filters, both ways of ordering
+# rows (hash aggregation and the spilling sort), workers, and every kind of
+# error a user can make on the command line.
+source tests/lib.sh
+use_plugins "csv, data"
+
+D=tests/data/render
+SALES=examples/data/sales.csv
+
+# ---- the benchmark report agrees with an independent computation ----------
+run "$QUIRE" render bench/reports/sales_agg.quire --data sales="$SALES" --format csv -o "$TMP/agg.csv"
+expect_rc 0 "sales_agg renders to csv"
+run python3 "$D/sales_check.py" "$SALES" "$TMP/agg.csv"
+expect_rc 0 "sales_agg agrees with a Decimal computation in Python (counts, sums to the cent, avg and stddev to 1e-9)"
+[ "$RC" -eq 0 ] || echo "$ERR" | sed 's/^/#   /'
+
+for w in 1 2 3; do
+    run "$QUIRE" render bench/reports/sales_agg.quire --data sales="$SALES" --format csv --workers "$w" -o "$TMP/agg-$w.csv"
+    expect_true "--workers $w gives the same bytes" cmp -s "$TMP/agg.csv" "$TMP/agg-$w.csv"
+done
+
+run "$QUIRE" render bench/reports/sales_agg.quire --data sales="$SALES" --format csv -o - --stats
+expect_rc 0 "-o - writes to stdout"
+expect_out_line "region,category,count,sum_amount,avg_amount,min_amount,max_amount,stddev_amount,sum_quantity" "stdout starts with the header"
+expect_err_has "mode hash" "--stats says the report was aggregated without sorting"
+
+# ---- grouped details, delayed values, the running count -------------------
+run "$QUIRE" render "$D/orders_detail.quire" --format csv -o "$TMP/detail.csv"
+expect_rc 0 "orders_detail renders"
+expect_true "orders_detail: bands, order, delayed header totals and running values match the hand-made file" \
+    diff -u "$D/orders_detail.expected.csv" "$TMP/detail.csv"
+
+# The same through the kernel's spilling sort with the smallest budget, and
+# a source sorted on disk already: same output.
+run env QUIRE_KERNEL_SORT_MEMORY=1mb "$QUIRE" render "$D/orders_detail.quire" --format csv -o "$TMP/detail-small.csv" --stats
+expect_err_has "sorted by the kernel" "--stats says the kernel sorted"
+expect_true "a 1 MiB sort budget gives the same output" cmp -s "$TMP/detail.csv" "$TMP/detail-small.csv"
+
+run "$QUIRE" render "$D/orders_detail.quire" --format json -o "$TMP/detail.json"
+expect_rc 0 "orders_detail renders to json"
+expect_true "the json is valid and nests details in groups" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+g = d["groups"]
+assert [x["value"] for x in g] == ["East", "North", "South"], g
+assert [r["id"] for r in g[1]["details"]] == [1, 3, 6]
+assert g[2]["header"]["region_total"] == 1107.76
+assert d["summary"]["total"] == 8
+' "$TMP/detail.json"
+
+run "$QUIRE" render "$D/orders_detail.quire" --param min_qty=3 --format csv -o - --quiet
+expect_rc 0 "--param min_qty=3 renders"
+expect_out_line "4,,,,,,,,,," "the filter keeps the 4 rows with qty >= 3 (title total)"
+expect_out_line ",,,,3,carol,0.10,0.50,2,," "North has only carol left, after dave in East"
+
+# ---- check ------------------------------------------------------------------
+run "$QUIRE" check "$D/orders_detail.quire"
+expect_rc 0 "check accepts a good report"
+expect_out_has "ok" "check says ok"
+
+# ---- errors -----------------------------------------------------------------
+run "$QUIRE" render "$D/orders_detail.quire" --param min_qty=lots --format csv -o "$TMP/x.csv"
+expect_rc 5 "a parameter of the wrong type exits 5"
+expect_err_line "error: command line argument 3: --param min_qty: 'lots' is not a valid int" "and names the argument"
+expect_true "and writes nothing" test ! -e "$TMP/x.csv"
+
+run "$QUIRE" render "$D/orders_detail.quire" --param nope=1 --format csv -o "$TMP/x.csv"
+expect_rc 5 "an unknown parameter exits 5"
+expect_err_has "--param nope: the report has no parameter 'nope' (its parameters: min_qty)" "and lists the parameters"
+
+run "$QUIRE" render "$D/orders_detail.quire" --data nope=x.csv --format csv -o "$TMP/x.csv"
+expect_rc 2 "--data for an unknown source exits 2"
+expect_err_has "--data nope: the report has no source 'nope'" "and says so"
+
+run "$QUIRE" render "$D/orders_detail.quire" --data orders="$TMP/missing.csv" --format csv -o "$TMP/x.csv"
+expect_rc 5 "a missing data file exits 5"
+expect_err_has "missing.csv" "and names the file"
+
+run "$QUIRE" render "$D/orders_detail.quire" --format nope -o "$TMP/x.csv"
+expect_rc 2 "an unknown format exits 2"
+expect_err_has "unknown format 'nope'; formats: " "and lists the formats"
+
+run "$QUIRE" render "$D/orders_detail.quire"
+expect_rc 2 "no format and no -o exits 2"
+
+cat > "$TMP/typo.quire" <<'Q'
+source s { plugin = csv; path = "PATH" }
+variable t { value = sum(amout) }
+band summary { height = 10; field t { box = [0, 0, 10, 10]; value = t } }
+Q
+sed -i "s#PATH#$PWD/$D/orders.csv#" "$TMP/typo.quire"
+run "$QUIRE" check "$TMP/typo.quire"
+expect_rc 5 "check: an unknown column exits 5"
+expect_err_line "$TMP/typo.quire:2:26: error: unknown name 'amout'" "with file:line:col of the name"
+
+cat > "$TMP/types.quire" <<Q
+source s { plugin = csv; path = "$PWD/$D/orders.csv" }
+filter = customer > 3
+Q
+run "$QUIRE" check "$TMP/types.quire"
+expect_rc 5 "check: comparing a string with a number exits 5"
+expect_err_has "$TMP/types.quire:2:" "and points into the filter"
+
+printf 'report {\n    title = \n}\n' > "$TMP/syntax.quire"
+run "$QUIRE" render "$TMP/syntax.quire" --format csv -o "$TMP/x.csv"
+expect_rc 5 "a syntax error exits 5"
+expect_err_has "$TMP/syntax.quire:2:" "and names file:line"
