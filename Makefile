@@ -111,7 +111,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(KERNEL_LIB_OBJ) $(wildcard tests/unit/*.
 	$(CC) $(CFLAGS_ALL) -include $(BUILD)/build_config.h -Ikernel -o $@ $< $(KERNEL_LIB_OBJ) \
 	    $(LDFLAGS_ALL) -lcmocka $(KERNEL_LIBS)
 
-tests: all $(UNIT_BIN) $(TEST_PLUGIN_SO)
+tests: all $(UNIT_BIN) $(TEST_PLUGIN_SO) $(BUILD)/bench/gen_sales
 
 test: deps
 	$(MAKE) tests
@@ -162,9 +162,38 @@ demo: deps
 	$(MAKE) all
 	examples/demo.sh $(BUILD)
 
+# The peers of the aggregation benchmark come from BENCH_DEB_PACKAGES and
+# bench/package-lock.json (DuckDB). npm is left out when one is already on
+# PATH: NodeSource's nodejs bundles it and conflicts with Debian's npm.
+BENCH_DEB_PACKAGES = miller datamash mawk sqlite3 nodejs npm
+
 bench: deps
-	$(MAKE) all
+	$(MAKE) deps DEB_PACKAGES="$(filter-out $(if $(shell command -v npm),npm),$(BENCH_DEB_PACKAGES))"
+	$(MAKE) all $(BUILD)/bench/gen_sales
+	test -d bench/node_modules || npm ci --prefix bench --no-audit --no-fund
 	bench/run $(BUILD)
+
+# The benchmark data generator. -ffp-contract=off: no fused multiply-add, so
+# its float steps round as those of the Python reference do.
+$(BUILD)/bench/gen_sales: bench/gen_sales.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -ffp-contract=off $(LDFLAGS_ALL) -o $@ $< -lm
+
+# bench/csv_micro.c: rows per second of the csv source plugin.
+.PHONY: csv-micro
+csv-micro: all $(BUILD)/bench/csv_micro
+$(BUILD)/bench/csv_micro: bench/csv_micro.c $(KERNEL_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -include $(BUILD)/build_config.h -Ikernel -o $@ $< $(KERNEL_LIB_OBJ) \
+	    $(LDFLAGS_ALL) $(KERNEL_LIBS)
+
+# bench/agg_micro.c: rows per second of group_table_find + agg_update.
+.PHONY: agg-micro
+agg-micro: $(BUILD)/bench/agg_micro
+$(BUILD)/bench/agg_micro: bench/agg_micro.c $(KERNEL_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -include $(BUILD)/build_config.h -Ikernel -o $@ $< $(KERNEL_LIB_OBJ) \
+	    $(LDFLAGS_ALL) $(KERNEL_LIBS)
 
 # ----------------------------------------------------------------------------
 # Install
@@ -203,7 +232,7 @@ uninstall:
 # ----------------------------------------------------------------------------
 
 DEB_PACKAGES = build-essential pkg-config libcmocka-dev libev-dev libhiredis-dev \
-    libcairo2-dev libhpdf-dev libsqlite3-dev fonts-dejavu-core redis-server poppler-utils \
+    libcairo2-dev libhpdf-dev libsqlite3-dev sqlite3 fonts-dejavu-core redis-server poppler-utils \
     python3 clang time man-db
 
 deps:

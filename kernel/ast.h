@@ -42,9 +42,11 @@ typedef enum ast_expr_kind {
     AST_DECIMAL,    /* 12.50: i = 1250, scale = 2 (scale = digits written after the point) */
     AST_FLOAT,      /* 1.5e3 (has an exponent): f */
     AST_STRING,     /* "text" with \" \\ \n \t \u{XXXX} escapes: s, slen */
-    AST_DATE,       /* @2024-01-31: i = days since 1970-01-01 */
-    AST_TIMESTAMP,  /* @2024-01-31T10:00:00Z (or +02:00, fraction to microseconds): i = us */
-    AST_LENGTH,     /* 20mm, 1.5in, 2cm, 12pt: f = points; s = the unit ("mm") */
+    AST_DATE,       /* @2024-01-31: i = days since 1970-01-01; s = the text after '@' */
+    AST_TIMESTAMP,  /* @2024-01-31T10:00:00Z (or +02:00, fraction to microseconds): i = us;
+                       s = the text after '@' (the written zone and fraction digits) */
+    AST_LENGTH,     /* 20mm, 1.5in, 2cm, 12pt: f = points; s = the unit ("mm");
+                       i, scale = the number as written (1.5in: i = 15, scale = 1) */
     AST_NAME,       /* order_date: name (a column, field, variable, parameter, keyword) */
     AST_UNARY,      /* op args[0]: AST_OP_NEG, AST_OP_NOT */
     AST_BINARY,     /* args[0] op args[1] */
@@ -93,7 +95,10 @@ typedef struct ast_expr {
     const char *name;     /* NAME, CALL (the function) */
     struct ast_expr **args;
     uint32_t nargs;
-    int parenthesised;    /* written inside ( ) (fmt keeps needed parentheses only) */
+    int parenthesised;    /* written inside ( ); start..end then include them. `quire fmt`
+                             keeps the parentheses the author wrote */
+    uint32_t height;      /* 1 for a leaf, else 1 + the tallest operand (at most
+                             AST_MAX_EXPR_HEIGHT, so recursive walks are bounded) */
 } ast_expr;
 
 /* ============================== Items ===================================== */
@@ -163,8 +168,19 @@ ast_expr *ast_parse_expr(const char *what, const char *text, size_t len, quire_a
 /* Frees the tree and everything in its arena. NULL is a no-op. */
 void ast_free(ast_file *file);
 
-/* Deepest nesting of blocks plus expression parentheses accepted. */
+/* Deepest nesting of blocks plus expression parentheses, brackets, call
+ * parentheses and unary operators accepted. */
 #define AST_MAX_DEPTH 64
+
+/* Tallest expression tree accepted (long chains like a + b + c + ... count
+ * one level per operator). Bounds the recursion of every later walk. */
+#define AST_MAX_EXPR_HEIGHT 256
+
+/* Largest definition accepted, in bytes (offsets in ast_expr are 32-bit). */
+#define AST_MAX_SIZE (16u * 1024 * 1024)
+
+/* The parser stops after this many errors (with a last line saying so). */
+#define AST_MAX_ERRORS 100
 
 /* The expression's text exactly as written (file->text[start..end)). */
 static inline size_t ast_expr_text(const ast_file *file, const ast_expr *e, const char **text)

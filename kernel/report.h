@@ -189,13 +189,14 @@ typedef struct report_style_props {
     double line_spacing;     /* multiple of the font size */
 } report_style_props;
 
-/* style NAME { parent = OTHER  ...props...  when EXPR { ...props... } } */
+/* condition { when = EXPR  ...props... } inside a style */
 typedef struct report_cond_style {
     const ast_expr *when;
     report_style_props props;
     ast_loc loc;
 } report_cond_style;
 
+/* style NAME { parent = OTHER  default = bool  ...props...  condition { } } */
 typedef struct report_style {
     const char *name;
     int parent;              /* index into report->styles, or -1 */
@@ -204,6 +205,7 @@ typedef struct report_style {
     report_cond_style *conds;
     size_t nconds;
     ast_loc loc;
+    ast_loc parent_loc;      /* of the parent's name (for messages) */
 } report_style;
 
 /* ============================== Datasets (charts) ========================= */

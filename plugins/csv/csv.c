@@ -3,35 +3,47 @@
  * RFC 4180 file as typed columnar batches.
  *
  * How an instance works:
- *   open()     parses the options (csv_options.c), opens the file, reads the
- *              header and then up to infer_rows records into a sample,
+ *   open()     parses the options (csv_options.c), opens the file
+ *              (csv_input.c: mapped, or read in read_buffer chunks), reads
+ *              the header and then up to infer_rows records into a sample,
  *              infers each column's type from the sample (csv_infer.c)
  *              unless `types` sets it, and builds the schema;
+ *   project()  narrows the columns next() converts;
  *   next()     replays the sample rows first, then lexes the rest of the
- *              file (csv_lexer.c) in read_buffer chunks, converting each
- *              field exactly (csv_value.c) into the batch;
+ *              file (csv_lexer.c), converting each needed field exactly
+ *              (csv_fill.c) into the batch;
+ *   stats()    rows, skipped rows and bytes of the part read;
  *   close()    logs how many bad rows on_error = skip dropped.
  *
- * NULLs: an unquoted field equal to a `null` token (default: the empty
- * field) is NULL. A quoted field never is: "" is the empty string in a
- * string column, and NULL in any other column (it cannot be a number).
+ * Partitions (args->npartitions > 1, mapped files only): the data after
+ * the header is split by bytes into npartitions ranges [S_p, S_p+1), and
+ * part p returns the rows whose record starts in its range. It finds its
+ * first record with csv_row_start() (the first row start at or after S_p,
+ * from the parity of the quotes before it: exact for RFC 4180 input) and
+ * stops before the first record starting at or after S_p+1, so every row
+ * belongs to exactly one part. Every part reads the header and the same
+ * sample from the start of the file, so all infer the same schema; part 0
+ * replays the sampled rows of its range, the others seek past it. Rows are
+ * numbered 1.. within the part; a row's line is counted from the part's
+ * start and made absolute (counting the LFs before the part once) only when
+ * an error or source_line asks for it. A bad row inside the sample counts
+ * as skipped in part 0 only if it starts in part 0's range; the other parts
+ * count theirs as they read them.
  *
  * Bad rows (a field count other than the header's, a value that does not
  * fit its column, invalid UTF-8 in a string) fail the source, or with
  * on_error = skip are dropped and counted. Syntax errors (quotes, bare CR,
  * oversize fields) always fail: the record boundaries after one are unknown.
  *
- * Memory per instance: the read buffer, one record, one sample of
- * infer_rows records (freed once replayed) and the batch the kernel gives.
+ * Memory per instance: the read buffer (or the mapped pages of about one
+ * read_buffer behind the reader and the batch being filled), one record,
+ * one sample of infer_rows records (freed once replayed) and the batch the
+ * kernel gives.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "csv.h"
 
@@ -57,224 +69,34 @@ static const quire_config_key csv_config[] = {
      .default_value = "256kb",
      .min = "4kb",
      .max = "64mb",
-     .help = "Bytes read from a CSV file at a time."},
+     .help = "Bytes read from a CSV file at a time; for a mapped file, how far behind the "
+             "reader pages are given back."},
+    {.name = "mmap",
+     .type = QUIRE_CONF_BOOL,
+     .default_value = "yes",
+     .help = "Map regular files into memory (faster; needed to read a file in parallel parts). "
+             "no: read them read_buffer bytes at a time, for files rewritten while reports run."},
     {0},
 };
 
-/* ============================== Instance ================================== */
-
-/* One column of an open source. */
-typedef struct csv_column {
-    uint32_t type;
-    int32_t scale;
-    int overridden;  /* set by `types`, not inferred */
-    csv_infer infer; /* what the sample said (for the hint in messages) */
-} csv_column;
-
-typedef struct csv_source {
-    const csv_plugin *plugin;
-    const quire_host *host;
-    csv_options opt;
-    char *name; /* the input, as messages name it */
-    int fd;     /* -1 when the caller supplies the reader */
-    csv_lexer *lexer;
-    int lexer_done;
-
-    size_t ncols;
-    quire_column_info *columns; /* the schema; names owned */
-    csv_column *cols;
-
-    /* The sample: records read by open(), replayed first by next(). */
-    char *sample_bytes;
-    size_t sample_nbytes, sample_bytes_cap;
-    csv_field *sample_fields; /* sample_rows * ncols */
-    size_t sample_fields_cap;
-    int64_t *sample_lines;
-    size_t sample_rows, sample_lines_cap;
-    size_t replayed;
-    int sample_hit_eof; /* the whole input fit in the sample */
-    int64_t data_start; /* input offset after the header */
-    int64_t sample_end; /* input offset after the last sampled record */
-    int64_t input_size; /* bytes, or -1 if unknown */
-
-    int64_t delivered; /* rows handed out */
-    int64_t skipped;   /* bad rows dropped (on_error = skip) */
-    int failed;        /* next() failed: it keeps failing the same way */
-    quire_error failure;
-} csv_source;
-
 /* ============================== Small helpers ============================= */
 
-static int fail_nomem(const quire_host *host, const char *what, quire_error *err)
+int csv_fail_nomem(const quire_host *host, const char *what, quire_error *err)
 {
     host->error_set(err, QUIRE_E_NOMEM, "csv: out of memory %s", what);
     return QUIRE_ERR;
 }
 
-/* "int", "decimal(2)", ... as the `types` option spells them. */
-static const char *type_text(uint32_t type, int32_t scale, char *buf, size_t len)
-{
-    static const char *const names[] = {"null",  "bool",   "int",  "decimal",
-                                        "float", "string", "date", "timestamp"};
-
-    if (type == QUIRE_TYPE_DECIMAL)
-        snprintf(buf, len, "decimal(%" PRId32 ")", scale);
-    else
-        snprintf(buf, len, "%s", type < sizeof(names) / sizeof(names[0]) ? names[type] : "?");
-    return buf;
-}
-
-/* Reader over the instance's file descriptor. */
-static ptrdiff_t fd_read(void *ctx, char *buf, size_t cap, quire_error *err)
-{
-    csv_source *src = ctx;
-
-    for (;;) {
-        ssize_t n = read(src->fd, buf, cap);
-        if (n >= 0)
-            return n;
-        if (errno != EINTR) {
-            char why[128] = "unknown error";
-            strerror_r(errno, why, sizeof(why));
-            src->host->error_set(err, QUIRE_E_IO, "%s: cannot read: %s", src->name, why);
-            return -1;
-        }
-    }
-}
-
-/* ============================== Rows ====================================== */
-
-/* 1 if the field is NULL in a column of `type`. */
-static int field_is_null(const csv_source *src, const csv_field *f, const char *s, uint32_t type)
-{
-    if (f->quoted)
-        return f->len == 0 && type != QUIRE_TYPE_STRING;
-    if (f->len == 0)
-        return src->opt.null_empty;
-    for (size_t i = 0; i < src->opt.nnulls; i++) {
-        const char *tok = src->opt.nulls[i];
-        if (strlen(tok) == f->len && memcmp(tok, s, f->len) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* Fills *err for a value that does not fit column `c` and returns QUIRE_ERR. */
-static int bad_value(const csv_source *src, size_t c, const char *s, size_t n, int64_t line,
-                     quire_error *err)
-{
-    const csv_column *col = &src->cols[c];
-    char name[256], value[256], have[32], want[32], where[256];
-
-    csv_show(src->columns[c].name, strlen(src->columns[c].name), name, sizeof(name));
-    csv_show(s, n, value, sizeof(value));
-    type_text(col->type, col->scale, have, sizeof(have));
-    if (col->overridden) {
-        src->host->error_set(
-            err, QUIRE_E_INVALID,
-            "%s:%" PRId64 ": column '%s': '%s' does not fit %s (set by types at %s)", src->name,
-            line, name, value, have, csv_option_where(src->opt.types_option, where, sizeof(where)));
-    } else {
-        /* Suggest the type the sample would have given with this value in it. */
-        csv_infer joined = col->infer;
-        uint32_t type;
-        int32_t scale;
-        csv_infer_add(&joined, s, n);
-        csv_infer_type(&joined, &type, &scale);
-        src->host->error_set(err, QUIRE_E_INVALID,
-                             "%s:%" PRId64 ": column '%s': '%s' does not fit %s (inferred from the "
-                             "first %" PRId64 " rows; set types = \"%s:%s\")",
-                             src->name, line, name, value, have, src->opt.infer_rows, name,
-                             type_text(type, scale, want, sizeof(want)));
-    }
-    return QUIRE_ERR;
-}
-
-/* Converts record `rec` into row `row` of `batch`. Returns QUIRE_OK, or
- * QUIRE_ERR with *err for a bad row (the row's slots may be half written;
- * the caller does not count it). */
-static int fill_row(csv_source *src, quire_batch *batch, uint32_t row, const csv_record *rec,
-                    quire_error *err)
-{
-    size_t strbytes = 0;
-    char *strbuf = NULL;
-
-    if (rec->nfields != src->ncols) {
-        src->host->error_set(err, QUIRE_E_INVALID, "%s:%" PRId64 ": expected %zu fields, found %zu",
-                             src->name, rec->line, src->ncols, rec->nfields);
-        return QUIRE_ERR;
-    }
-    for (size_t c = 0; c < src->ncols; c++) {
-        const csv_field *f = &rec->fields[c];
-        const char *s = rec->bytes + f->off;
-        quire_column *col = &batch->columns[c];
-        int rc = 0;
-
-        if (field_is_null(src, f, s, col->type)) {
-            col->nulls[row] = 1;
-            continue;
-        }
-        col->nulls[row] = 0;
-        switch (col->type) {
-        case QUIRE_TYPE_STRING: {
-            size_t bad = csv_utf8_invalid_at(s, f->len);
-            if (bad != f->len) {
-                char name[256];
-                src->host->error_set(err, QUIRE_E_INVALID,
-                                     "%s:%" PRId64 ": column '%s': invalid UTF-8 at byte %zu of "
-                                     "the field",
-                                     src->name, rec->line,
-                                     csv_show(src->columns[c].name, strlen(src->columns[c].name),
-                                              name, sizeof(name)),
-                                     bad + 1);
-                return QUIRE_ERR;
-            }
-            strbytes += f->len;
-            break;
-        }
-        case QUIRE_TYPE_BOOL: rc = csv_parse_bool(s, f->len, &col->v.i64[row]); break;
-        case QUIRE_TYPE_INT: rc = csv_parse_int(s, f->len, &col->v.i64[row]); break;
-        case QUIRE_TYPE_DECIMAL:
-            rc = csv_parse_decimal(s, f->len, col->scale, &col->v.i64[row]);
-            break;
-        case QUIRE_TYPE_FLOAT: rc = csv_parse_float(s, f->len, &col->v.f64[row]); break;
-        case QUIRE_TYPE_DATE: rc = csv_parse_date(s, f->len, &col->v.i64[row]); break;
-        case QUIRE_TYPE_TIMESTAMP: rc = csv_parse_timestamp(s, f->len, &col->v.i64[row]); break;
-        default: rc = -1; break;
-        }
-        if (rc != 0)
-            return bad_value(src, c, s, f->len, rec->line, err);
-    }
-    /* All strings of the row in one arena allocation. */
-    if (strbytes > 0) {
-        strbuf = src->host->arena_alloc(batch->arena, strbytes);
-        if (strbuf == NULL)
-            return fail_nomem(src->host, "for a batch's strings", err);
-    }
-    for (size_t c = 0; c < src->ncols; c++) {
-        quire_column *col = &batch->columns[c];
-        const csv_field *f = &rec->fields[c];
-        if (col->type != QUIRE_TYPE_STRING || col->nulls[row])
-            continue;
-        if (f->len == 0) {
-            col->v.str[row] = (quire_str){.ptr = "", .len = 0};
-            continue;
-        }
-        memcpy(strbuf, rec->bytes + f->off, f->len);
-        col->v.str[row] = (quire_str){.ptr = strbuf, .len = f->len};
-        strbuf += f->len;
-    }
-    return QUIRE_OK;
-}
-
-/* A bad row: with on_error = skip count it and return QUIRE_OK, else
- * QUIRE_ERR (err already says why). */
-static int bad_row(csv_source *src, quire_error *err)
+/* A bad row: with on_error = skip count it (if `counts`: the row is this
+ * part's) and return QUIRE_OK, else QUIRE_ERR (err already says why). */
+static int bad_row(csv_source *src, int counts, quire_error *err)
 {
     if (!src->opt.skip_bad_rows)
         return QUIRE_ERR;
-    src->skipped++;
-    if (src->plugin->self != NULL && src->host->log_enabled(src->plugin->self, QUIRE_LOG_DEBUG))
+    if (counts)
+        src->skipped++;
+    if (counts && src->plugin->self != NULL &&
+        src->host->log_enabled(src->plugin->self, QUIRE_LOG_DEBUG))
         src->host->log(src->plugin->self, QUIRE_LOG_DEBUG, "skipped: %s", err->msg);
     err->code = QUIRE_E_NONE;
     err->msg[0] = '\0';
@@ -303,7 +125,7 @@ static int check_unique_names(csv_source *src, int64_t line, quire_error *err)
         return QUIRE_OK;
     sorted = src->host->malloc(src->ncols * sizeof(*sorted));
     if (sorted == NULL)
-        return fail_nomem(src->host, "reading the header", err);
+        return csv_fail_nomem(src->host, "reading the header", err);
     for (size_t i = 0; i < src->ncols; i++)
         sorted[i] = &src->columns[i];
     qsort(sorted, src->ncols, sizeof(*sorted), name_cmp);
@@ -337,14 +159,14 @@ static int make_columns(csv_source *src, const csv_record *rec, quire_error *err
     src->columns = src->host->calloc(src->ncols, sizeof(*src->columns));
     src->cols = src->host->calloc(src->ncols, sizeof(*src->cols));
     if (src->columns == NULL || src->cols == NULL)
-        return fail_nomem(src->host, "reading the header", err);
+        return csv_fail_nomem(src->host, "reading the header", err);
     for (size_t c = 0; c < src->ncols; c++) {
         const csv_field *f = &rec->fields[c];
         char *name;
 
         csv_infer_init(&src->cols[c].infer);
         if (src->opt.header && f->len > 0) {
-            if (csv_utf8_invalid_at(rec->bytes + f->off, f->len) != f->len) {
+            if (csv_utf8_invalid_at(f->ptr, f->len) != f->len) {
                 src->host->error_set(err, QUIRE_E_INVALID,
                                      "%s:%" PRId64 ": column %zu: the name is not valid UTF-8",
                                      src->name, rec->line, c + 1);
@@ -352,8 +174,8 @@ static int make_columns(csv_source *src, const csv_record *rec, quire_error *err
             }
             name = src->host->malloc(f->len + 1);
             if (name == NULL)
-                return fail_nomem(src->host, "reading the header", err);
-            memcpy(name, rec->bytes + f->off, f->len);
+                return csv_fail_nomem(src->host, "reading the header", err);
+            memcpy(name, f->ptr, f->len);
             name[f->len] = '\0';
             if (strlen(name) != f->len) {
                 src->host->free(name);
@@ -366,7 +188,7 @@ static int make_columns(csv_source *src, const csv_record *rec, quire_error *err
             /* No header, or an empty name in it: cN. */
             name = src->host->malloc(24);
             if (name == NULL)
-                return fail_nomem(src->host, "reading the header", err);
+                return csv_fail_nomem(src->host, "reading the header", err);
             snprintf(name, 24, "c%zu", c + 1);
         }
         src->columns[c].name = name;
@@ -406,7 +228,8 @@ static int apply_overrides(csv_source *src, quire_error *err)
     return QUIRE_OK;
 }
 
-/* Copies a record into the sample and lets inference see its values. */
+/* Copies a record into the sample and lets inference see its values. The
+ * fields' ptr are set once the sample is complete (its bytes still move). */
 static int sample_add(csv_source *src, const csv_record *rec, quire_error *err)
 {
     size_t bytes = 0, first = src->sample_rows * src->ncols;
@@ -416,29 +239,43 @@ static int sample_add(csv_source *src, const csv_record *rec, quire_error *err)
         bytes += rec->fields[c].len;
     /* + 1: the buffer exists even if every field so far was empty. */
     if (csv_grow(host, (void **)&src->sample_bytes, &src->sample_bytes_cap,
-             src->sample_nbytes + bytes + 1, 1) != 0 ||
+                 src->sample_nbytes + bytes + 1, 1) != 0 ||
         csv_grow(host, (void **)&src->sample_fields, &src->sample_fields_cap, first + src->ncols,
-             sizeof(csv_field)) != 0 ||
+                 sizeof(csv_field)) != 0 ||
         csv_grow(host, (void **)&src->sample_lines, &src->sample_lines_cap, src->sample_rows + 1,
-             sizeof(int64_t)) != 0)
-        return fail_nomem(host, "keeping the type inference sample", err);
+                 sizeof(int64_t)) != 0 ||
+        csv_grow(host, (void **)&src->sample_starts, &src->sample_starts_cap, src->sample_rows + 1,
+                 sizeof(int64_t)) != 0)
+        return csv_fail_nomem(host, "keeping the type inference sample", err);
     for (size_t c = 0; c < src->ncols; c++) {
         const csv_field *f = &rec->fields[c];
-        const char *s = rec->bytes + f->off;
         csv_field *copy = &src->sample_fields[first + c];
 
-        memcpy(src->sample_bytes + src->sample_nbytes, s, f->len);
-        copy->off = src->sample_nbytes;
+        memcpy(src->sample_bytes + src->sample_nbytes, f->ptr, f->len);
+        copy->ptr = NULL;
         copy->len = f->len;
-        copy->quoted = f->quoted;
+        copy->flags = f->flags & CSV_FIELD_QUOTED;
         src->sample_nbytes += f->len;
         /* A quoted "" is NULL unless the column ends up string: no evidence
          * either way. */
-        if (!src->cols[c].overridden && !field_is_null(src, f, s, QUIRE_TYPE_NULL))
-            csv_infer_add(&src->cols[c].infer, s, f->len);
+        if (!src->cols[c].overridden && !csv_field_is_null(src, f, QUIRE_TYPE_NULL))
+            csv_infer_add(&src->cols[c].infer, f->ptr, f->len);
     }
-    src->sample_lines[src->sample_rows++] = rec->line;
+    src->sample_lines[src->sample_rows] = rec->line;
+    src->sample_starts[src->sample_rows] = rec->start;
+    src->sample_rows++;
     return QUIRE_OK;
+}
+
+/* The sample is complete: point its fields at their bytes. */
+static void sample_seal(csv_source *src)
+{
+    size_t off = 0;
+
+    for (size_t i = 0; i < src->sample_rows * src->ncols; i++) {
+        src->sample_fields[i].ptr = src->sample_bytes + off;
+        off += src->sample_fields[i].len;
+    }
 }
 
 static void sample_free(csv_source *src)
@@ -446,11 +283,89 @@ static void sample_free(csv_source *src)
     src->host->free(src->sample_bytes);
     src->host->free(src->sample_fields);
     src->host->free(src->sample_lines);
+    src->host->free(src->sample_starts);
     src->sample_bytes = NULL;
     src->sample_fields = NULL;
     src->sample_lines = NULL;
-    src->sample_bytes_cap = src->sample_fields_cap = src->sample_lines_cap = 0;
+    src->sample_starts = NULL;
+    src->sample_bytes_cap = src->sample_fields_cap = 0;
+    src->sample_lines_cap = src->sample_starts_cap = 0;
 }
+
+/* ============================== Partitions ================================ */
+
+/* S_p: where part p of the data bytes [data_start, size) begins. */
+static int64_t split_offset(const csv_source *src, uint32_t p)
+{
+    int64_t bytes = src->input_size - src->data_start;
+    int64_t n = src->npartitions;
+
+    if (p >= src->npartitions)
+        return src->input_size;
+    return src->data_start + bytes / n * p + bytes % n * p / n;
+}
+
+/* Sets the part's byte range once the data start is known. Part 0 also
+ * accounts for the header, the last one reads to the end. */
+static void plan_partition(csv_source *src)
+{
+    uint32_t p = src->partition;
+
+    src->part_begin = 0;
+    src->part_end = INT64_MAX;
+    src->range_begin = 0;
+    if (src->npartitions <= 1)
+        return;
+    if (!src->input.mapped) {
+        /* No random access: the first part reads everything. */
+        if (p > 0)
+            src->part_end = 0;
+        return;
+    }
+    if (p > 0)
+        src->part_begin = src->range_begin = split_offset(src, p);
+    if (p + 1 < src->npartitions)
+        src->part_end = split_offset(src, p + 1);
+}
+
+/* The part's end for stats(): the input size for the last part. */
+static int64_t range_end(const csv_source *src)
+{
+    return src->part_end < src->input_size ? src->part_end : src->input_size;
+}
+
+/* After the sample: moves the lexer to the part's first record (parts
+ * after the first), or sets where it stops. */
+static void start_partition(csv_source *src)
+{
+    int64_t from, from_line;
+    size_t first;
+
+    if (src->npartitions <= 1 || !src->input.mapped)
+        return;
+    if (src->partition == 0) {
+        csv_lexer_set_stop(src->lexer, src->part_end);
+        return;
+    }
+    /* Count quotes from the closest row start already known. */
+    if (src->sample_end <= src->part_begin) {
+        from = src->sample_end;
+        from_line = src->sample_end_line;
+    } else {
+        from = src->data_start;
+        from_line = src->data_start_line;
+    }
+    first = csv_row_start(src->input.map, (size_t)src->input_size, (size_t)from,
+                          (size_t)src->part_begin, src->opt.quote);
+    csv_lexer_seek(src->lexer, (int64_t)first, src->part_end, from, from_line);
+    /* The sample is part 0's to replay. */
+    sample_free(src);
+    src->sample_rows = 0;
+    src->lexer_done = 0;
+    csv_input_release(&src->input, (int64_t)first, 0);
+}
+
+/* ============================== Schema ==================================== */
 
 /* Reads the header (or first record) and the sample, then fixes the types. */
 static int read_schema(csv_source *src, quire_error *err)
@@ -468,12 +383,18 @@ static int read_schema(csv_source *src, quire_error *err)
     }
     if (make_columns(src, &rec, err) != QUIRE_OK || apply_overrides(src, err) != QUIRE_OK)
         return QUIRE_ERR;
-    csv_lexer_expect(src->lexer, src->ncols);
+    if (csv_lexer_expect(src->lexer, src->ncols) != 0)
+        return csv_fail_nomem(src->host, "reading the header", err);
     if (src->opt.header) {
         src->data_start = rec.end_offset;
-    } else if (sample_add(src, &rec, err) != QUIRE_OK) {
-        return QUIRE_ERR;
+        src->data_start_line = csv_lexer_line_now(src->lexer);
+    } else {
+        src->data_start = rec.start;
+        src->data_start_line = rec.line;
     }
+    plan_partition(src);
+    if (!src->opt.header && sample_add(src, &rec, err) != QUIRE_OK)
+        return QUIRE_ERR;
 
     while ((int64_t)src->sample_rows < src->opt.infer_rows) {
         rc = csv_lexer_next(src->lexer, &rec, err);
@@ -488,14 +409,16 @@ static int read_schema(csv_source *src, quire_error *err)
             src->host->error_set(err, QUIRE_E_INVALID,
                                  "%s:%" PRId64 ": expected %zu fields, found %zu", src->name,
                                  rec.line, src->ncols, rec.nfields);
-            if (bad_row(src, err) != QUIRE_OK)
+            if (bad_row(src, src->partition == 0 && rec.start < src->part_end, err) != QUIRE_OK)
                 return QUIRE_ERR;
             continue;
         }
         if (sample_add(src, &rec, err) != QUIRE_OK)
             return QUIRE_ERR;
     }
+    sample_seal(src);
     src->sample_end = csv_lexer_offset(src->lexer);
+    src->sample_end_line = csv_lexer_line_now(src->lexer);
 
     for (size_t c = 0; c < src->ncols; c++) {
         csv_column *col = &src->cols[c];
@@ -507,18 +430,106 @@ static int read_schema(csv_source *src, quire_error *err)
     return QUIRE_OK;
 }
 
+/* Rows in the part: exact if the whole file was sampled, else from the
+ * sample's bytes per row; -1 if the size is unknown (a pipe). */
+static int64_t estimate_rows(const csv_source *src)
+{
+    int64_t sampled = src->sample_end - src->data_start, begin, end;
+    int64_t rows = 0;
+
+    if (src->sample_hit_eof) {
+        for (size_t i = 0; i < src->sample_rows; i++)
+            rows +=
+                src->sample_starts[i] >= src->part_begin && src->sample_starts[i] < src->part_end;
+        return rows;
+    }
+    if (src->input_size < 0 || src->sample_rows == 0 || sampled <= 0)
+        return -1;
+    begin = src->part_begin > src->data_start ? src->part_begin : src->data_start;
+    end = range_end(src);
+    if (end <= begin)
+        return 0;
+    return (int64_t)((double)(end - begin) * (double)src->sample_rows / (double)sampled + 0.5);
+}
+
 /* ============================== Source ops ================================ */
 
 static void csv_close(void *instance);
 
-/* The body of open() for both inputs: the path option (read == NULL) or a
- * reader supplied by the caller. */
-static int open_source(csv_plugin *plugin, const quire_source_args *args, const char *name,
-                       csv_read_fn read, void *ctx, int64_t size, void **instance, quire_error *err)
+/* Where the input comes from: the path option, a reader, or memory. */
+typedef struct input_spec {
+    const char *name; /* NULL: the path option */
+    csv_read_fn read; /* a reader supplied by the caller */
+    void *ctx;
+    int64_t size;     /* its size, or -1 */
+    const char *data; /* memory supplied by the caller */
+    size_t data_size;
+} input_spec;
+
+/* Opens the path option (resolved against base_dir) and names it. */
+static int open_path(csv_source *src, const char *base_dir, quire_error *err)
+{
+    const quire_host *host = src->host;
+    char *resolved = csv_input_resolve(host, src->opt.path, base_dir);
+    int rc;
+
+    if (resolved == NULL)
+        return csv_fail_nomem(host, "opening a source", err);
+    if (strcmp(resolved, src->opt.path) == 0) {
+        src->name = resolved;
+    } else {
+        size_t len = strlen(src->opt.path) + strlen(resolved) + 4;
+        src->name = host->malloc(len);
+        if (src->name == NULL) {
+            host->free(resolved);
+            return csv_fail_nomem(host, "opening a source", err);
+        }
+        snprintf(src->name, len, "%s (%s)", src->opt.path, resolved);
+    }
+    rc = csv_input_open(host, resolved, src->name, src->plugin->use_mmap, &src->input, err);
+    if (resolved != src->name)
+        host->free(resolved);
+    return rc;
+}
+
+/* Creates the lexer over whatever input the source has. */
+static int make_lexer(csv_source *src, const input_spec *in, quire_error *err)
+{
+    const csv_plugin *plugin = src->plugin;
+    csv_lexer_opts lex;
+
+    lex.delimiter = src->opt.delimiter;
+    lex.quote = src->opt.quote;
+    lex.max_field = (size_t)plugin->max_field_size;
+    lex.read_buffer = (size_t)plugin->read_buffer;
+    if (in->data != NULL) {
+        src->input.mapped = 1;
+        src->input.map = in->data;
+        src->input.size = src->input_size = (int64_t)in->data_size;
+        src->lexer = csv_lexer_new_memory(src->host, src->name, in->data, in->data_size, &lex);
+    } else if (in->read != NULL) {
+        src->input_size = in->size;
+        src->lexer = csv_lexer_new(src->host, src->name, in->read, in->ctx, &lex);
+    } else if (src->input.mapped) {
+        src->input_size = src->input.size;
+        src->lexer =
+            csv_lexer_new_memory(src->host, src->name, src->input.map, src->input.map_size, &lex);
+    } else {
+        src->input_size = src->input.size;
+        src->lexer = csv_lexer_new(src->host, src->name, csv_input_read, &src->input, &lex);
+    }
+    if (src->lexer == NULL)
+        return csv_fail_nomem(src->host, "opening a source", err);
+    return QUIRE_OK;
+}
+
+/* The body of open() for every kind of input. */
+static int open_source(csv_plugin *plugin, const quire_source_args *args, const input_spec *in,
+                       void **instance, quire_error *err)
 {
     const quire_host *host = plugin->host;
+    const char *base_dir = NULL;
     csv_source *src;
-    csv_lexer_opts lex;
 
     *instance = NULL;
     if (args == NULL || args->size < offsetof(quire_source_args, noptions) + sizeof(size_t)) {
@@ -528,47 +539,60 @@ static int open_source(csv_plugin *plugin, const quire_source_args *args, const 
     }
     src = host->calloc(1, sizeof(*src));
     if (src == NULL)
-        return fail_nomem(host, "opening a source", err);
+        return csv_fail_nomem(host, "opening a source", err);
     src->plugin = plugin;
     src->host = host;
-    src->fd = -1;
-    src->input_size = size;
-    if (csv_options_parse(host, args, plugin->infer_rows, read == NULL, &src->opt, err) != QUIRE_OK)
-        goto fail_close;
-    src->name = host->strdup(read == NULL ? src->opt.path : name);
-    if (src->name == NULL) {
-        fail_nomem(host, "opening a source", err);
-        goto fail_close;
-    }
-    if (read == NULL) {
-        struct stat st;
-        int why_errno = 0;
-        src->fd = open(src->opt.path, O_RDONLY | O_CLOEXEC);
-        if (src->fd < 0 || fstat(src->fd, &st) != 0)
-            why_errno = errno;
-        else if (S_ISDIR(st.st_mode))
-            why_errno = EISDIR;
-        if (why_errno != 0) {
-            char why[128] = "unknown error";
-            strerror_r(why_errno, why, sizeof(why));
-            host->error_set(err, QUIRE_E_IO, "%s: cannot open: %s", src->name, why);
+    src->input.fd = -1;
+    src->input_size = -1;
+    src->npartitions = 1;
+    if (args->size >= offsetof(quire_source_args, base_dir) + sizeof(args->base_dir))
+        base_dir = args->base_dir;
+    if (args->size >= offsetof(quire_source_args, npartitions) + sizeof(args->npartitions) &&
+        args->npartitions > 1) {
+        src->partition = args->partition;
+        src->npartitions = args->npartitions;
+        if (src->partition >= src->npartitions) {
+            host->error_set(err, QUIRE_E_INTERNAL,
+                            "csv: asked for part %u of %u (parts count from 0)",
+                            (unsigned)src->partition, (unsigned)src->npartitions);
             goto fail_close;
         }
-        src->input_size = S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
-        read = fd_read;
-        ctx = src;
     }
-    lex.delimiter = src->opt.delimiter;
-    lex.quote = src->opt.quote;
-    lex.max_field = (size_t)plugin->max_field_size;
-    lex.read_buffer = (size_t)plugin->read_buffer;
-    src->lexer = csv_lexer_new(host, src->name, read, ctx, &lex);
-    if (src->lexer == NULL) {
-        fail_nomem(host, "opening a source", err);
+    if (csv_options_parse(host, args, plugin->infer_rows, in->name == NULL, &src->opt, err) !=
+        QUIRE_OK)
+        goto fail_close;
+    if (in->name != NULL) {
+        src->name = host->strdup(in->name);
+        if (src->name == NULL) {
+            csv_fail_nomem(host, "opening a source", err);
+            goto fail_close;
+        }
+    } else if (open_path(src, base_dir, err) != QUIRE_OK) {
+        goto fail_close;
+    }
+    if (make_lexer(src, in, err) != QUIRE_OK)
+        goto fail_close;
+    if (src->npartitions > 1 && !src->input.mapped && src->input_size < 0) {
+        host->error_set(err, QUIRE_E_INVALID,
+                        "%s: cannot be read in %u parts: not a regular file (a pipe or device)",
+                        src->name, (unsigned)src->npartitions);
         goto fail_close;
     }
     if (read_schema(src, err) != QUIRE_OK)
         goto fail_close;
+    src->nneeded = src->ncols;
+    src->needed = host->malloc(src->ncols * sizeof(*src->needed));
+    if (src->needed == NULL) {
+        csv_fail_nomem(host, "opening a source", err);
+        goto fail_close;
+    }
+    for (size_t c = 0; c < src->ncols; c++)
+        src->needed[c] = c;
+    /* Not mapped: the first part reads everything, the others nothing. */
+    if (src->npartitions > 1 && !src->input.mapped && src->partition > 0)
+        src->lexer_done = 1;
+    src->estimate = estimate_rows(src);
+    start_partition(src);
     *instance = src;
     return QUIRE_OK;
 
@@ -580,12 +604,24 @@ fail_close:
 int csv_open_reader(csv_plugin *plugin, const quire_source_args *args, const char *name,
                     csv_read_fn read, void *ctx, int64_t size, void **instance, quire_error *err)
 {
-    return open_source(plugin, args, name, read, ctx, size, instance, err);
+    input_spec in = {.name = name, .read = read, .ctx = ctx, .size = size};
+
+    return open_source(plugin, args, &in, instance, err);
+}
+
+int csv_open_memory(csv_plugin *plugin, const quire_source_args *args, const char *name,
+                    const char *data, size_t size, void **instance, quire_error *err)
+{
+    input_spec in = {.name = name, .data = size > 0 ? data : "", .data_size = size};
+
+    return open_source(plugin, args, &in, instance, err);
 }
 
 static int csv_open(void *state, const quire_source_args *args, void **instance, quire_error *err)
 {
-    return open_source(state, args, NULL, NULL, NULL, -1, instance, err);
+    input_spec in = {0};
+
+    return open_source(state, args, &in, instance, err);
 }
 
 static int csv_schema(void *instance, const quire_column_info **columns, size_t *ncolumns,
@@ -599,20 +635,30 @@ static int csv_schema(void *instance, const quire_column_info **columns, size_t 
     return QUIRE_OK;
 }
 
-/* Rows in the file, from the sample's bytes per row; exact if the whole
- * file was sampled; -1 if the size is unknown (a pipe). */
 static int64_t csv_estimate(void *instance)
 {
     const csv_source *src = instance;
-    int64_t sampled = src->sample_end - src->data_start;
 
-    if (src->sample_hit_eof)
-        return (int64_t)src->sample_rows;
-    if (src->input_size < 0 || src->sample_rows == 0 || sampled <= 0)
-        return -1;
-    return (int64_t)((double)(src->input_size - src->data_start) * (double)src->sample_rows /
-                         (double)sampled +
-                     0.5);
+    return src->estimate;
+}
+
+static int csv_project(void *instance, const uint8_t *needed, size_t ncolumns, quire_error *err)
+{
+    csv_source *src = instance;
+
+    if (ncolumns != src->ncols) {
+        src->host->error_set(err, QUIRE_E_INTERNAL,
+                             "csv: %s: project() got %zu columns; the schema has %zu", src->name,
+                             ncolumns, src->ncols);
+        return QUIRE_ERR;
+    }
+    src->nneeded = 0;
+    for (size_t c = 0; c < ncolumns; c++)
+        if (needed[c])
+            src->needed[src->nneeded++] = c;
+    if (csv_lexer_want(src->lexer, needed) != 0)
+        return csv_fail_nomem(src->host, "in project()", err);
+    return QUIRE_OK;
 }
 
 /* Checks that the kernel's batch matches the schema. */
@@ -655,19 +701,27 @@ static int csv_next(void *instance, quire_batch *batch, quire_error *err)
         return QUIRE_ERR;
     batch->rows = 0;
     batch->first_row = src->delivered + 1;
+    /* The previous fill's rows are gone: so may their pages be. */
+    if (src->input.map_size > 0)
+        csv_input_release(&src->input, csv_lexer_offset(src->lexer),
+                          (size_t)src->plugin->read_buffer);
     while (rows < batch->capacity) {
         csv_record rec;
 
-        if (src->replayed < src->sample_rows) {
-            rec.bytes = src->sample_bytes;
+        if (src->replayed < src->sample_rows && src->sample_starts[src->replayed] < src->part_end) {
             rec.fields = &src->sample_fields[src->replayed * src->ncols];
             rec.nfields = src->ncols;
             rec.line = src->sample_lines[src->replayed];
-            src->replayed++; /* the sample is freed once the lexer takes over */
+            rec.start = src->sample_starts[src->replayed];
+            src->replayed++;
         } else {
             int rc;
-            if (src->sample_bytes != NULL)
+            /* The sample is freed once the lexer takes over (its strings
+             * were copied into the batch). */
+            if (src->sample_bytes != NULL) {
                 sample_free(src);
+                src->sample_rows = 0;
+            }
             if (src->lexer_done) {
                 done = 1;
                 break;
@@ -681,17 +735,18 @@ static int csv_next(void *instance, quire_batch *batch, quire_error *err)
             if (rc != QUIRE_OK)
                 goto fail;
         }
-        if (fill_row(src, batch, rows, &rec, err) != QUIRE_OK) {
-            if (err->code != QUIRE_E_INVALID || bad_row(src, err) != QUIRE_OK)
+        if (csv_fill_row(src, batch, rows, &rec, err) != QUIRE_OK) {
+            if (err->code != QUIRE_E_INVALID || bad_row(src, 1, err) != QUIRE_OK)
                 goto fail;
             continue;
         }
         if (has_lines)
-            batch->source_line[rows] = rec.line;
+            batch->source_line[rows] = csv_lexer_line(src->lexer, rec.line);
         rows++;
     }
     batch->rows = rows;
     src->delivered += rows;
+    src->done = done;
     return done ? QUIRE_DONE : QUIRE_OK;
 
 fail:
@@ -699,6 +754,28 @@ fail:
     src->failed = 1;
     src->failure = *err;
     return QUIRE_ERR;
+}
+
+static void csv_stats(void *instance, quire_source_stats *out)
+{
+    const csv_source *src = instance;
+    int64_t total = -1, read = csv_lexer_offset(src->lexer);
+
+    if (src->input_size >= 0) {
+        total = range_end(src) - src->range_begin;
+        read = src->done ? total : read - src->range_begin;
+        read = read < 0 ? 0 : read > total ? total : read;
+    }
+#define FITS(member) (out->size >= offsetof(quire_source_stats, member) + sizeof(out->member))
+    if (FITS(rows))
+        out->rows = src->delivered;
+    if (FITS(rows_skipped))
+        out->rows_skipped = src->skipped;
+    if (FITS(bytes_read))
+        out->bytes_read = read;
+    if (FITS(bytes_total))
+        out->bytes_total = total;
+#undef FITS
 }
 
 static void csv_close(void *instance)
@@ -718,10 +795,11 @@ static void csv_close(void *instance)
             host->free((void *)src->columns[c].name);
     host->free(src->columns);
     host->free(src->cols);
+    host->free(src->needed);
     sample_free(src);
     csv_lexer_free(src->lexer);
-    if (src->fd >= 0)
-        close(src->fd);
+    if (src->input.fd >= 0 || src->input.map_size > 0)
+        csv_input_close(&src->input);
     host->free(src->name);
     csv_options_free(host, &src->opt);
     host->free(src);
@@ -735,12 +813,13 @@ static int csv_init(const quire_host *host, quire_plugin *self, const quire_conf
     csv_plugin *plugin = host->calloc(1, sizeof(*plugin));
 
     if (plugin == NULL)
-        return fail_nomem(host, "in init", err);
+        return csv_fail_nomem(host, "in init", err);
     plugin->host = host;
     plugin->self = self;
     plugin->max_field_size = host->config_int(config, "max_field_size");
     plugin->infer_rows = host->config_int(config, "infer_rows");
     plugin->read_buffer = host->config_int(config, "read_buffer");
+    plugin->use_mmap = host->config_bool(config, "mmap");
     *state = plugin;
     return QUIRE_OK;
 }
@@ -762,15 +841,19 @@ static const quire_source_ops csv_ops = {
     .estimate = csv_estimate,
     .next = csv_next,
     .close = csv_close,
+    .caps = QUIRE_SOURCE_CAN_PARTITION | QUIRE_SOURCE_CAN_PROJECT,
+    .project = csv_project,
+    .stats = csv_stats,
 };
 
 static const quire_plugin_desc csv_desc = {
     QUIRE_PLUGIN_HEADER(QUIRE_KIND_SOURCE),
     .name = "csv",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .license = "MIT",
     .author = "The quire authors",
-    .description = "CSV files (RFC 4180): streamed, with column types inferred or declared",
+    .description = "CSV files (RFC 4180): mapped or streamed, read in parallel parts, with column "
+                   "types inferred or declared",
     .config = csv_config,
     .init = csv_init,
     .destroy = csv_destroy,

@@ -135,11 +135,98 @@ int csv_parse_bool(const char *s, size_t n, int64_t *out)
     return -1;
 }
 
+/* 10^i for i in 0..18. */
+static const int64_t pow10_table[CSV_DECIMAL_DIGITS + 1] = {
+    1,
+    10,
+    100,
+    1000,
+    10000,
+    100000,
+    1000000,
+    10000000,
+    100000000,
+    1000000000,
+    10000000000,
+    100000000000,
+    1000000000000,
+    10000000000000,
+    100000000000000,
+    1000000000000000,
+    10000000000000000,
+    100000000000000000,
+    1000000000000000000,
+};
+
+/* Reads the digits from *p up to `end` into *v (wrapping past 19 digits:
+ * callers check the count). Returns how many it read; *p moves past them. */
+static size_t read_digits(const char **p, const char *end, uint64_t *v)
+{
+    const char *start = *p, *q = start;
+    uint64_t acc = *v;
+
+    while (q < end) {
+        unsigned digit = (unsigned)(unsigned char)*q - '0';
+        if (digit > 9)
+            break;
+        acc = acc * 10 + digit;
+        q++;
+    }
+    *v = acc;
+    *p = q;
+    return (size_t)(q - start);
+}
+
+/* The common case of csv_parse_int: a sign and at most 18 digits, which
+ * cannot overflow. Returns 0, or -1 if s is not that (it may still be an
+ * int). */
+static int parse_short_int(const char *s, size_t n, int64_t *out)
+{
+    const char *p = s, *end = s + n;
+    uint64_t v = 0;
+    size_t digits;
+
+    if (p < end && (*p == '-' || *p == '+'))
+        p++;
+    digits = read_digits(&p, end, &v);
+    if (digits == 0 || digits > CSV_DECIMAL_DIGITS || p != end)
+        return -1;
+    *out = s[0] == '-' ? -(int64_t)v : (int64_t)v;
+    return 0;
+}
+
+/* The common case of csv_parse_decimal: at most 18 - scale integer digits
+ * and at most scale fractional ones, so the scaled value fits unchecked.
+ * Returns 0, or -1 if s is not that. */
+static int parse_short_decimal(const char *s, size_t n, int32_t scale, int64_t *out)
+{
+    const char *p = s, *end = s + n;
+    uint64_t whole = 0, frac = 0;
+    size_t int_len, frac_len = 0;
+    int64_t v;
+
+    if (p < end && (*p == '-' || *p == '+'))
+        p++;
+    int_len = read_digits(&p, end, &whole);
+    if (p < end && *p == '.') {
+        p++;
+        frac_len = read_digits(&p, end, &frac);
+    }
+    if (p != end || int_len + frac_len == 0 || int_len > (size_t)(CSV_DECIMAL_DIGITS - scale) ||
+        frac_len > (size_t)scale)
+        return -1;
+    v = (int64_t)whole * pow10_table[scale] + (int64_t)frac * pow10_table[(size_t)scale - frac_len];
+    *out = s[0] == '-' ? -v : v;
+    return 0;
+}
+
 int csv_parse_int(const char *s, size_t n, int64_t *out)
 {
     num_shape sh;
     uint64_t mag = 0, limit;
 
+    if (parse_short_int(s, n, out) == 0)
+        return 0;
     if (scan_number(s, n, &sh) != 0 || sh.has_dot || sh.has_exp)
         return -1;
     limit = i64_limit(sh.negative);
@@ -155,6 +242,8 @@ int csv_parse_decimal(const char *s, size_t n, int32_t scale, int64_t *out)
     num_shape sh;
     uint64_t mag = 0, limit;
 
+    if (scale >= 0 && scale <= CSV_DECIMAL_DIGITS && parse_short_decimal(s, n, scale, out) == 0)
+        return 0;
     if (scale < 0 || scale > CSV_DECIMAL_DIGITS || scan_number(s, n, &sh) != 0 || sh.has_exp)
         return -1;
     limit = i64_limit(sh.negative);
@@ -376,6 +465,9 @@ size_t csv_utf8_invalid_at(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
+
+    if (csv_all_ascii(str, n))
+        return n;
 
     while (i < n) {
         size_t len;

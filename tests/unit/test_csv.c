@@ -6,10 +6,13 @@
  *
  * Every case writes its CSV into a scratch directory (the current directory
  * while the tests run, so messages say "data.csv:3: ...") and reads it with
- * batches of 1, 2, 7 and 1024 rows: all four must give the same text. The
- * text is the schema line, one line per row "LINE: cell<TAB>cell" (cells as
- * batch_format_cell writes them), an "error: MESSAGE [code]" line if the
- * source failed, and "log: ..." lines the plugin wrote through host->log.
+ * batches of 1, 2, 7 and 1024 rows, each both mapped (the default) and
+ * streamed (a second plugin state with mmap = no): all eight must give the
+ * same text. The text is the schema line, one line per row "LINE:
+ * cell<TAB>cell" (cells as batch_format_cell writes them), an "error:
+ * MESSAGE [code]" line if the source failed, and "log: ..." lines the
+ * plugin wrote through host->log. The ABI 1.1 hooks (partitions, project,
+ * stats, base_dir) have their own section.
  *
  * QUIRE_BUILD (default "build") says where csv.so is.
  */
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -38,6 +42,10 @@ typedef struct fixture {
     kernel *k;
     plugin_rec *rec;
     conf_file *conf; /* the [source.csv] text of the current state, or NULL */
+    /* The same configuration plus mmap = no: files are read with read(). */
+    conf_file *streamed_conf;
+    quire_config *streamed_config;
+    void *streamed_state;
     char old_cwd[PATH_MAX];
     char dir[PATH_MAX]; /* scratch directory, the cwd during the tests */
     int saved_stderr;   /* stderr while a run captures it, else -1 */
@@ -60,6 +68,22 @@ static void plugin_init(fixture *f, const char *conf_text)
     if (rec->desc.init(host_api(), rec, rec->config, &rec->state_ptr, &err) != QUIRE_OK)
         fail_msg("init: %s", err.msg);
     rec->state = PLUGIN_READY;
+
+    /* The test sections are all [source.csv]: the key goes at the end. */
+    {
+        char streamed[512];
+        snprintf(streamed, sizeof(streamed), "%s%smmap = no\n", conf_text != NULL ? conf_text : "",
+                 conf_text != NULL ? "" : "[source.csv]\n");
+        assert_int_equal(
+            conf_file_parse_text("quire.conf", streamed, strlen(streamed), &f->streamed_conf, &d),
+            QUIRE_OK);
+        if (config_build(f->streamed_conf, rec->label, rec->schema, rec->nkeys, &f->streamed_config,
+                         &d) != QUIRE_OK)
+            fail_msg("config_build: %s", d.count ? d.items[0].text : "?");
+        if (rec->desc.init(host_api(), rec, f->streamed_config, &f->streamed_state, &err) !=
+            QUIRE_OK)
+            fail_msg("init: %s", err.msg);
+    }
 }
 
 /* Undoes plugin_init (kernel_close would call destroy itself). */
@@ -67,8 +91,15 @@ static void plugin_fini(fixture *f)
 {
     plugin_rec *rec = f->rec;
 
-    if (rec->state == PLUGIN_READY && rec->desc.destroy)
+    if (rec->state == PLUGIN_READY && rec->desc.destroy) {
         rec->desc.destroy(rec->state_ptr);
+        rec->desc.destroy(f->streamed_state);
+    }
+    f->streamed_state = NULL;
+    config_free(f->streamed_config);
+    f->streamed_config = NULL;
+    conf_file_free(f->streamed_conf);
+    f->streamed_conf = NULL;
     rec->state = PLUGIN_LOADED;
     rec->state_ptr = NULL;
     config_free(rec->config);
@@ -233,10 +264,40 @@ static void append_log(FILE *out, const char *path)
     fclose(fp);
 }
 
-/* Runs the source with these options and batches of `capacity` rows;
- * returns the text described at the top of this file (caller frees). */
-static char *run_source(fixture *f, const char *const *texts, uint32_t capacity, unsigned flags)
+/* How run_source_with() reads, besides the options. */
+typedef struct run_opts {
+    int streamed; /* the mmap = no state */
+    uint32_t partition, npartitions;
+    const char *base_dir;
+    int abi_1_0;               /* pass args as a 1.0 kernel does */
+    const char *columns;       /* "a,b": project() to these; NULL: all */
+    quire_source_stats *stats; /* filled after the last next() */
+} run_opts;
+
+/* 1 if `name` is in the comma-separated `list`. */
+static int in_list(const char *list, const char *name)
 {
+    size_t n = strlen(name);
+
+    for (const char *p = list; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && memcmp(p, name, n) == 0)
+            return 1;
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
+/* Runs the source with these options and batches of `capacity` rows, read
+ * as `ro` says (NULL: whole, mapped); returns the text described at the top
+ * of this file (caller frees). Columns left out by ro->columns print "-". */
+static char *run_source_with(fixture *f, const char *const *texts, uint32_t capacity,
+                             unsigned flags, const run_opts *ro)
+{
+    static const run_opts whole = {0};
     const quire_source_ops *ops = &f->rec->ops.source;
     quire_source_args args = {0};
     quire_error err = {0};
@@ -245,16 +306,22 @@ static char *run_source(fixture *f, const char *const *texts, uint32_t capacity,
     void *instance = NULL;
     char *text = NULL;
     FILE *out = open_memstream(&text, &len);
+    uint8_t needed[64];
     int log_fd;
 
+    if (ro == NULL)
+        ro = &whole;
     assert_non_null(out);
     options = make_options(texts, &noptions);
-    args.size = sizeof(args);
+    args.size = ro->abi_1_0 ? QUIRE_SOURCE_ARGS_1_0_SIZE : sizeof(args);
     args.source_name = "sales";
     args.options = options;
     args.noptions = noptions;
     args.batch_rows = capacity;
     args.arena = host_api()->arena_new(0);
+    args.base_dir = ro->base_dir;
+    args.partition = ro->partition;
+    args.npartitions = ro->npartitions;
 
     fflush(stderr);
     f->saved_stderr = dup(2);
@@ -262,7 +329,8 @@ static char *run_source(fixture *f, const char *const *texts, uint32_t capacity,
     dup2(log_fd, 2);
     close(log_fd);
 
-    if (ops->open(f->rec->state_ptr, &args, &instance, &err) != QUIRE_OK) {
+    if (ops->open(ro->streamed ? f->streamed_state : f->rec->state_ptr, &args, &instance, &err) !=
+        QUIRE_OK) {
         assert_null(instance);
         fprintf(out, "error: %s [%s]\n", err.msg, code_name(err.code));
     } else {
@@ -274,10 +342,15 @@ static char *run_source(fixture *f, const char *const *texts, uint32_t capacity,
         int rc;
 
         assert_int_equal(ops->schema(instance, &columns, &ncolumns, &err), QUIRE_OK);
-        for (size_t c = 0; c < ncolumns; c++)
+        assert_true(ncolumns <= sizeof(needed));
+        for (size_t c = 0; c < ncolumns; c++) {
+            needed[c] = (uint8_t)(ro->columns == NULL || in_list(ro->columns, columns[c].name));
             fprintf(out, "%s%s:%s", c ? "\t" : "", columns[c].name,
                     batch_type_text(columns[c].type, columns[c].scale, type, sizeof(type)));
+        }
         fputc('\n', out);
+        if (ro->columns != NULL)
+            assert_int_equal(ops->project(instance, needed, ncolumns, &err), QUIRE_OK);
         batch = batch_new(columns, ncolumns, capacity, flags);
         assert_non_null(batch);
         do {
@@ -294,12 +367,20 @@ static char *run_source(fixture *f, const char *const *texts, uint32_t capacity,
                 fprintf(out, "%lld:", batch->source_line ? (long long)batch->source_line[r] : 0LL);
                 for (uint32_t c = 0; c < batch->ncolumns; c++) {
                     fputc(c ? '\t' : ' ', out);
-                    batch_format_cell(batch, c, r, out);
+                    if (needed[c])
+                        batch_format_cell(batch, c, r, out);
+                    else
+                        fputc('-', out);
                 }
                 fputc('\n', out);
             }
             delivered += batch->rows;
         } while (rc == QUIRE_OK);
+        if (ro->stats != NULL) {
+            memset(ro->stats, 0, sizeof(*ro->stats));
+            ro->stats->size = sizeof(*ro->stats);
+            ops->stats(instance, ro->stats);
+        }
         batch_free(batch);
         ops->close(instance);
     }
@@ -313,6 +394,11 @@ static char *run_source(fixture *f, const char *const *texts, uint32_t capacity,
     free_options(options, noptions);
     fclose(out);
     return text;
+}
+
+static char *run_source(fixture *f, const char *const *texts, uint32_t capacity, unsigned flags)
+{
+    return run_source_with(f, texts, capacity, flags, NULL);
 }
 
 /* Drops the row lines of a failed run: how many rows came before the error
@@ -353,15 +439,17 @@ static char *run_csv_flags(fixture *f, const char *data, size_t len, const char 
     }
     all[n] = NULL;
     write_file("data.csv", data, len);
-    for (size_t i = 0; i < sizeof(capacities) / sizeof(capacities[0]); i++) {
-        char *text = run_source(f, all, capacities[i], flags);
+    for (size_t i = 0; i < 2 * sizeof(capacities) / sizeof(capacities[0]); i++) {
+        run_opts ro = {.streamed = (int)(i & 1)};
+        uint32_t capacity = capacities[i / 2];
+        char *text = run_source_with(f, all, capacity, flags, &ro);
         drop_rows_if_failed(text);
         if (first == NULL) {
             first = text;
         } else {
             if (strcmp(text, first) != 0)
-                fail_msg("capacity %u gave\n%s\ncapacity 1 gave\n%s", (unsigned)capacities[i], text,
-                         first);
+                fail_msg("capacity %u, %s gave\n%s\ncapacity 1, mapped gave\n%s",
+                         (unsigned)capacity, ro.streamed ? "streamed" : "mapped", text, first);
             free(text);
         }
     }
@@ -450,6 +538,10 @@ static void test_last_line_without_newline(void **state)
     CHECK(FIX, "a,b\n1,x\n2,y", NO_OPTS, "a:int\tb:string\n2: 1\tx\n3: 2\ty\n");
     CHECK(FIX, "a,b\n1,x\n2,\"y\"", NO_OPTS, "a:int\tb:string\n2: 1\tx\n3: 2\ty\n");
     CHECK(FIX, "a,b\n1,x\n2,", NO_OPTS, "a:int\tb:string\n2: 1\tx\n3: 2\t\\N\n");
+    /* One column: a last line of one byte, or a quoted empty string. */
+    CHECK(FIX, "s\nx\ny", NO_OPTS, "s:string\n2: x\n3: y\n");
+    CHECK(FIX, "s\nx\n\"\"", NO_OPTS, "s:string\n2: x\n3: \n");
+    CHECK(FIX, "s\nx\r\n\"\n\"", NO_OPTS, "s:string\n2: x\n3: \\n\n");
 }
 
 static void test_bom_skipped(void **state)
@@ -1228,6 +1320,553 @@ static void test_messages_show_values_safely(void **state)
           "(inferred from the first 1 rows; set types = \"a:string\") [invalid]\n");
 }
 
+/* ============================== ABI 1.1: parts, projection, stats ======== */
+
+/* The row lines of a run's text ("LINE: ..."), without the schema, error
+ * and log lines. Caller frees. */
+static char *row_lines(const char *text)
+{
+    char *rows = malloc(strlen(text) + 1), *dst = rows;
+    const char *p = text;
+
+    assert_non_null(rows);
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t n = eol ? (size_t)(eol - p) + 1 : strlen(p);
+        if (p[0] >= '0' && p[0] <= '9') {
+            memcpy(dst, p, n);
+            dst += n;
+        }
+        p += n;
+    }
+    *dst = '\0';
+    return rows;
+}
+
+/* 1 if a run's text has an error line. */
+static int has_error(const char *text)
+{
+    return strncmp(text, "error: ", 7) == 0 || strstr(text, "\nerror: ") != NULL;
+}
+
+/* The first line of a run's text (the schema, or the error). Caller frees. */
+static char *first_line(const char *text)
+{
+    const char *eol = strchr(text, '\n');
+
+    return strndup(text, eol ? (size_t)(eol - text) + 1 : strlen(text));
+}
+
+/* Reads `texts` (path included) whole, then in n parts for n = 2..7 with
+ * batches of 1 and 1024 rows: every part starts with the whole read's
+ * schema line (or fails as it did), and the parts' rows, one part after the
+ * other, are the whole read's. Returns the whole read's text (caller
+ * frees). */
+static char *check_parts(fixture *f, const char *const *texts)
+{
+    char *whole = run_source(f, texts, 1024, BATCH_LINES);
+    char *whole_rows = row_lines(whole), *whole_first = first_line(whole);
+    int whole_failed = strncmp(whole, "error: ", 7) == 0;
+
+    for (uint32_t n = 2; n <= 7; n++) {
+        for (uint32_t cap = 1; cap <= 1024; cap += 1023) {
+            char *joined = calloc(1, strlen(whole) + 1);
+            assert_non_null(joined);
+            for (uint32_t p = 0; p < n; p++) {
+                run_opts ro = {.partition = p, .npartitions = n};
+                char *text = run_source_with(f, texts, cap, BATCH_LINES, &ro);
+                char *rows = row_lines(text), *first = first_line(text);
+                if (whole_failed ? strcmp(text, whole) != 0 : strcmp(first, whole_first) != 0)
+                    fail_msg("part %u of %u (batches of %u) gave\n%s\nthe whole read\n%s", p, n,
+                             cap, text, whole);
+                if (strlen(joined) + strlen(rows) > strlen(whole))
+                    fail_msg("parts of %u repeat rows; part %u gave\n%s\nthe whole read\n%s", n, p,
+                             text, whole);
+                strcat(joined, rows);
+                free(rows);
+                free(first);
+                free(text);
+            }
+            if (strcmp(joined, whole_rows) != 0)
+                fail_msg("%u parts (batches of %u) gave the rows\n%s\nthe whole read\n%s", n, cap,
+                         joined, whole_rows);
+            free(joined);
+        }
+    }
+    free(whole_rows);
+    free(whole_first);
+    return whole;
+}
+
+/* Writes data.csv and checks its parts (check_parts) with `texts`; the
+ * whole read must give `expected`. */
+static void check_csv_parts(fixture *f, const char *data, size_t len, const char *const *texts,
+                            const char *expected)
+{
+    const char *all[16] = {"path=data.csv"};
+    size_t n = 1;
+    char *whole;
+
+    for (size_t i = 0; texts[i] != NULL; i++)
+        all[n++] = texts[i];
+    all[n] = NULL;
+    write_file("data.csv", data, len);
+    whole = check_parts(f, all);
+    assert_string_equal(whole, expected);
+    free(whole);
+}
+
+#define CHECK_PARTS(f, data, opts, expected)                                                       \
+    check_csv_parts((f), (data), sizeof(data) - 1, (opts), (expected))
+
+/* Writes s as batch_format_cell writes a string cell (the bytes used here). */
+static void put_cell(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\n')
+            fputs("\\n", out);
+        else if (*s == '\r')
+            fputs("\\r", out);
+        else if (*s == '\t')
+            fputs("\\t", out);
+        else if (*s == '\\')
+            fputs("\\\\", out);
+        else
+            fputc(*s, out);
+    }
+}
+
+/* Quoted fields with newlines, delimiters and doubled quotes moved across
+ * every split offset: a padding row of k bytes before them and one of 47 - k
+ * after keep the size, so the splits stay where they are while the rows
+ * move under them; for every part count some k puts a split offset inside
+ * a quoted field and some k puts it on a quote. */
+static void test_parts_split_inside_quotes(void **state)
+{
+    /* As written in the file, and the value read back. */
+    static const struct {
+        const char *written, *value;
+    } fields[] = {
+        {"\"a,b\"", "a,b"},
+        {"\"line1\nline2\"", "line1\nline2"},
+        {"\"say \"\"hi\"\"\"", "say \"hi\""},
+        {"\"\"\"\"", "\""},
+        {"\"x\r\ny\"", "x\r\ny"},
+        {"\"\n\"", "\n"},
+        {"\",\n,\"", ",\n,"},
+        {"plain", "plain"},
+        {"\"\"", ""},
+        {"\"a\"\"\n\"\"b\"", "a\"\n\"b"},
+        {"\"\"\"\"\"\n\"\"\"\"\"", "\"\"\n\"\""},
+    };
+    const size_t nfields = sizeof(fields) / sizeof(fields[0]);
+    int inside_hit[8][8] = {{0}}, quote_hit[8][8] = {{0}};
+
+    for (size_t k = 0; k < 48; k++) {
+        char data[2048], *expected = NULL, *whole, *rows;
+        char inside[2048] = {0}; /* 1: the byte is inside quotes */
+        size_t len = 0, exp_len = 0, header;
+        int64_t line = 2;
+        FILE *out = open_memstream(&expected, &exp_len);
+
+        assert_non_null(out);
+        len = (size_t)sprintf(data, "n,s,v\n");
+        header = len;
+        fputs("n:int\ts:string\tv:decimal(2)\n", out);
+        len += (size_t)sprintf(data + len, "0,%.*s,0.00\n", (int)k,
+                               "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+        fprintf(out, "%lld: 0\t%.*s\t0.00\n", (long long)line++, k ? (int)k : 2,
+                k ? "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy" : "\\N");
+        for (size_t i = 1; i <= 2 * nfields; i++) {
+            const char *w = fields[i % nfields].written;
+            size_t start;
+            len += (size_t)sprintf(data + len, "%zu,", i);
+            start = len;
+            len += (size_t)sprintf(data + len, "%s", w);
+            if (w[0] == '"')
+                memset(inside + start + 1, 1, len - start - 2);
+            len += (size_t)sprintf(data + len, ",%zu.25%s", i, i % 2 ? "\r\n" : "\n");
+            fprintf(out, "%lld: %zu\t", (long long)line, i);
+            put_cell(out, fields[i % nfields].value);
+            fprintf(out, "\t%zu.25\n", i);
+            for (const char *c = w; *c; c++)
+                line += *c == '\n';
+            line++;
+        }
+        len += (size_t)sprintf(data + len, "99,z%.*s,0.00\n", (int)(47 - k),
+                               "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
+        fprintf(out, "%lld: 99\tz%.*s\t0.00\n", (long long)line, (int)(47 - k),
+                "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
+        fclose(out);
+        /* Where the parts split (the plugin's formula): what lies there. */
+        for (size_t n = 2; n <= 7; n++) {
+            for (size_t p = 1; p < n; p++) {
+                size_t bytes = len - header, at = header + bytes / n * p + bytes % n * p / n;
+                inside_hit[n][p] |= inside[at] && inside[at - 1];
+                quote_hit[n][p] |= data[at] == '"' || data[at - 1] == '"';
+            }
+        }
+        write_file("data.csv", data, len);
+        whole = check_parts(FIX, OPTS("path=data.csv"));
+        assert_string_equal(whole, expected);
+        rows = run_csv(FIX, data, len, NO_OPTS);
+        assert_string_equal(rows, expected);
+        free(rows);
+        free(whole);
+        free(expected);
+    }
+    for (size_t n = 2; n <= 7; n++) {
+        for (size_t p = 1; p < n; p++) {
+            if (!inside_hit[n][p] || !quote_hit[n][p])
+                fail_msg("split %zu of %zu never fell inside quotes (%d) or on a quote (%d)", p, n,
+                         inside_hit[n][p], quote_hit[n][p]);
+        }
+    }
+}
+
+/* Line ends, byte order marks, tiny and empty files, empty lines. */
+static void test_parts_edge_files(void **state)
+{
+    CHECK_PARTS(FIX, "a,b\r\n1,x\r\n2,\"y\r\nz\"\r\n\r\n3,z\r\n", NO_OPTS,
+                "a:int\tb:string\n2: 1\tx\n3: 2\ty\\r\\nz\n6: 3\tz\n");
+    CHECK_PARTS(FIX, "\xef\xbb\xbfid,name\n1,a\n2,b\n3,c\n", NO_OPTS,
+                "id:int\tname:string\n2: 1\ta\n3: 2\tb\n4: 3\tc\n");
+    CHECK_PARTS(FIX,
+                "\xef\xbb\xbf"
+                "1,a\n2,b\n",
+                OPTS("header=no"), "c1:int\tc2:string\n1: 1\ta\n2: 2\tb\n");
+    /* Smaller than the number of parts. */
+    CHECK_PARTS(FIX, "a\n1\n", NO_OPTS, "a:int\n2: 1\n");
+    CHECK_PARTS(FIX, "1", OPTS("header=no"), "c1:int\n1: 1\n");
+    /* No line end at the end. */
+    CHECK_PARTS(FIX, "a,b\n1,x\n2,y", NO_OPTS, "a:int\tb:string\n2: 1\tx\n3: 2\ty\n");
+    CHECK_PARTS(FIX, "a,b\n1,x\n2,\"y\nz\"", NO_OPTS, "a:int\tb:string\n2: 1\tx\n3: 2\ty\\nz\n");
+    /* Header only, empty. */
+    CHECK_PARTS(FIX, "a,b\n", NO_OPTS, "a:string\tb:string\n");
+    CHECK_PARTS(FIX, "a,b", NO_OPTS, "a:string\tb:string\n");
+    CHECK_PARTS(FIX, "", NO_OPTS,
+                "error: data.csv: the file is empty (not even a header line) [invalid]\n");
+    /* Empty lines around the splits, and a sample smaller than the file. */
+    CHECK_PARTS(FIX, "s\n\n\nx\n\n\"\"\n\n\ny\n\n\n\nz\n\n", OPTS("infer_rows=1"),
+                "s:string\n4: x\n6: \n9: y\n13: z\n");
+    /* Quoting off: a quote is a byte like any other. */
+    CHECK_PARTS(FIX, "a,b\n\"1,\"x\n\"2,y\"\n", OPTS("quote=none"),
+                "a:string\tb:string\n2: \"1\t\"x\n3: \"2\ty\"\n");
+}
+
+/* A bad row in a later part names its line in the file, counted over the
+ * multi-line fields of the parts before; skipped rows count per part. */
+static void test_parts_bad_row_lines(void **state)
+{
+    char data[8192], expected[256], *text;
+    size_t len = (size_t)sprintf(data, "n,s,v\n");
+    int64_t line = 2, bad_line = 0;
+    quire_source_stats stats[2];
+    int64_t rows = 0;
+
+    for (int i = 1; i <= 60; i++) {
+        if (i == 50) {
+            bad_line = line;
+            len += (size_t)sprintf(data + len, "%d,short\n", i);
+        } else {
+            len += (size_t)sprintf(data + len, "%d,\"two\nlines\",%d.5\n", i, i);
+            line++;
+        }
+        line++;
+    }
+    write_file("data.csv", data, len);
+    {
+        run_opts ro = {.partition = 0, .npartitions = 2};
+        text = run_source_with(FIX, OPTS("path=data.csv", "infer_rows=2"), 1024, BATCH_LINES, &ro);
+        assert_false(has_error(text));
+        free(text);
+    }
+    {
+        run_opts ro = {.partition = 1, .npartitions = 2};
+        text = run_source_with(FIX, OPTS("path=data.csv", "infer_rows=2"), 1024, BATCH_LINES, &ro);
+        snprintf(expected, sizeof(expected),
+                 "error: data.csv:%lld: expected 3 fields, found 2 [invalid]\n",
+                 (long long)bad_line);
+        assert_non_null(strstr(text, expected));
+        free(text);
+        /* The same without source lines asked for. */
+        text = run_source_with(FIX, OPTS("path=data.csv", "infer_rows=2"), 1024, 0, &ro);
+        assert_non_null(strstr(text, expected));
+        free(text);
+    }
+    /* on_error = skip: the second part skips it and says so; the first
+     * does not. */
+    for (uint32_t p = 0; p < 2; p++) {
+        run_opts ro = {.partition = p, .npartitions = 2, .stats = &stats[p]};
+        text = run_source_with(FIX, OPTS("path=data.csv", "infer_rows=2", "on_error=skip"), 1024,
+                               BATCH_LINES, &ro);
+        assert_false(has_error(text));
+        if (p == 0) {
+            assert_null(strstr(text, "log: "));
+        } else {
+            snprintf(expected, sizeof(expected),
+                     "log: info: source.csv: data.csv: skipped 1 bad row of %lld (on_error = "
+                     "skip)\n",
+                     (long long)(stats[1].rows + 1));
+            assert_non_null(strstr(text, expected));
+        }
+        rows += stats[p].rows;
+        free(text);
+    }
+    assert_int_equal(stats[0].rows_skipped, 0);
+    assert_int_equal(stats[1].rows_skipped, 1);
+    assert_int_equal(rows, 59);
+    /* A bad value, in the last of 3 parts. */
+    len = (size_t)sprintf(data, "n,v\n");
+    line = 2;
+    for (int i = 1; i <= 30; i++) {
+        if (i == 28)
+            bad_line = line;
+        len += (size_t)sprintf(data + len, "%d,\"%s\"\n", i, i == 28 ? "x\ny" : "1.5");
+        line += 1 + (i == 28);
+    }
+    write_file("data.csv", data, len);
+    {
+        run_opts ro = {.partition = 2, .npartitions = 3};
+        text = run_source_with(FIX, OPTS("path=data.csv", "infer_rows=3"), 7, BATCH_LINES, &ro);
+        snprintf(expected, sizeof(expected),
+                 "error: data.csv:%lld: column 'v': 'x\\ny' does not fit decimal(1) (inferred from "
+                 "the first 3 rows; set types = \"v:string\") [invalid]\n",
+                 (long long)bad_line);
+        assert_non_null(strstr(text, expected));
+        free(text);
+    }
+}
+
+/* project(): the columns read have the values a whole read gives; the
+ * others are neither converted nor checked, but the field count is. */
+static void test_project(void **state)
+{
+    static const char data[] = "a,b,c,d\n"
+                               "1,x,2021-01-02,1.5\n"
+                               "2,\"y,\"\"z\"\"\",2021-01-03,\n"
+                               "3,,2021-01-04,-2.25\n"
+                               "4,w,not a date,3\n";
+    char *text;
+
+    write_file("data.csv", data, sizeof(data) - 1);
+    for (int streamed = 0; streamed < 2; streamed++) {
+        run_opts ro = {.streamed = streamed, .columns = "b,d"};
+        text = run_source_with(FIX, OPTS("path=data.csv", "infer_rows=3"), 2, BATCH_LINES, &ro);
+        assert_string_equal(text, "a:int\tb:string\tc:date\td:decimal(2)\n"
+                                  "2: -\tx\t-\t1.50\n"
+                                  "3: -\ty,\"z\"\t-\t\\N\n"
+                                  "4: -\t\\N\t-\t-2.25\n"
+                                  "5: -\tw\t-\t3.00\n");
+        free(text);
+    }
+    /* Read whole, 'not a date' fails its column. */
+    text = run_source(FIX, OPTS("path=data.csv", "infer_rows=3"), 2, BATCH_LINES);
+    assert_non_null(strstr(text, "error: data.csv:5: column 'c': 'not a date' does not fit date"));
+    free(text);
+    /* No column at all: rows are still counted, and their fields. */
+    {
+        run_opts ro = {.columns = ""};
+        write_file("data.csv", "a,b\n1,2\n3,4\n5\n", 14);
+        text = run_source_with(FIX, OPTS("path=data.csv", "infer_rows=1"), 8, BATCH_LINES, &ro);
+        assert_string_equal(text, "a:int\tb:int\n"
+                                  "error: data.csv:4: expected 2 fields, found 1 [invalid]\n");
+        free(text);
+    }
+    /* A projection of the wrong width is the kernel's bug. */
+    {
+        const quire_source_ops *ops = &FIX->rec->ops.source;
+        quire_option options[] = {
+            {.key = "path", .value = "data.csv", .file = "r.qr", .line = 1},
+            {.key = "infer_rows", .value = "1", .file = "r.qr", .line = 2},
+        };
+        quire_source_args args = {.size = sizeof(args), .options = options, .noptions = 2};
+        quire_error err = {0};
+        uint8_t needed[3] = {1, 1, 1};
+        void *instance;
+        assert_true(ops->caps & QUIRE_SOURCE_CAN_PROJECT);
+        assert_int_equal(ops->open(FIX->rec->state_ptr, &args, &instance, &err), QUIRE_OK);
+        assert_int_equal(ops->project(instance, needed, 3, &err), QUIRE_ERR);
+        assert_string_equal(err.msg, "csv: data.csv: project() got 3 columns; the schema has 2");
+        assert_int_equal(err.code, QUIRE_E_INTERNAL);
+        ops->close(instance);
+    }
+}
+
+/* stats(): rows, skipped rows, and bytes of the whole file or of a part. */
+static void test_stats(void **state)
+{
+    static const char data[] = "n,v\n1,1.5\n2,x\n3,2.5\n4\n5,3.5\n6,4.5\n7,5.5\n8,6.5\n";
+    const int64_t size = sizeof(data) - 1;
+    quire_source_stats st;
+    char *text;
+
+    write_file("data.csv", data, (size_t)size);
+    for (int streamed = 0; streamed < 2; streamed++) {
+        run_opts ro = {.streamed = streamed, .stats = &st};
+        text = run_source_with(FIX, OPTS("path=data.csv", "on_error=skip", "types=v:decimal(1)"), 3,
+                               BATCH_LINES, &ro);
+        free(text);
+        assert_int_equal(st.rows, 6);
+        assert_int_equal(st.rows_skipped, 2);
+        assert_int_equal(st.bytes_read, size);
+        assert_int_equal(st.bytes_total, size);
+    }
+    for (uint32_t n = 2; n <= 5; n++) {
+        int64_t rows = 0, skipped = 0, bytes = 0;
+        for (uint32_t p = 0; p < n; p++) {
+            run_opts ro = {.partition = p, .npartitions = n, .stats = &st};
+            text =
+                run_source_with(FIX, OPTS("path=data.csv", "on_error=skip", "types=v:decimal(1)"),
+                                3, BATCH_LINES, &ro);
+            free(text);
+            assert_int_equal(st.bytes_read, st.bytes_total);
+            rows += st.rows;
+            skipped += st.rows_skipped;
+            bytes += st.bytes_total;
+        }
+        assert_int_equal(rows, 6);
+        assert_int_equal(skipped, 2);
+        assert_int_equal(bytes, size);
+    }
+    /* A 1.0 kernel's smaller struct: only what fits is written. */
+    {
+        const quire_source_ops *ops = &FIX->rec->ops.source;
+        quire_option options[] = {
+            {.key = "path", .value = "data.csv", .file = "r.qr", .line = 1},
+            {.key = "on_error", .value = "skip", .file = "r.qr", .line = 2},
+        };
+        quire_source_args args = {.size = sizeof(args), .options = options, .noptions = 2};
+        quire_error err = {0};
+        void *instance;
+        memset(&st, 0x5a, sizeof(st));
+        st.size = (uint32_t)offsetof(quire_source_stats, bytes_read);
+        assert_int_equal(ops->open(FIX->rec->state_ptr, &args, &instance, &err), QUIRE_OK);
+        ops->stats(instance, &st);
+        /* Before any next(): the sample met the short row; the value that
+         * does not fit is found when its row is converted. */
+        assert_int_equal(st.rows, 0);
+        assert_int_equal(st.rows_skipped, 1);
+        assert_int_equal(st.bytes_read, 0x5a5a5a5a5a5a5a5a);
+        ops->close(instance);
+    }
+}
+
+/* A relative path resolves against base_dir; messages name both. */
+static void test_base_dir(void **state)
+{
+    char abs_path[PATH_MAX * 2], *text;
+
+    assert_int_equal(mkdir("defs", 0755), 0);
+    write_file("defs/b.csv", "x,y\n1,2\n3\n", 10);
+    {
+        run_opts ro = {.base_dir = "defs"};
+        text = run_source_with(FIX, OPTS("path=b.csv", "on_error=skip"), 8, BATCH_LINES, &ro);
+        assert_string_equal(text, "x:int\ty:int\n2: 1\t2\n"
+                                  "log: info: source.csv: b.csv (defs/b.csv): skipped 1 bad row of "
+                                  "2 (on_error = skip)\n");
+        free(text);
+        text = run_source_with(FIX, OPTS("path=b.csv"), 8, BATCH_LINES, &ro);
+        assert_string_equal(text, "error: b.csv (defs/b.csv):3: expected 2 fields, found 1 "
+                                  "[invalid]\n");
+        free(text);
+        text = run_source_with(FIX, OPTS("path=c.csv"), 8, BATCH_LINES, &ro);
+        assert_string_equal(text, "error: c.csv (defs/c.csv): cannot open: No such file or "
+                                  "directory [io]\n");
+        free(text);
+    }
+    {
+        /* A trailing slash; an absolute path ignores base_dir. */
+        run_opts ro = {.base_dir = "defs/"};
+        const char *opts[] = {abs_path, "on_error=skip", NULL};
+        text = run_source_with(FIX, OPTS("path=b.csv", "on_error=skip"), 8, BATCH_LINES, &ro);
+        assert_non_null(strstr(text, "2: 1\t2\n"));
+        free(text);
+        snprintf(abs_path, sizeof(abs_path), "path=%s/defs/b.csv", FIX->dir);
+        ro.base_dir = "elsewhere";
+        text = run_source_with(FIX, opts, 8, 0, &ro);
+        assert_non_null(strstr(text, "x:int\ty:int\n"));
+        assert_null(strstr(text, "elsewhere"));
+        free(text);
+    }
+    {
+        /* No base_dir, or a 1.0 kernel's args (which have none): the
+         * working directory. */
+        run_opts ro = {.base_dir = "defs", .abi_1_0 = 1};
+        text = run_source_with(FIX, OPTS("path=b.csv"), 8, 0, &ro);
+        assert_string_equal(text, "error: b.csv: cannot open: No such file or directory [io]\n");
+        free(text);
+        ro.base_dir = "";
+        ro.abi_1_0 = 0;
+        text = run_source_with(FIX, OPTS("path=b.csv"), 8, 0, &ro);
+        assert_string_equal(text, "error: b.csv: cannot open: No such file or directory [io]\n");
+        free(text);
+    }
+    assert_int_equal(unlink("defs/b.csv"), 0);
+    assert_int_equal(rmdir("defs"), 0);
+}
+
+/* Partitions need the file mapped: with mmap = no the first part reads it
+ * all and the others nothing; a part number past the count is refused. */
+static void test_parts_without_mmap(void **state)
+{
+    char *text;
+
+    write_file("data.csv", "a\n1\n2\n3\n4\n", 10);
+    for (uint32_t p = 0; p < 3; p++) {
+        run_opts ro = {.streamed = 1, .partition = p, .npartitions = 3};
+        text = run_source_with(FIX, OPTS("path=data.csv"), 8, BATCH_LINES, &ro);
+        assert_string_equal(text, p == 0 ? "a:int\n2: 1\n3: 2\n4: 3\n5: 4\n" : "a:int\n");
+        free(text);
+    }
+    {
+        run_opts ro = {.partition = 3, .npartitions = 3};
+        text = run_source_with(FIX, OPTS("path=data.csv"), 8, BATCH_LINES, &ro);
+        assert_string_equal(text, "error: csv: asked for part 3 of 3 (parts count from 0) "
+                                  "[internal]\n");
+        free(text);
+    }
+    assert_true(FIX->rec->ops.source.caps & QUIRE_SOURCE_CAN_PARTITION);
+}
+
+/* A bigger file in parts: the rows of a multi-line, quoted file, in order. */
+static void test_parts_many_rows(void **state)
+{
+    size_t cap = 400000, len;
+    char *data = malloc(cap), *text;
+    uint32_t n = 4;
+    int64_t next_n = 1, line = 2, rows = 0;
+
+    assert_non_null(data);
+    len = (size_t)sprintf(data, "n,s\n");
+    for (int i = 1; len + 100 < cap; i++)
+        len += (size_t)sprintf(data + len, i % 7 == 0 ? "%d,\"a\n\"\"b\"\"\"\n" : "%d,c\n", i);
+    write_file("many.csv", data, len);
+    for (uint32_t p = 0; p < n; p++) {
+        run_opts ro = {.partition = p, .npartitions = n};
+        char *save = NULL, *row;
+        text = run_source_with(FIX, OPTS("path=many.csv", "infer_rows=10"), 500, BATCH_LINES, &ro);
+        assert_false(has_error(text));
+        /* Every part has rows: the file is much bigger than a row. */
+        assert_non_null(strchr(text, ':'));
+        for (row = strtok_r(text, "\n", &save); row != NULL; row = strtok_r(NULL, "\n", &save)) {
+            long long src_line, value;
+            if (strncmp(row, "n:int", 5) == 0)
+                continue;
+            assert_int_equal(sscanf(row, "%lld: %lld", &src_line, &value), 2);
+            assert_int_equal(value, next_n);
+            assert_int_equal(src_line, line);
+            line += 1 + (next_n % 7 == 0);
+            next_n++;
+            rows++;
+        }
+        free(text);
+    }
+    assert_int_equal(rows, next_n - 1);
+    assert_true(rows > 10000);
+    free(data);
+}
+
 /* ============================== Main ====================================== */
 
 #define T(fn) cmocka_unit_test_setup(fn, test_setup)
@@ -1276,6 +1915,14 @@ int main(void)
         T(test_estimate),
         T(test_admin_infer_rows),
         T(test_messages_show_values_safely),
+        T(test_parts_split_inside_quotes),
+        T(test_parts_edge_files),
+        T(test_parts_bad_row_lines),
+        T(test_project),
+        T(test_stats),
+        T(test_base_dir),
+        T(test_parts_without_mmap),
+        T(test_parts_many_rows),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
