@@ -490,6 +490,7 @@ done:
 typedef struct streamer {
     plan *p;
     emitter *em;
+    int64_t groups;     /* innermost groups started */
     row_inputs ri;
     qv keys[16];
     int64_t ordinal;    /* rows emitted so far */
@@ -563,6 +564,8 @@ static int stream_batch(streamer *s, int64_t ordinal_base, quire_error *err)
         level = emit_break(s->em, next, err);
         if (level < 0)
             return QUIRE_ERR;
+        if (level <= (int)p->ngroups)
+            s->groups++;
         /* The first row counts before the headers print (see emit.h). */
         if (update_vars(ri, state_in, s->em, NULL, NULL, &ri->sel[start], 1, ordinal_base, -1,
                         err) != QUIRE_OK ||
@@ -726,6 +729,7 @@ static int run_stream(plan *p, emitter *em, const run_options *opt, run_progress
         stats->sort_bytes_spilled = ss.bytes_spilled;
     }
     result = emit_finish(em, err);
+    stats->groups = s.groups;
     goto done;
 
 fail_oom:

@@ -107,3 +107,40 @@ printf 'report {\n    title = \n}\n' > "$TMP/syntax.quire"
 run "$QUIRE" render "$TMP/syntax.quire" --format csv -o "$TMP/x.csv"
 expect_rc 5 "a syntax error exits 5"
 expect_err_has "$TMP/syntax.quire:2:" "and names file:line"
+
+# ---- every aggregate, hash aggregation and ordered streaming agree ---------
+run "$QUIRE" render "$D/aggs.quire" --format csv -o "$TMP/aggs-hash.csv" --stats
+expect_err_has "mode hash" "aggs.quire (no detail band) is aggregated in a hash table"
+run python3 "$D/aggs_check.py" "$SALES" "$TMP/aggs-hash.csv"
+expect_rc 0 "every aggregate per region and month agrees with Python's Decimal and statistics"
+[ "$RC" -eq 0 ] || echo "$ERR" | sed 's/^/#   /'
+run "$QUIRE" render "$D/aggs_stream.quire" --format csv -o "$TMP/aggs-stream.csv" --stats
+expect_err_has "mode stream" "aggs_stream.quire (a detail band) is streamed in order"
+expect_true "streaming gives the same bytes as hash aggregation" cmp -s "$TMP/aggs-hash.csv" "$TMP/aggs-stream.csv"
+
+# ---- the kernel's sort spills past its budget and keeps the order ---------
+python3 ../shared/bench/gen_sales.py 100000 "$TMP/s100k.csv"
+cat > "$TMP/detail.quire" <<'Q'
+source sales { plugin = csv; path = "unused.csv" }
+group region { by = region }
+sort = [desc(amount), order_id]
+band detail { height = 10; field order_id { box = [0, 0, 10, 10]; value = order_id } }
+Q
+run env QUIRE_KERNEL_SORT_MEMORY=1mb "$QUIRE" render "$TMP/detail.quire" --data sales="$TMP/s100k.csv" --format csv -o "$TMP/sorted.csv" --stats
+expect_rc 0 "100k rows sorted with a 1 MiB budget"
+expect_err_match() { if echo "$ERR" | grep -qE "$1"; then _ok "$2"; else _not_ok "$2" "stderr: $ERR"; fi; }
+expect_err_match "sorted by the kernel \([1-9][0-9]* runs spilled" "the sort spilled runs to disk"
+python3 - "$TMP/s100k.csv" > "$TMP/sorted.want" <<'PY'
+import csv, sys
+from decimal import Decimal
+rows = list(csv.DictReader(open(sys.argv[1])))
+rows.sort(key=lambda r: int(r["order_id"]))
+rows.sort(key=lambda r: Decimal(r["amount"]), reverse=True)
+rows.sort(key=lambda r: r["region"])
+print("order_id")
+for r in rows:
+    print(r["order_id"])
+PY
+expect_true "the order is region, then amount descending, then order_id (as Python sorts it)" \
+    cmp -s "$TMP/sorted.want" "$TMP/sorted.csv"
+expect_true "no spill file is left in the temp dir" test -z "$(find /tmp -maxdepth 1 -name 'quire-sort*' -newer "$TMP/s100k.csv" 2>/dev/null)"
