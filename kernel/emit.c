@@ -359,21 +359,26 @@ static int resolve(emitter *em, int scope, quire_error *err)
         slot *s = &em->queue[q];
         const plan_band *band = s->band;
         expr_ctx ctx;
-        if (s->npending == 0 || band->scope != scope)
+        int due = 0;
+        if (s->npending == 0)
+            continue;
+        for (size_t i = 0; i < band->nvalues && !due; i++)
+            due = s->status[i] == VALUE_PENDING && band->values[i].resolve_scope == scope;
+        if (!due)
             continue;
         fill_context(em, &ctx, NULL, em->scratch);
         if (load_vars(em, band, &ctx, err) != QUIRE_OK)
             return QUIRE_ERR;
         for (size_t i = 0; i < band->nvalues; i++) {
             int omitted;
-            if (s->status[i] != VALUE_PENDING)
+            if (s->status[i] != VALUE_PENDING || band->values[i].resolve_scope != scope)
                 continue;
             if (eval_value(em, band, i, &ctx, 0, em->held, &s->values[i], &omitted, err) !=
                 QUIRE_OK)
                 return QUIRE_ERR;
             s->status[i] = omitted ? VALUE_OMITTED : VALUE_READY;
+            s->npending--;
         }
-        s->npending = 0;
         arena_reset(em->scratch);
     }
     return flush(em, err);

@@ -630,6 +630,10 @@ static int add_value(plan *p, plan_band *b, const report_element *el, resolve_ct
     v = &b->values[b->nvalues++];
     memset(v, 0, sizeof(*v));
     v->name = el->name;
+    v->evaluation = el->evaluation;
+    v->eval_group = el->eval_group;
+    v->resolve_scope = -1;
+    v->loc = el->loc;
     if (el->print_when != NULL)
         v->print_when = compile_in(p, el->print_when, c, allow_page);
     if (el->kind == EL_TEXT) {
@@ -742,6 +746,60 @@ static int build_bands(plan *p, diag *d)
     return 0;
 }
 
+static void has_column_ref(void *vctx, const expr_ref *ref)
+{
+    if (ref->kind == EXPR_REF_COLUMN)
+        *(int *)vctx = 1;
+}
+
+/* Sets v->resolve_scope from the element's `evaluation` (auto: delayed in
+ * a title or group header when it reads a variable whose scope is still
+ * open). Returns 1, or 0 after reporting a misuse. */
+static int decide_delay(plan *p, const plan_band *b, plan_value *v, uint8_t *scratch, diag *d)
+{
+    int reads_columns = 0;
+    v->resolve_scope = -1;
+    switch (v->evaluation) {
+    case EVAL_NOW:
+        return 1;
+    case EVAL_REPORT:
+    case EVAL_PAGE:
+        v->resolve_scope = PLAN_SCOPE_REPORT;
+        break;
+    case EVAL_GROUP: {
+        int level = v->eval_group + 1;
+        int encloses = b->kind == QUIRE_BAND_DETAIL ||
+                       ((b->kind == QUIRE_BAND_GROUP_HEADER || b->kind == QUIRE_BAND_GROUP_FOOTER) &&
+                        level <= b->level);
+        if (!encloses) {
+            error_at(p, d, v->loc,
+                     "evaluation = group(%s): the group does not enclose this %s band, so it "
+                     "never ends while the band waits",
+                     p->rep->groups[v->eval_group].name,
+                     b->kind == QUIRE_BAND_TITLE     ? "title"
+                     : b->kind == QUIRE_BAND_SUMMARY ? "summary"
+                                                     : "group");
+            return 0;
+        }
+        v->resolve_scope = level;
+        break;
+    }
+    default:
+        if ((b->kind == QUIRE_BAND_TITLE || b->kind == QUIRE_BAND_GROUP_HEADER) &&
+            reads_open_scope(p, v->value, b->scope, scratch))
+            v->resolve_scope = b->scope;
+        return 1;
+    }
+    expr_visit_refs(v->value, has_column_ref, &reads_columns);
+    if (reads_columns) {
+        error_at(p, d, v->loc,
+                 "a field evaluated at the end of the report or a group cannot read columns of "
+                 "the current row; read them through a variable (e.g. last(x))");
+        return 0;
+    }
+    return 1;
+}
+
 /* After every band compiled (the hidden variables exist): which variables
  * each band reads, which values are delayed, reset-none variables only in
  * details. */
@@ -765,9 +823,7 @@ static int analyse_bands(plan *p, diag *d)
                 expr_visit_refs(v->value, note_ref, &u);
             if (v->print_when != NULL)
                 expr_visit_refs(v->print_when, note_ref, &u);
-            if (v->value != NULL && (b->kind == QUIRE_BAND_TITLE ||
-                                     b->kind == QUIRE_BAND_GROUP_HEADER) &&
-                reads_open_scope(p, v->value, b->scope, scratch)) {
+            if (v->value != NULL && decide_delay(p, b, v, scratch, d) && v->resolve_scope >= 0) {
                 v->delayed = 1;
                 b->has_delayed = 1;
             }

@@ -61,7 +61,11 @@ typedef struct plan_value {
     expr *value;         /* field */
     const char *pattern; /* NULL: canonical text */
     expr *print_when;
-    int delayed;         /* evaluated when the band's scope ends */
+    int evaluation;      /* EVAL_* as written */
+    int eval_group;      /* EVAL_GROUP: group index */
+    int delayed;         /* evaluated when scope `resolve_scope` ends */
+    int resolve_scope;   /* PLAN_SCOPE_REPORT or a group level; -1: now */
+    ast_loc loc;
 } plan_value;
 
 typedef struct plan_band {

@@ -144,3 +144,24 @@ PY
 expect_true "the order is region, then amount descending, then order_id (as Python sorts it)" \
     cmp -s "$TMP/sorted.want" "$TMP/sorted.csv"
 expect_true "no spill file is left in the temp dir" test -z "$(find /tmp -maxdepth 1 -name 'quire-sort*' -newer "$TMP/s100k.csv" 2>/dev/null)"
+
+# ---- evaluation times --------------------------------------------------------
+# By hand: qty per region East 3+2=5, North 2+5+1=8, South 1+7+4=12, all 25;
+# the title's `now` value is read after the first row (1), the other at the end (8).
+run "$QUIRE" render "$D/evaluation.quire" --format csv -o - --stats
+expect_rc 0 "evaluation.quire renders"
+expect_out_line "1,8,,,," "title: evaluation = now reads 1 row, auto waits for all 8"
+expect_out_line ",,4,5,25,3" "a detail shows its region's total and the report's, held back, and its running sum"
+expect_out_line ",,8,12,25,25" "the last detail: South's total 12"
+expect_err_has "held back at most 12 instances" "--stats reports the instances held back"
+
+cat > "$TMP/badeval.quire" <<Q
+source orders { plugin = csv; path = "$PWD/$D/orders.csv" }
+group region { by = region }
+band title { height = 10; field x { box = [0, 0, 1, 1]; value = 1; evaluation = group(region) } }
+band detail { height = 10; field y { box = [0, 0, 1, 1]; value = qty; evaluation = report } }
+Q
+run "$QUIRE" check "$TMP/badeval.quire"
+expect_rc 5 "misused evaluation times are refused"
+expect_err_has "badeval.quire:3:27: error: evaluation = group(region): the group does not enclose this title band" "a title cannot wait for a group"
+expect_err_has "badeval.quire:4:28: error: a field evaluated at the end of the report or a group cannot read columns" "a delayed detail value cannot read the row"
