@@ -36,4 +36,14 @@ CONF
     "$quire" plugins info hello_source -c out/demo.conf
 fi
 echo
-echo "demo: outputs in out/ (report rendering arrives with the filler and renderers)"
+echo "== reports: examples/*.quire rendered by the kernel's aggregation core"
+for report in examples/*.quire; do
+    name=$(basename "$report" .quire)
+    "$quire" check "$report" -c conf/quire.conf
+    for fmt in csv json; do
+        "$quire" render "$report" -c conf/quire.conf --format "$fmt" -o "out/$name.$fmt" --quiet
+        echo "   out/$name.$fmt"
+    done
+done
+echo
+echo "demo: outputs in out/ (page layout, PDF, SVG, PNG and HTML arrive with the filler)"

@@ -949,7 +949,13 @@ int plan_build(const report *rep, kernel *k, const plan_arg *data, size_t ndata,
     if (open_source(p, data, ndata, d, exit_code) != 0)
         goto fail;
     check_shadowing(p, d);
-    if (build_columns(p, d) != 0 || build_variables(p, d) != 0 || build_bands(p, d) != 0)
+    if (build_columns(p, d) != 0 || build_variables(p, d) != 0)
+        goto fail_oom;
+    /* Bands read fields and variables: after an error there, their own
+     * errors would mostly repeat it. */
+    if (d->errors > errors_before)
+        goto fail_input;
+    if (build_bands(p, d) != 0)
         goto fail_oom;
     if (d->errors > errors_before)
         goto fail_input;
