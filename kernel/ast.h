@@ -153,8 +153,9 @@ typedef struct ast_file {
  */
 int ast_parse(const char *path, const char *text, size_t len, ast_file **out, diag *d);
 
-/* Reads the file at `path` and parses it. A missing or unreadable file is
- * one error "PATH: cannot read: REASON". Same contract as ast_parse(). */
+/* Reads the file at `path` ("-": standard input) and parses it. A missing
+ * or unreadable file is one error "PATH: cannot read: REASON". Same contract
+ * as ast_parse(). */
 int ast_parse_file(const char *path, ast_file **out, diag *d);
 
 /*

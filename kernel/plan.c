@@ -281,6 +281,8 @@ int plan_open_source(const plan *p, uint32_t part, uint32_t nparts, quire_arena 
         .base_dir = p->base_dir,
         .partition = part,
         .npartitions = nparts,
+        .filter = p->preds,
+        .nfilter = p->npreds,
     };
     return p->source->ops.source.open(p->source->state_ptr, &args, instance, err);
 }
@@ -841,6 +843,171 @@ static int analyse_bands(plan *p, diag *d)
     return 0;
 }
 
+/* ============================== Filter pushdown =========================== */
+
+/* The constant value of a comparison operand: a literal (or a negated
+ * number) or a parameter. 0 and *out, or -1. */
+static int operand_value(const plan *p, const ast_expr *e, qv *out)
+{
+    int neg = 0;
+    int i;
+    memset(out, 0, sizeof(*out));
+    if (e->kind == AST_NAME) {
+        i = report_find_param(p->rep, e->name);
+        if (i < 0)
+            return -1;
+        *out = p->params[i];
+        return out->null ? -1 : 0;
+    }
+    if (e->kind == AST_UNARY && e->op == AST_OP_NEG && e->nargs == 1) {
+        neg = 1;
+        e = e->args[0];
+    }
+    switch (e->kind) {
+    case AST_INT:
+        *out = qv_int(neg ? -e->i : e->i);
+        return 0;
+    case AST_DECIMAL:
+        *out = qv_decimal(neg ? -e->i : e->i, e->scale);
+        return 0;
+    case AST_FLOAT:
+        *out = qv_float(neg ? -e->f : e->f);
+        return 0;
+    case AST_STRING:
+        if (neg)
+            return -1;
+        *out = qv_string(e->s, e->slen);
+        return 0;
+    case AST_DATE:
+    case AST_TIMESTAMP:
+    case AST_BOOL:
+        if (neg)
+            return -1;
+        out->type = e->kind == AST_DATE        ? QUIRE_TYPE_DATE
+                    : e->kind == AST_TIMESTAMP ? QUIRE_TYPE_TIMESTAMP
+                                               : QUIRE_TYPE_BOOL;
+        out->u.i = e->i;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* Converts `v` to the column's type without losing anything, into `pred`.
+ * -1 when that is not exact (the predicate is then not pushed). */
+static int fit_value(const quire_column_info *col, const qv *v, quire_predicate *pred)
+{
+    pred->type = col->type;
+    pred->scale = col->scale;
+    switch (col->type) {
+    case QUIRE_TYPE_INT:
+    case QUIRE_TYPE_DATE:
+    case QUIRE_TYPE_TIMESTAMP:
+    case QUIRE_TYPE_BOOL:
+        if (v->type != col->type)
+            return -1;
+        pred->i64 = v->u.i;
+        return 0;
+    case QUIRE_TYPE_DECIMAL: {
+        int64_t x = v->u.i;
+        int from = v->type == QUIRE_TYPE_DECIMAL ? v->scale : 0;
+        if ((v->type != QUIRE_TYPE_INT && v->type != QUIRE_TYPE_DECIMAL) || from > col->scale)
+            return -1;
+        for (int s = from; s < col->scale; s++) {
+            if (x > INT64_MAX / 10 || x < INT64_MIN / 10)
+                return -1;
+            x *= 10;
+        }
+        pred->i64 = x;
+        return 0;
+    }
+    case QUIRE_TYPE_FLOAT:
+        if (v->type != QUIRE_TYPE_FLOAT)
+            return -1;
+        pred->f64 = v->u.f;
+        return 0;
+    case QUIRE_TYPE_STRING:
+        if (v->type != QUIRE_TYPE_STRING)
+            return -1;
+        pred->str = v->u.s;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* A name that is a column of the source (not a parameter or field). */
+static int source_column_of(const plan *p, const ast_expr *e)
+{
+    if (e->kind != AST_NAME || report_find_param(p->rep, e->name) >= 0 ||
+        report_find_field(p->rep, e->name) >= 0)
+        return -1;
+    return find_source_column(p, e->name);
+}
+
+/* Collects the `column op constant` conjuncts of the filter. The kernel
+ * still applies the whole filter, so missing one is only slower. */
+static void collect_predicates(plan *p, const ast_expr *e, size_t max)
+{
+    static const uint32_t ops[] = {
+        [AST_OP_EQ] = QUIRE_PRED_EQ, [AST_OP_NE] = QUIRE_PRED_NE, [AST_OP_LT] = QUIRE_PRED_LT,
+        [AST_OP_LE] = QUIRE_PRED_LE, [AST_OP_GT] = QUIRE_PRED_GT, [AST_OP_GE] = QUIRE_PRED_GE,
+    };
+    static const uint32_t flipped[] = {
+        [QUIRE_PRED_EQ] = QUIRE_PRED_EQ, [QUIRE_PRED_NE] = QUIRE_PRED_NE,
+        [QUIRE_PRED_LT] = QUIRE_PRED_GT, [QUIRE_PRED_LE] = QUIRE_PRED_GE,
+        [QUIRE_PRED_GT] = QUIRE_PRED_LT, [QUIRE_PRED_GE] = QUIRE_PRED_LE,
+    };
+    quire_predicate *pred;
+    int col;
+    if (e == NULL || p->npreds >= max)
+        return;
+    if (e->kind == AST_BINARY && e->op == AST_OP_AND) {
+        collect_predicates(p, e->args[0], max);
+        collect_predicates(p, e->args[1], max);
+        return;
+    }
+    pred = &p->preds[p->npreds];
+    memset(pred, 0, sizeof(*pred));
+    if (e->kind == AST_IS_NULL && e->nargs == 1) {
+        col = source_column_of(p, e->args[0]);
+        if (col < 0)
+            return;
+        pred->column = p->schema[col].name;
+        pred->op = e->negated ? QUIRE_PRED_IS_NOT_NULL : QUIRE_PRED_IS_NULL;
+        pred->type = p->schema[col].type;
+        p->npreds++;
+        return;
+    }
+    if (e->kind == AST_BINARY && e->op >= AST_OP_EQ && e->op <= AST_OP_GE && e->nargs == 2) {
+        qv v;
+        int flip = 0;
+        col = source_column_of(p, e->args[0]);
+        if (col < 0) {
+            col = source_column_of(p, e->args[1]);
+            flip = 1;
+        }
+        if (col < 0 || operand_value(p, e->args[flip ? 0 : 1], &v) != 0 ||
+            fit_value(&p->schema[col], &v, pred) != 0)
+            return;
+        pred->column = p->schema[col].name;
+        pred->op = flip ? flipped[ops[e->op]] : ops[e->op];
+        p->npreds++;
+    }
+}
+
+static int build_predicates(plan *p)
+{
+    size_t max = 64;
+    if (p->rep->filter == NULL || !(p->source->ops.source.caps & QUIRE_SOURCE_CAN_FILTER))
+        return 0;
+    p->preds = plan_alloc(p, max * sizeof(*p->preds));
+    if (p->preds == NULL)
+        return -1;
+    collect_predicates(p, p->rep->filter, max);
+    return 0;
+}
+
 /* ============================== Columns read ============================== */
 
 typedef struct need_ctx {
@@ -965,7 +1132,7 @@ int plan_build(const report *rep, kernel *k, const plan_arg *data, size_t ndata,
         goto fail_input;
     p->mode = p->ndetails > 0 ? PLAN_STREAM : PLAN_HASH;
     mark_needed(p);
-    if (build_data_columns(p) != 0)
+    if (build_data_columns(p) != 0 || build_predicates(p) != 0)
         goto fail_oom;
     *out = p;
     *exit_code = QUIRE_EXIT_OK;

@@ -105,6 +105,8 @@ typedef struct plan {
     quire_column_info *schema; /* copied */
     uint32_t nsource;
     uint8_t *needed;     /* nsource: columns the report reads */
+    quire_predicate *preds; /* conjuncts of the filter a source may push down */
+    size_t npreds;
 
     /* Wide columns. */
     uint32_t nwide;

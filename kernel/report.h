@@ -376,9 +376,10 @@ typedef struct report {
  * unknown block or attribute (listing the allowed ones, with a suggestion
  * for a near miss), wrong literal type or range, missing required attribute,
  * duplicate name (naming both places), unknown reference (style, group,
- * dataset), a name used by two of columns/fields/variables/parameters.
- * Returns 0 and *out (owned by the caller: report_free()) when there were no
- * errors; -1 otherwise.
+ * dataset), a name used by two of fields/variables/parameters (columns are
+ * checked when the source's schema is known). At most AST_MAX_ERRORS lines,
+ * then one saying it stopped. Returns 0 and *out (owned by the caller:
+ * report_free()) when there were no errors; -1 otherwise.
  */
 int report_load(const ast_file *ast, report **out, diag *d);
 

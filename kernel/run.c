@@ -384,7 +384,7 @@ static int run_hash(plan *p, emitter *em, const run_options *opt, run_progress *
         w[i].part = i;
         w[i].prog = prog;
         w[i].cancel = opt->cancel;
-        if (nparts == 1) {
+        if (nparts == 1 && p->npreds == 0) {
             w[i].instance = p->probe;
             p->probe = NULL;
         } else {
@@ -392,7 +392,8 @@ static int run_hash(plan *p, emitter *em, const run_options *opt, run_progress *
                 ops->close(p->probe);
                 p->probe = NULL;
             }
-            if (plan_open_source(p, i, nparts, p->arena, &w[i].instance, err) != QUIRE_OK) {
+            if (plan_open_source(p, i, nparts > 1 ? nparts : 0, p->arena, &w[i].instance, err) !=
+                QUIRE_OK) {
                 w[i].instance = NULL;
                 goto done;
             }
@@ -619,9 +620,11 @@ static int run_stream(plan *p, emitter *em, const run_options *opt, run_progress
 
     p->probe = NULL;
     prog->estimate = ops->estimate != NULL ? ops->estimate(instance) : -1;
-    if (p->nsort > 0 && source_can_sort(p)) {
-        /* Reopen with the order asked for; keep it if the source obliges. */
+    if ((p->nsort > 0 && source_can_sort(p)) || p->npreds > 0) {
+        /* Reopen with the order and the filter predicates; keep the order
+         * only if the source says it obliged. */
         quire_sort_key keys[32];
+        int want_sort = p->nsort > 0 && source_can_sort(p);
         quire_source_args args = {
             .size = sizeof(args),
             .source_name = p->source_name,
@@ -630,24 +633,23 @@ static int run_stream(plan *p, emitter *em, const run_options *opt, run_progress
             .arena = p->arena,
             .batch_rows = RUN_BATCH_ROWS,
             .base_dir = p->base_dir,
-            .sort = keys,
-            .nsort = p->nsort < 32 ? p->nsort : 32,
+            .sort = want_sort ? keys : NULL,
+            .nsort = want_sort ? (p->nsort < 32 ? p->nsort : 32) : 0,
+            .filter = p->preds,
+            .nfilter = p->npreds,
         };
-        void *sorted = NULL;
+        void *reopened = NULL;
         for (size_t i = 0; i < args.nsort; i++) {
             keys[i].column = p->schema[p->sort[i].column].name;
             keys[i].desc = (uint32_t)p->sort[i].desc;
             keys[i].nulls_first = (uint32_t)p->sort[i].nulls_first;
         }
-        if (ops->open(p->source->state_ptr, &args, &sorted, err) != QUIRE_OK)
+        if (ops->open(p->source->state_ptr, &args, &reopened, err) != QUIRE_OK)
             goto done;
-        if (ops->ordered(sorted)) {
-            ops->close(instance);
-            instance = sorted;
+        ops->close(instance);
+        instance = reopened;
+        if (want_sort && args.nsort == p->nsort && ops->ordered(instance))
             stats->sorted_by = 1;
-        } else {
-            ops->close(sorted);
-        }
     }
     if (ops->project != NULL && (ops->caps & QUIRE_SOURCE_CAN_PROJECT) &&
         ops->project(instance, p->needed, p->nsource, err) != QUIRE_OK)

@@ -165,3 +165,28 @@ run "$QUIRE" check "$TMP/badeval.quire"
 expect_rc 5 "misused evaluation times are refused"
 expect_err_has "badeval.quire:3:27: error: evaluation = group(region): the group does not enclose this title band" "a title cannot wait for a group"
 expect_err_has "badeval.quire:4:28: error: a field evaluated at the end of the report or a group cannot read columns" "a delayed detail value cannot read the row"
+
+# ---- the same report from SQLite (sort and filter pushed into SQL) and JSONL --
+use_plugins "csv, data, sqlite, jsonl"
+sqlite3 "$TMP/orders.db" "create table orders(id integer, day date, region text, customer text, qty integer, amount decimal(10,2));" \
+    ".mode csv" ".import --skip 1 $D/orders.csv orders" "update orders set amount = null where amount = '';"
+sed "s#source orders { plugin = csv; path = \"orders.csv\" }#source orders { plugin = sqlite; database = \"$TMP/orders.db\"; table = \"orders\" }#" \
+    "$D/orders_detail.quire" > "$TMP/od_sqlite.quire"
+run "$QUIRE" render "$TMP/od_sqlite.quire" --format csv -o "$TMP/od_sqlite.csv" --stats
+expect_rc 0 "orders_detail renders from SQLite"
+expect_err_has "sorted by the source" "SQLite sorts (ORDER BY pushed down)"
+expect_true "SQLite gives the same output as the CSV file" diff -u "$D/orders_detail.expected.csv" "$TMP/od_sqlite.csv"
+run "$QUIRE" render "$TMP/od_sqlite.quire" --param min_qty=3 --format csv -o /dev/null --stats
+expect_err_has "rows read 4, kept 4" "the filter qty >= 3 is pushed into SQL: only 4 rows are read"
+
+python3 -c '
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    print("{\"id\": %s, \"day\": \"%s\", \"region\": \"%s\", \"customer\": \"%s\", \"qty\": %s, \"amount\": %s}"
+          % (r["id"], r["day"], r["region"], r["customer"], r["qty"], r["amount"] or "null"))
+' "$D/orders.csv" > "$TMP/orders.jsonl"
+sed "s#source orders { plugin = csv; path = \"orders.csv\" }#source orders { plugin = jsonl; path = \"$TMP/orders.jsonl\" }#" \
+    "$D/orders_detail.quire" > "$TMP/od_jsonl.quire"
+run "$QUIRE" render "$TMP/od_jsonl.quire" --format csv -o "$TMP/od_jsonl.csv"
+expect_rc 0 "orders_detail renders from JSON Lines"
+expect_true "JSON Lines gives the same output as the CSV file" diff -u "$D/orders_detail.expected.csv" "$TMP/od_jsonl.csv"
