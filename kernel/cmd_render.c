@@ -323,8 +323,9 @@ int cmd_render(int argc, char **argv)
         goto done;
     }
     if (job.stats.rows_skipped > 0)
-        fprintf(stderr, "warning: source '%s': %lld bad rows skipped (on_error = skip)\n",
-                l.plan->source_name, (long long)job.stats.rows_skipped);
+        fprintf(stderr, "warning: source '%s': skipped %lld bad row%s (on_error = skip)\n",
+                l.plan->source_name, (long long)job.stats.rows_skipped,
+                job.stats.rows_skipped == 1 ? "" : "s");
     if (opts.stats)
         print_stats(&job.stats, l.plan, seconds_since(&t0));
     code = QUIRE_EXIT_OK;

@@ -313,7 +313,9 @@ static int open_source(plan *p, const plan_arg *data, size_t ndata, diag *d, int
         }
     s = &rep->sources[0];
     p->source_name = s->name;
-    p->base_dir = rep->dir;
+    /* "." adds nothing to a relative path but noise in messages. */
+    p->base_dir = rep->dir != NULL && strcmp(rep->dir, ".") != 0 && rep->dir[0] != '\0' ? rep->dir
+                                                                                       : NULL;
     p->source = kernel_find_plugin(p->kern, QUIRE_KIND_SOURCE, s->plugin);
     if (p->source == NULL || p->source->state != PLUGIN_READY) {
         error_at(p, d, s->loc, "source '%s': no data-source plugin '%s' is loaded "
@@ -1089,6 +1091,26 @@ static int build_data_columns(plan *p)
     return 0;
 }
 
+/* Does a value depend on the order of rows within a group? FIRST and LAST
+ * do (except of a group key, constant in its group); the report's own
+ * `sort` then decides which row is first, so the rows must be sorted. */
+static int order_matters(const plan *p)
+{
+    if (p->rep->nsort == 0)
+        return 0;
+    for (size_t v = 0; v < p->nvars; v++) {
+        const plan_var *pv = &p->vars[v];
+        int key = 0;
+        if (pv->calc != CALC_FIRST && pv->calc != CALC_LAST)
+            continue;
+        for (uint32_t g = 0; g < p->ngroups && pv->hidden; g++)
+            key |= p->group_column[g] == (uint32_t)pv->arg_column;
+        if (!key)
+            return 1;
+    }
+    return 0;
+}
+
 /* ============================== plan_build ================================ */
 
 int plan_build(const report *rep, kernel *k, const plan_arg *data, size_t ndata,
@@ -1130,7 +1152,7 @@ int plan_build(const report *rep, kernel *k, const plan_arg *data, size_t ndata,
         goto fail_oom;
     if (d->errors > errors_before)
         goto fail_input;
-    p->mode = p->ndetails > 0 ? PLAN_STREAM : PLAN_HASH;
+    p->mode = p->ndetails > 0 || order_matters(p) ? PLAN_STREAM : PLAN_HASH;
     mark_needed(p);
     if (build_data_columns(p) != 0 || build_predicates(p) != 0)
         goto fail_oom;

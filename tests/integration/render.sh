@@ -190,3 +190,21 @@ sed "s#source orders { plugin = csv; path = \"orders.csv\" }#source orders { plu
 run "$QUIRE" render "$TMP/od_jsonl.quire" --format csv -o "$TMP/od_jsonl.csv"
 expect_rc 0 "orders_detail renders from JSON Lines"
 expect_true "JSON Lines gives the same output as the CSV file" diff -u "$D/orders_detail.expected.csv" "$TMP/od_jsonl.csv"
+
+# ---- first/last follow the report's sort, even without detail bands ---------
+cat > "$TMP/firstlast.quire" <<Q
+source orders { plugin = csv; path = "$PWD/$D/orders.csv" }
+group region { by = region }
+sort = [desc(amount)]
+variable top { value = first(customer); reset = group(region) }
+band group_footer region {
+    height = 10
+    field region { box = [0, 0, 1, 1]; value = region }
+    field top { box = [0, 0, 1, 1]; value = top }
+    field bottom { box = [0, 0, 1, 1]; value = customer }
+}
+Q
+run "$QUIRE" render "$TMP/firstlast.quire" --format csv -o - --stats
+expect_err_has "mode stream" "first() under a sort needs ordered rows: streamed, not hashed"
+expect_out_line "East,dave,frank" "East: nulls first when descending (dave), then frank"
+expect_out_line "South,erin,bob" "South: the largest amount first (erin), the smallest last (bob)"
