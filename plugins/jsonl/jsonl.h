@@ -11,6 +11,7 @@
  *                    (jsonl_value.h; the sqlite plugin compiles it in too)
  *   jsonl_infer.c    type inference over the sample's values
  *   jsonl_options.c  the per-source options of a report definition
+ *   jsonl_open.c     an instance: file, sample, columns, types, partition
  *   jsonl.c          the plugin: descriptor, config schema, source ops
  *
  * Nothing here is part of the plugin ABI; only include/quire headers and the
@@ -266,5 +267,84 @@ typedef struct jsonl_plugin {
 int jsonl_open_reader(jsonl_plugin *plugin, const quire_source_args *args, const char *name,
                       jsonl_read_fn read, void *ctx, int64_t size, void **instance,
                       quire_error *err);
+
+/* ============================== Instance (jsonl.c, jsonl_open.c) ========== */
+
+typedef struct jsonl_column {
+    uint32_t type;
+    int32_t scale;
+    int overridden;    /* set by `types` */
+    jsonl_infer infer; /* what the sample said (for hints in messages) */
+} jsonl_column;
+
+/* A sampled line: bytes [off, off + len) of sample_bytes. */
+typedef struct jsonl_sample_line {
+    size_t off, len;
+    int64_t number;
+    int oversize; /* longer than max_line_size: not stored */
+} jsonl_sample_line;
+
+/* One open source: the plugin's instance, from open() until close(). */
+typedef struct jsonl_source {
+    const jsonl_plugin *plugin;
+    const quire_host *host;
+    jsonl_options opt;
+    char *name; /* the input, as messages name it */
+    int fd;     /* -1 when the caller supplies the reader */
+    jsonl_read_fn read;
+    void *read_ctx;
+    jsonl_reader *reader;
+    int reader_done;
+    int64_t input_size;  /* bytes, or -1 if unknown */
+    int64_t range_start; /* this partition's first byte */
+    int64_t range_end;   /* past its last byte, or -1: to the end */
+
+    jsonl_paths paths;
+    jsonl_parser parser;
+    jsonl_value *values; /* one per column */
+    size_t ncols;
+    quire_column_info *columns; /* the schema; names owned */
+    jsonl_column *cols;
+    uint8_t *needed; /* from project(), or NULL */
+
+    /* The sample: lines read by open(); replayed by next() unless the
+     * instance reads a partition that starts elsewhere. */
+    char *sample_bytes;
+    size_t sample_nbytes, sample_bytes_cap;
+    jsonl_sample_line *sample;
+    size_t sample_rows, sample_cap, replayed;
+    int replay;
+    int sample_hit_eof; /* the whole input fit in the sample */
+    int64_t sample_end; /* input offset after the sample */
+
+    int64_t delivered; /* rows handed out */
+    int64_t skipped;   /* bad lines dropped (on_error = skip) */
+    int failed;        /* next() failed: it keeps failing the same way */
+    quire_error failure;
+} jsonl_source;
+
+/* ============================== Open and free (jsonl_open.c) ============== */
+
+/* "jsonl: out of memory WHAT" into *err; returns QUIRE_ERR. */
+int jsonl_fail_nomem(const quire_host *host, const char *what, quire_error *err);
+
+/* open() for both inputs: the path option (read == NULL) or the reader
+ * `read`/`ctx` of an input of `size` bytes (-1: unknown) named `name`.
+ * Parses the options, reads the sample, makes and types the columns and,
+ * for a partition, positions the reader on its range. QUIRE_OK with *out
+ * (freed by jsonl_source_free), or QUIRE_ERR with *err and *out NULL. */
+int jsonl_source_open(jsonl_plugin *plugin, const quire_source_args *args, const char *name,
+                      jsonl_read_fn read, void *ctx, int64_t size, jsonl_source **out,
+                      quire_error *err);
+
+/* Frees an instance and everything it owns. NULL is a no-op. */
+void jsonl_source_free(jsonl_source *src);
+
+/* Parses sample line i into src->values: QUIRE_OK, or QUIRE_ERR with *err
+ * (QUIRE_E_INVALID: the line is bad). */
+int jsonl_sample_parse(jsonl_source *src, size_t i, quire_error *err);
+
+/* Frees the sample's lines (src->sample_rows keeps its count). */
+void jsonl_sample_free(jsonl_source *src);
 
 #endif /* QUIRE_JSONL_H */

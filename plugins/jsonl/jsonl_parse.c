@@ -331,11 +331,43 @@ static int record(const line_ctx *c, int32_t node, const jsonl_value *found, siz
 
 static int read_value(const line_ctx *c, int32_t node, int depth);
 
+/* The path node of `key` (read at key_at) below `node`: created in
+ * discovery, -1 if the tree has no such path. A key seen twice in one
+ * object is an error. Kept out of read_object so that its buffers are not
+ * on the stack once per nesting level. */
+static int follow_key(const line_ctx *c, int32_t node, size_t key_at, const char *key,
+                      size_t key_len, int32_t *child)
+{
+    jsonl_parser *p = c->p;
+    jsonl_paths *paths = p->paths;
+    char shown[256];
+
+    if (memchr(key, '\0', key_len) != NULL)
+        return syntax_error(c, key_at, "a key may not contain \\u0000");
+    if (paths->discover && paths->nnodes >= JSONL_MAX_NODES &&
+        jsonl_paths_child(paths, node, key, key_len, 0) < 0)
+        return syntax_error(c, key_at,
+                            "more than %d distinct key paths (list the ones to read in the "
+                            "columns option)",
+                            JSONL_MAX_NODES);
+    *child = jsonl_paths_child(paths, node, key, key_len, paths->discover);
+    if (*child < 0 && paths->discover) {
+        p->host->error_set(c->err, QUIRE_E_NOMEM, "%s:%" PRId64 ": out of memory", c->name,
+                           c->line);
+        return QUIRE_ERR;
+    }
+    if (*child >= 0 && paths->nodes[*child].stamp == p->row)
+        return syntax_error(c, key_at, "key '%s' appears twice in the object",
+                            jsonl_show(key, key_len, shown, sizeof(shown)));
+    if (*child >= 0)
+        paths->nodes[*child].stamp = p->row;
+    return QUIRE_OK;
+}
+
 /* The object at text[pos] ('{'), `depth` levels deep. */
 static int read_object(const line_ctx *c, int32_t node, int depth)
 {
     jsonl_parser *p = c->p;
-    jsonl_paths *paths = p->paths;
 
     p->pos++;
     skip_blanks(p);
@@ -354,30 +386,10 @@ static int read_object(const line_ctx *c, int32_t node, int depth)
                                       : "expected a string key after ','");
         if (read_string(c, node >= 0, &key, &key_len) != QUIRE_OK)
             return QUIRE_ERR;
-        if (node >= 0) {
-            char shown[256];
-            if (memchr(key, '\0', key_len) != NULL)
-                return syntax_error(c, key_at, "a key may not contain \\u0000");
-            if (paths->discover && paths->nnodes >= JSONL_MAX_NODES &&
-                jsonl_paths_child(paths, node, key, key_len, 0) < 0)
-                return syntax_error(c, key_at,
-                                    "more than %d distinct key paths (list the ones to read in "
-                                    "the columns option)",
-                                    JSONL_MAX_NODES);
-            child = jsonl_paths_child(paths, node, key, key_len, paths->discover);
-            if (child < 0 && paths->discover) {
-                p->host->error_set(c->err, QUIRE_E_NOMEM, "%s:%" PRId64 ": out of memory", c->name,
-                                   c->line);
-                return QUIRE_ERR;
-            }
-            if (child >= 0 && paths->nodes[child].stamp == p->row)
-                return syntax_error(c, key_at, "key '%s' appears twice in the object",
-                                    jsonl_show(key, key_len, shown, sizeof(shown)));
-            if (child >= 0)
-                paths->nodes[child].stamp = p->row;
-            /* The key's decoded text is no longer needed. */
-            p->scratch_len = mark;
-        }
+        if (node >= 0 && follow_key(c, node, key_at, key, key_len, &child) != QUIRE_OK)
+            return QUIRE_ERR;
+        /* The key's decoded text is no longer needed. */
+        p->scratch_len = mark;
         skip_blanks(p);
         if (p->pos >= p->len || p->text[p->pos] != ':')
             return syntax_error(c, p->pos, "expected ':' after the key");

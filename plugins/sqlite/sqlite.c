@@ -4,16 +4,11 @@
  * rows as typed columnar batches.
  *
  * How an instance works:
- *   open()     parses the options (sqlite_options.c), opens the database
- *              read-only with a busy timeout, starts a read transaction (one
- *              snapshot for everything below), prepares the query to learn
- *              its columns, declared types and parameters, checks every
- *              :NAME has a bind_NAME and every bind_NAME a :NAME, and types
- *              each column: `types`, else its declared type
- *              (sqlp_decltype_type), else the storage classes of the first
- *              infer_rows rows. It then prepares the statement that runs:
- *              the query, wrapped (sqlite_query.c) when the kernel asked
- *              for a sort or a filter that can be pushed down.
+ *   open()     parses the options (sqlite_options.c), then sqlp_setup()
+ *              (sqlite_prepare.c) opens the database read-only, learns the
+ *              query's columns, types and parameters, and prepares the
+ *              statement that runs, wrapped (sqlite_query.c) when the
+ *              kernel asked for a sort or a filter that can be pushed down.
  *   project()  re-prepares the wrapper selecting NULL for unneeded columns.
  *   next()     steps the statement and converts each value exactly.
  *   close()    ends the transaction and closes the database.
@@ -30,13 +25,11 @@
  *   bool       integer 0 or 1; text true/false, yes/no, ...
  * SQL NULL is NULL; nothing else is.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "sqlite_plugin.h"
 
@@ -54,527 +47,6 @@ static const quire_config_key sqlp_config[] = {
     {0},
 };
 
-/* ============================== Instance ================================== */
-
-/* Where a column's type came from. */
-#define TYPE_INFERRED 0
-#define TYPE_DECLARED 1
-#define TYPE_OVERRIDE 2
-
-/* Storage classes seen in a column's sample rows (inference). */
-typedef struct sqlp_seen {
-    uint64_t ints, reals, texts, blobs;
-    unsigned text_fits; /* JSONL-style: 1 date, 2 timestamp, for every text */
-} sqlp_seen;
-
-#define FITS_DATE      1u
-#define FITS_TIMESTAMP 2u
-
-typedef struct sqlp_column {
-    uint32_t type;
-    int32_t scale;
-    int from; /* TYPE_* */
-    char *decltype;
-    sqlp_seen seen;
-} sqlp_column;
-
-/* A parameter of the query and the bind_NAME option that gives its value. */
-typedef struct sqlp_param {
-    char *name; /* ":x", "@x" or "$x", owned */
-    const sqlp_bind *bind;
-} sqlp_param;
-
-typedef struct sqlp_source {
-    const sqlp_plugin *plugin;
-    const quire_host *host;
-    sqlp_options opt;
-    char *name; /* the database, as messages name it */
-    sqlite3 *db;
-    int in_transaction;
-
-    char *base; /* the query (its one statement, without ';') */
-    size_t base_len;
-    sqlp_param *params;
-    size_t nparams;
-
-    size_t ncols;
-    quire_column_info *columns; /* the schema; names owned */
-    sqlp_column *cols;
-
-    /* Pushdown: what the running statement applies. */
-    const quire_sort_key *sort;
-    size_t nsort;
-    quire_predicate *filter; /* copies of the pushable predicates */
-    size_t nfilter;
-    uint8_t *needed;
-    sqlite3_stmt *stmt;
-
-    int64_t estimated; /* -2: not counted yet */
-    int64_t row;       /* rows stepped */
-    int64_t delivered; /* rows handed out */
-    int64_t skipped;   /* bad rows dropped (on_error = skip) */
-    int done;
-    int failed;
-    quire_error failure;
-} sqlp_source;
-
-/* ============================== Messages ================================== */
-
-static int fail_nomem(const quire_host *host, const char *what, quire_error *err)
-{
-    host->error_set(err, QUIRE_E_NOMEM, "sqlite: out of memory %s", what);
-    return QUIRE_ERR;
-}
-
-/* "WHERE: sqlite: query: SQLITE'S MESSAGE", WHERE the query (or table)
- * option's location. */
-static int sql_error(const sqlp_source *src, int code, quire_error *err)
-{
-    char where[256];
-
-    src->host->error_set(err, code, "%s: sqlite: %s: %s",
-                         jsonl_option_where(src->opt.sql_option, where, sizeof(where)),
-                         src->opt.sql_option->key, sqlite3_errmsg(src->db));
-    return QUIRE_ERR;
-}
-
-/* "WHERE: sqlite: query: MESSAGE" for a problem the plugin finds. */
-static int query_error(const sqlp_source *src, quire_error *err, const char *fmt, ...)
-    QUIRE_PRINTF(3, 4);
-static int query_error(const sqlp_source *src, quire_error *err, const char *fmt, ...)
-{
-    char where[256], msg[QUIRE_ERROR_MSG_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    src->host->error_set(err, QUIRE_E_INVALID, "%s: sqlite: %s: %s",
-                         jsonl_option_where(src->opt.sql_option, where, sizeof(where)),
-                         src->opt.sql_option->key, msg);
-    return QUIRE_ERR;
-}
-
-/* ============================== Opening the database ====================== */
-
-/* database, or base_dir/database when relative and base_dir is set. */
-static char *resolve_path(const quire_host *host, const quire_source_args *args, const char *path)
-{
-    const char *base = NULL;
-    size_t blen;
-    char *out;
-
-    if (args->size >= offsetof(quire_source_args, base_dir) + sizeof(args->base_dir))
-        base = args->base_dir;
-    if (path[0] == '/' || base == NULL || base[0] == '\0')
-        return host->strdup(path);
-    blen = strlen(base);
-    while (blen > 1 && base[blen - 1] == '/')
-        blen--;
-    out = host->malloc(blen + 1 + strlen(path) + 1);
-    if (out != NULL)
-        sprintf(out, "%.*s/%s", (int)blen, base, path);
-    return out;
-}
-
-/* Opens the database read-only: a missing file is an error, not a new
- * empty database. */
-static int open_database(sqlp_source *src, const quire_source_args *args, quire_error *err)
-{
-    const quire_host *host = src->host;
-    char *path = resolve_path(host, args, src->opt.database), where[256];
-    struct stat st;
-    int why = 0, rc;
-
-    if (path == NULL)
-        return fail_nomem(host, "opening a source", err);
-    if (stat(path, &st) != 0)
-        why = errno;
-    else if (S_ISDIR(st.st_mode))
-        why = EISDIR;
-    if (why != 0) {
-        char text[128] = "unknown error";
-        strerror_r(why, text, sizeof(text));
-        if (strcmp(path, src->opt.database) != 0)
-            host->error_set(err, QUIRE_E_IO, "%s: cannot open %s: %s", src->name, path, text);
-        else
-            host->error_set(err, QUIRE_E_IO, "%s: cannot open: %s", src->name, text);
-        host->free(path);
-        return QUIRE_ERR;
-    }
-    rc = sqlite3_open_v2(path, &src->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-    host->free(path);
-    if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(src->db, (int)src->opt.busy_timeout_ms);
-        sqlite3_db_config(src->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-        /* Reads the header: "file is not a database" shows up here. One
-         * transaction keeps inference and streaming on one snapshot. */
-        rc = sqlite3_exec(src->db, "BEGIN; PRAGMA schema_version", NULL, NULL, NULL);
-        src->in_transaction = sqlite3_get_autocommit(src->db) == 0;
-    }
-    if (rc != SQLITE_OK) {
-        host->error_set(err, QUIRE_E_IO, "%s: sqlite: database: %s: %s",
-                        jsonl_option_where(src->opt.database_option, where, sizeof(where)),
-                        src->name, src->db ? sqlite3_errmsg(src->db) : sqlite3_errstr(rc));
-        return QUIRE_ERR;
-    }
-    return QUIRE_OK;
-}
-
-/* ============================== The query ================================= */
-
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* Prepares `sql`; on failure fills *err with SQLite's message. */
-static int prepare(sqlp_source *src, const char *sql, size_t len, sqlite3_stmt **stmt,
-                   const char **tail, quire_error *err)
-{
-    if (sqlite3_prepare_v2(src->db, sql, (int)len, stmt, tail) != SQLITE_OK) {
-        sql_error(src, QUIRE_E_INVALID, err);
-        sqlite3_finalize(*stmt);
-        *stmt = NULL;
-        return QUIRE_ERR;
-    }
-    return QUIRE_OK;
-}
-
-/* Builds the base text: the query's first statement without its ';', or
- * SELECT * FROM "table". Prepares it into *stmt. */
-static int prepare_base(sqlp_source *src, sqlite3_stmt **stmt, quire_error *err)
-{
-    const char *tail = NULL;
-    sqlp_text t = {.host = src->host};
-    sqlite3_stmt *extra = NULL;
-
-    if (src->opt.table != NULL) {
-        sqlp_text_puts(&t, "SELECT * FROM ");
-        sqlp_text_ident(&t, src->opt.table);
-        if (t.failed) {
-            sqlp_text_free(&t);
-            return fail_nomem(src->host, "building the query", err);
-        }
-        src->base = t.s;
-        src->base_len = t.len;
-        return prepare(src, src->base, src->base_len, stmt, NULL, err);
-    }
-    if (prepare(src, src->opt.query, strlen(src->opt.query), stmt, &tail, err) != QUIRE_OK)
-        return QUIRE_ERR;
-    if (*stmt == NULL)
-        return query_error(src, err, "has no statement (write a SELECT)");
-    /* Anything after the first statement but blanks and comments? */
-    if (prepare(src, tail, strlen(tail), &extra, NULL, err) != QUIRE_OK || extra != NULL) {
-        char shown[256];
-        sqlite3_finalize(extra);
-        while (is_space(*tail))
-            tail++;
-        return query_error(src, err, "only one statement is allowed (found '%s' after the first)",
-                           jsonl_show(tail, strlen(tail), shown, sizeof(shown)));
-    }
-    src->base_len = (size_t)(tail - src->opt.query);
-    while (src->base_len > 0 && (is_space(src->opt.query[src->base_len - 1]) ||
-                                 src->opt.query[src->base_len - 1] == ';'))
-        src->base_len--;
-    src->base = src->host->malloc(src->base_len + 1);
-    if (src->base == NULL)
-        return fail_nomem(src->host, "building the query", err);
-    memcpy(src->base, src->opt.query, src->base_len);
-    src->base[src->base_len] = '\0';
-    if (!sqlite3_stmt_readonly(*stmt))
-        return query_error(src, err, "is not read-only (write a SELECT)");
-    if (sqlite3_column_count(*stmt) == 0)
-        return query_error(src, err, "returns no columns (write a SELECT)");
-    return QUIRE_OK;
-}
-
-/* Matches the query's parameters with the bind_NAME options. */
-static int match_params(sqlp_source *src, sqlite3_stmt *stmt, quire_error *err)
-{
-    int count = sqlite3_bind_parameter_count(stmt);
-    char where[256];
-
-    src->params = src->host->calloc(count > 0 ? (size_t)count : 1, sizeof(sqlp_param));
-    if (src->params == NULL)
-        return fail_nomem(src->host, "reading the parameters", err);
-    for (int i = 1; i <= count; i++) {
-        const char *name = sqlite3_bind_parameter_name(stmt, i);
-        const sqlp_bind *bind = NULL;
-
-        if (name == NULL || name[0] == '?')
-            return query_error(src, err, "parameter %d has no name (write :NAME and set bind_NAME)",
-                               i);
-        for (size_t b = 0; b < src->opt.nbinds; b++) {
-            if (strcmp(src->opt.binds[b].name, name + 1) == 0) {
-                bind = &src->opt.binds[b];
-                src->opt.binds[b].used = 1;
-            }
-        }
-        if (bind == NULL)
-            return query_error(src, err, "parameter %s has no value (set bind_%s)", name, name + 1);
-        src->params[src->nparams].name = src->host->strdup(name);
-        if (src->params[src->nparams].name == NULL)
-            return fail_nomem(src->host, "reading the parameters", err);
-        src->params[src->nparams++].bind = bind;
-    }
-    for (size_t b = 0; b < src->opt.nbinds; b++) {
-        char list[256] = "";
-        size_t used = 0;
-        if (src->opt.binds[b].used)
-            continue;
-        for (size_t p = 0; p < src->nparams && used < sizeof(list); p++)
-            used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", p ? ", " : "",
-                                     src->params[p].name);
-        src->host->error_set(
-            err, QUIRE_E_INVALID, "%s: sqlite: %s: the %s has no parameter :%s (%s%s)",
-            jsonl_option_where(src->opt.binds[b].option, where, sizeof(where)),
-            src->opt.binds[b].option->key, src->opt.sql_option->key, src->opt.binds[b].name,
-            src->nparams ? "its parameters: " : "it has none", list);
-        return QUIRE_ERR;
-    }
-    return QUIRE_OK;
-}
-
-/* Binds the bind_NAME values, and the wrapper's arguments, to `stmt`. */
-static int bind_all(sqlp_source *src, sqlite3_stmt *stmt, const sqlp_arg *args, size_t nargs,
-                    int first_arg)
-{
-    int rc = SQLITE_OK;
-
-    for (size_t p = 0; p < src->nparams && rc == SQLITE_OK; p++) {
-        int index = sqlite3_bind_parameter_index(stmt, src->params[p].name);
-        const char *value = src->params[p].bind->option->value;
-        int64_t i64;
-        double f64;
-        if (value == NULL)
-            value = "";
-        switch (sqlp_bind_kind(value, &i64, &f64)) {
-        case SQLP_BIND_INT: rc = sqlite3_bind_int64(stmt, index, i64); break;
-        case SQLP_BIND_FLOAT: rc = sqlite3_bind_double(stmt, index, f64); break;
-        default: rc = sqlite3_bind_text(stmt, index, value, -1, SQLITE_STATIC); break;
-        }
-    }
-    for (size_t a = 0; a < nargs && rc == SQLITE_OK; a++) {
-        int index = first_arg + (int)a;
-        switch (args[a].kind) {
-        case SQLP_BIND_INT: rc = sqlite3_bind_int64(stmt, index, args[a].i64); break;
-        case SQLP_BIND_FLOAT: rc = sqlite3_bind_double(stmt, index, args[a].f64); break;
-        default:
-            /* The text may live in args[], which goes away: let SQLite copy. */
-            rc = sqlite3_bind_text(stmt, index, args[a].str, (int)args[a].len, SQLITE_TRANSIENT);
-            break;
-        }
-    }
-    return rc;
-}
-
-/* ============================== Columns and types ========================= */
-
-/* Counts the storage class of one sample value. */
-static void seen_add(sqlp_seen *seen, sqlite3_stmt *stmt, int c)
-{
-    int64_t i64;
-
-    switch (sqlite3_column_type(stmt, c)) {
-    case SQLITE_INTEGER: seen->ints++; break;
-    case SQLITE_FLOAT: seen->reals++; break;
-    case SQLITE_BLOB: seen->blobs++; break;
-    case SQLITE_TEXT: {
-        const char *s = (const char *)sqlite3_column_text(stmt, c);
-        size_t n = (size_t)sqlite3_column_bytes(stmt, c);
-        unsigned fits = 0;
-        if (s != NULL && n == 10 && jsonl_parse_date(s, n, &i64) == 0)
-            fits = FITS_DATE | FITS_TIMESTAMP;
-        else if (s != NULL && jsonl_parse_timestamp(s, n, &i64) == 0)
-            fits = FITS_TIMESTAMP;
-        seen->text_fits = seen->texts == 0 ? fits : (seen->text_fits & fits);
-        seen->texts++;
-        break;
-    }
-    default: break;
-    }
-}
-
-/* The type the storage classes seen say: integers only -> int; numbers ->
- * float; texts that are all dates -> date, dates and timestamps ->
- * timestamp; anything else (or nothing) -> string. */
-static uint32_t seen_type(const sqlp_seen *seen)
-{
-    if (seen->texts == 0 && seen->blobs == 0 && seen->ints + seen->reals > 0)
-        return seen->reals == 0 ? QUIRE_TYPE_INT : QUIRE_TYPE_FLOAT;
-    if (seen->texts > 0 && seen->ints + seen->reals + seen->blobs == 0) {
-        if (seen->text_fits & FITS_DATE)
-            return QUIRE_TYPE_DATE;
-        if (seen->text_fits & FITS_TIMESTAMP)
-            return QUIRE_TYPE_TIMESTAMP;
-    }
-    return QUIRE_TYPE_STRING;
-}
-
-/* Names the columns and types them from `types` and declared types. */
-static int make_columns(sqlp_source *src, sqlite3_stmt *stmt, int *need_inference, quire_error *err)
-{
-    const quire_host *host = src->host;
-
-    src->ncols = (size_t)sqlite3_column_count(stmt);
-    src->columns = host->calloc(src->ncols, sizeof(*src->columns));
-    src->cols = host->calloc(src->ncols, sizeof(*src->cols));
-    if (src->columns == NULL || src->cols == NULL)
-        return fail_nomem(host, "reading the columns", err);
-    *need_inference = 0;
-    for (size_t c = 0; c < src->ncols; c++) {
-        const char *name = sqlite3_column_name(stmt, (int)c);
-        const char *decl = sqlite3_column_decltype(stmt, (int)c);
-        sqlp_column *col = &src->cols[c];
-
-        if (name == NULL)
-            return fail_nomem(host, "reading the columns", err);
-        for (size_t d = 0; d < c; d++) {
-            if (strcmp(src->columns[d].name, name) == 0) {
-                char shown[256];
-                return query_error(src, err,
-                                   "column %zu has the same name as column %zu: '%s' (rename "
-                                   "one with AS)",
-                                   c + 1, d + 1,
-                                   jsonl_show(name, strlen(name), shown, sizeof(shown)));
-            }
-        }
-        src->columns[c].name = host->strdup(name);
-        if (src->columns[c].name == NULL)
-            return fail_nomem(host, "reading the columns", err);
-        if (decl != NULL && (col->decltype = host->strdup(decl)) == NULL)
-            return fail_nomem(host, "reading the columns", err);
-        if (sqlp_decltype_type(decl, &col->type, &col->scale))
-            col->from = TYPE_DECLARED;
-        else
-            col->from = TYPE_INFERRED;
-    }
-    for (size_t t = 0; t < src->opt.ntypes; t++) {
-        jsonl_type_override *o = &src->opt.types[t];
-        for (size_t c = 0; c < src->ncols && !o->used; c++) {
-            if (strcmp(src->columns[c].name, o->name) == 0) {
-                src->cols[c].type = o->type;
-                src->cols[c].scale = o->scale;
-                src->cols[c].from = TYPE_OVERRIDE;
-                o->used = 1;
-            }
-        }
-        if (!o->used) {
-            char where[256], shown[256], list[320];
-            size_t used = 0;
-            for (size_t c = 0; c < src->ncols && used < sizeof(list); c++)
-                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", c ? ", " : "",
-                                         src->columns[c].name);
-            if (used >= sizeof(list))
-                memcpy(list + sizeof(list) - 4, "...", 4);
-            host->error_set(err, QUIRE_E_INVALID,
-                            "%s: sqlite: types: no column '%s' in the result (columns: %s)",
-                            jsonl_option_where(src->opt.types_option, where, sizeof(where)),
-                            jsonl_show(o->name, strlen(o->name), shown, sizeof(shown)), list);
-            return QUIRE_ERR;
-        }
-    }
-    for (size_t c = 0; c < src->ncols; c++)
-        *need_inference |= src->cols[c].from == TYPE_INFERRED;
-    return QUIRE_OK;
-}
-
-/* Steps the base statement through the first infer_rows rows and types the
- * columns that have no type yet by what they hold. */
-static int infer_types(sqlp_source *src, sqlite3_stmt *stmt, quire_error *err)
-{
-    if (bind_all(src, stmt, NULL, 0, 0) != SQLITE_OK)
-        return sql_error(src, QUIRE_E_INVALID, err);
-    for (int64_t r = 0; r < src->opt.infer_rows; r++) {
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW)
-            return sql_error(src, QUIRE_E_IO, err);
-        for (size_t c = 0; c < src->ncols; c++)
-            if (src->cols[c].from == TYPE_INFERRED)
-                seen_add(&src->cols[c].seen, stmt, (int)c);
-    }
-    for (size_t c = 0; c < src->ncols; c++) {
-        if (src->cols[c].from == TYPE_INFERRED) {
-            src->cols[c].type = seen_type(&src->cols[c].seen);
-            src->cols[c].scale = 0;
-        }
-    }
-    return QUIRE_OK;
-}
-
-/* ============================== The running statement ===================== */
-
-/* Prepares and binds the statement that runs: the base query, or the
- * wrapper when there is something to push down. Returns QUIRE_OK, or
- * QUIRE_ERR with *err (the caller may fall back to less pushdown). */
-static int prepare_run(sqlp_source *src, const uint8_t *needed, sqlite3_stmt **out,
-                       quire_error *err)
-{
-    sqlp_wrap w = {
-        .columns = src->columns,
-        .ncolumns = src->ncols,
-        .needed = needed,
-        .sort = src->sort,
-        .nsort = src->nsort,
-        .filter = src->filter,
-        .nfilter = src->nfilter,
-        .first_arg = (int)src->nparams + 1,
-    };
-    sqlp_text t = {.host = src->host};
-    sqlp_arg *args = NULL;
-    size_t nargs = 0;
-    int rc;
-
-    *out = NULL;
-    if (needed == NULL && src->nsort == 0 && src->nfilter == 0) {
-        rc = prepare(src, src->base, src->base_len, out, NULL, err);
-    } else {
-        args = src->host->calloc(src->nfilter * 2 + 1, sizeof(*args));
-        if (args == NULL || sqlp_wrap_sql(src->base, src->base_len, &w, &t, args, &nargs) != 0) {
-            src->host->free(args);
-            sqlp_text_free(&t);
-            return fail_nomem(src->host, "building the query", err);
-        }
-        rc = prepare(src, t.s, t.len, out, NULL, err);
-    }
-    if (rc == QUIRE_OK && bind_all(src, *out, args, nargs, w.first_arg) != SQLITE_OK) {
-        rc = sql_error(src, QUIRE_E_INVALID, err);
-        sqlite3_finalize(*out);
-        *out = NULL;
-    }
-    src->host->free(args);
-    sqlp_text_free(&t);
-    return rc;
-}
-
-/* Takes what the kernel asked to push down (ABI 1.1 args) that can be. */
-static int choose_pushdown(sqlp_source *src, const quire_source_args *args, quire_error *err)
-{
-    if (args->size < offsetof(quire_source_args, nfilter) + sizeof(args->nfilter))
-        return QUIRE_OK;
-    if (args->nsort > 0 && args->sort != NULL) {
-        int all = 1;
-        for (size_t k = 0; k < args->nsort; k++)
-            all &= sqlp_sort_pushable(src->columns, src->ncols, &args->sort[k]);
-        if (all) {
-            src->sort = args->sort;
-            src->nsort = args->nsort;
-        }
-    }
-    if (args->nfilter > 0 && args->filter != NULL) {
-        src->filter = src->host->calloc(args->nfilter, sizeof(*src->filter));
-        if (src->filter == NULL)
-            return fail_nomem(src->host, "pushing the filter down", err);
-        for (size_t f = 0; f < args->nfilter; f++)
-            if (sqlp_filter_pushable(src->columns, src->ncols, &args->filter[f]))
-                src->filter[src->nfilter++] = args->filter[f];
-    }
-    return QUIRE_OK;
-}
-
 /* ============================== Source ops ================================ */
 
 static void sqlp_close(void *instance);
@@ -583,8 +55,6 @@ static int sqlp_open(void *state, const quire_source_args *args, void **instance
 {
     sqlp_plugin *plugin = state;
     const quire_host *host = plugin->host;
-    sqlite3_stmt *base = NULL;
-    int need_inference = 0;
     sqlp_source *src;
 
     *instance = NULL;
@@ -595,7 +65,7 @@ static int sqlp_open(void *state, const quire_source_args *args, void **instance
     }
     src = host->calloc(1, sizeof(*src));
     if (src == NULL)
-        return fail_nomem(host, "opening a source", err);
+        return sqlp_fail_nomem(host, "opening a source", err);
     src->plugin = plugin;
     src->host = host;
     src->estimated = -2;
@@ -603,36 +73,14 @@ static int sqlp_open(void *state, const quire_source_args *args, void **instance
         goto fail_close;
     src->name = host->strdup(src->opt.database);
     if (src->name == NULL) {
-        fail_nomem(host, "opening a source", err);
+        sqlp_fail_nomem(host, "opening a source", err);
         goto fail_close;
     }
-    if (open_database(src, args, err) != QUIRE_OK || prepare_base(src, &base, err) != QUIRE_OK ||
-        match_params(src, base, err) != QUIRE_OK ||
-        make_columns(src, base, &need_inference, err) != QUIRE_OK ||
-        (need_inference && infer_types(src, base, err) != QUIRE_OK))
-        goto fail_finalize_base;
-    sqlite3_finalize(base);
-    for (size_t c = 0; c < src->ncols; c++) {
-        src->columns[c].type = src->cols[c].type;
-        src->columns[c].scale = src->cols[c].scale;
-    }
-    if (choose_pushdown(src, args, err) != QUIRE_OK)
+    if (sqlp_setup(src, args, err) != QUIRE_OK)
         goto fail_close;
-    if (prepare_run(src, NULL, &src->stmt, err) != QUIRE_OK) {
-        /* The wrapper does not fit this query (a PRAGMA, say): run it
-         * as written and let the kernel sort and filter. */
-        if (src->nsort == 0 && src->nfilter == 0)
-            goto fail_close;
-        src->nsort = src->nfilter = 0;
-        src->sort = NULL;
-        if (prepare_run(src, NULL, &src->stmt, err) != QUIRE_OK)
-            goto fail_close;
-    }
     *instance = src;
     return QUIRE_OK;
 
-fail_finalize_base:
-    sqlite3_finalize(base);
 fail_close:
     sqlp_close(src);
     return QUIRE_ERR;
@@ -675,8 +123,8 @@ static int64_t sqlp_estimate(void *instance)
     src->estimated = -1;
     args = src->host->calloc(src->nfilter * 2 + 1, sizeof(*args));
     if (args != NULL && sqlp_wrap_sql(src->base, src->base_len, &w, &t, args, &nargs) == 0 &&
-        prepare(src, t.s, t.len, &stmt, NULL, &err) == QUIRE_OK &&
-        bind_all(src, stmt, args, nargs, w.first_arg) == SQLITE_OK &&
+        sqlp_prepare(src, t.s, t.len, &stmt, NULL, &err) == QUIRE_OK &&
+        sqlp_bind_all(src, stmt, args, nargs, w.first_arg) == SQLITE_OK &&
         sqlite3_step(stmt) == SQLITE_ROW)
         src->estimated = sqlite3_column_int64(stmt, 0);
     else if (src->plugin->self != NULL)
@@ -711,13 +159,13 @@ static int bad_value(const sqlp_source *src, size_t c, const char *value, quire_
 
     jsonl_show(src->columns[c].name, strlen(src->columns[c].name), name, sizeof(name));
     jsonl_type_text(col->type, col->scale, have, sizeof(have));
-    if (col->from == TYPE_OVERRIDE) {
+    if (col->from == SQLP_TYPE_OVERRIDE) {
         src->host->error_set(
             err, QUIRE_E_INVALID,
             "%s: row %" PRId64 ": column '%s': '%s' is not a%s %s (set by types at %s)", src->name,
             src->row, name, value, col->type == QUIRE_TYPE_INT ? "n" : "", have,
             jsonl_option_where(src->opt.types_option, where, sizeof(where)));
-    } else if (col->from == TYPE_DECLARED) {
+    } else if (col->from == SQLP_TYPE_DECLARED) {
         src->host->error_set(err, QUIRE_E_INVALID,
                              "%s: row %" PRId64 ": column '%s': '%s' is not a%s %s (declared "
                              "%s; set types = \"%s:string\" to read it as text)",
@@ -726,13 +174,13 @@ static int bad_value(const sqlp_source *src, size_t c, const char *value, quire_
     } else {
         /* The type the sample would have given with this value in it. */
         sqlp_seen joined = col->seen;
-        seen_add(&joined, src->stmt, (int)c);
+        sqlp_seen_add(&joined, src->stmt, (int)c);
         src->host->error_set(err, QUIRE_E_INVALID,
                              "%s: row %" PRId64 ": column '%s': '%s' is not a%s %s (inferred "
                              "from the first %" PRId64 " rows; set types = \"%s:%s\")",
                              src->name, src->row, name, value,
                              col->type == QUIRE_TYPE_INT ? "n" : "", have, src->opt.infer_rows,
-                             name, jsonl_type_text(seen_type(&joined), 0, want, sizeof(want)));
+                             name, jsonl_type_text(sqlp_seen_type(&joined), 0, want, sizeof(want)));
     }
     return QUIRE_ERR;
 }
@@ -763,7 +211,7 @@ static int store_string(sqlp_source *src, quire_batch *batch, quire_column *col,
     }
     copy = src->host->arena_alloc(batch->arena, n);
     if (copy == NULL)
-        return fail_nomem(src->host, "for a batch's strings", err);
+        return sqlp_fail_nomem(src->host, "for a batch's strings", err);
     memcpy(copy, s, n);
     col->v.str[row] = (quire_str){.ptr = copy, .len = n};
     return QUIRE_OK;
@@ -825,7 +273,7 @@ static int convert_cell(sqlp_source *src, quire_batch *batch, uint32_t row, size
     text = (const char *)sqlite3_column_text(stmt, (int)c);
     n = (size_t)sqlite3_column_bytes(stmt, (int)c);
     if (text == NULL)
-        return fail_nomem(src->host, "reading a value", err);
+        return sqlp_fail_nomem(src->host, "reading a value", err);
     switch (col->type) {
     case QUIRE_TYPE_STRING: return store_string(src, batch, col, row, text, n, err);
     case QUIRE_TYPE_BOOL: rc = jsonl_parse_bool(text, n, &col->v.i64[row]); break;
@@ -888,7 +336,7 @@ static int sqlp_next(void *instance, quire_batch *batch, quire_error *err)
             break;
         }
         if (rc != SQLITE_ROW) {
-            sql_error(src, QUIRE_E_IO, err);
+            sqlp_sql_error(src, QUIRE_E_IO, err);
             goto fail;
         }
         src->row++;
@@ -944,14 +392,14 @@ static int sqlp_project(void *instance, const uint8_t *needed, size_t ncolumns, 
     if (src->needed == NULL) {
         src->needed = src->host->malloc(ncolumns);
         if (src->needed == NULL)
-            return fail_nomem(src->host, "in project()", err);
+            return sqlp_fail_nomem(src->host, "in project()", err);
     }
     memcpy(src->needed, needed, ncolumns);
     for (size_t c = 0; c < ncolumns; c++)
         all &= needed[c] != 0;
     /* Let SQLite skip what is not read; if the wrapper does not fit the
      * query, the running statement stays and only conversion is skipped. */
-    if (!all && prepare_run(src, src->needed, &stmt, &ignored) == QUIRE_OK) {
+    if (!all && sqlp_prepare_run(src, src->needed, &stmt, &ignored) == QUIRE_OK) {
         sqlite3_finalize(src->stmt);
         src->stmt = stmt;
     }
@@ -1022,7 +470,7 @@ static int sqlp_init(const quire_host *host, quire_plugin *self, const quire_con
     sqlp_plugin *plugin = host->calloc(1, sizeof(*plugin));
 
     if (plugin == NULL)
-        return fail_nomem(host, "in init", err);
+        return sqlp_fail_nomem(host, "in init", err);
     plugin->host = host;
     plugin->self = self;
     plugin->infer_rows = host->config_int(config, "infer_rows");

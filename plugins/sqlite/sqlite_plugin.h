@@ -3,6 +3,8 @@
  * by its files:
  *
  *   sqlite_options.c  the per-source options of a report definition
+ *   sqlite_prepare.c  what open() does: the database, the query, its
+ *                     parameters and column types, the running statement
  *   sqlite_query.c    SQL text: the base query, the wrapper that applies
  *                     pushed-down filters, sort keys and projection, bind
  *                     values, declared types
@@ -18,6 +20,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <sqlite3.h>
 
 #include <quire/source.h>
 
@@ -148,5 +152,110 @@ typedef struct sqlp_plugin {
     quire_plugin *self;
     int64_t infer_rows;
 } sqlp_plugin;
+
+/* ============================== Instance (sqlite.c, sqlite_prepare.c) ===== */
+
+/* Where a column's type came from. */
+#define SQLP_TYPE_INFERRED 0
+#define SQLP_TYPE_DECLARED 1
+#define SQLP_TYPE_OVERRIDE 2
+
+/* Storage classes seen in a column's sample rows (inference). */
+typedef struct sqlp_seen {
+    uint64_t ints, reals, texts, blobs;
+    unsigned text_fits; /* SQLP_FITS_* true of every text */
+} sqlp_seen;
+
+#define SQLP_FITS_DATE      1u
+#define SQLP_FITS_TIMESTAMP 2u
+
+typedef struct sqlp_column {
+    uint32_t type;
+    int32_t scale;
+    int from;       /* SQLP_TYPE_* */
+    char *decltype; /* as declared, owned; NULL if none */
+    sqlp_seen seen;
+} sqlp_column;
+
+/* A parameter of the query and the bind_NAME option that gives its value. */
+typedef struct sqlp_param {
+    char *name; /* ":x", "@x" or "$x", owned */
+    const sqlp_bind *bind;
+} sqlp_param;
+
+/* One open source: the plugin's instance, owned by open() until close(). */
+typedef struct sqlp_source {
+    const sqlp_plugin *plugin;
+    const quire_host *host;
+    sqlp_options opt;
+    char *name; /* the database, as messages name it */
+    sqlite3 *db;
+    int in_transaction;
+
+    char *base; /* the query (its one statement, without ';') */
+    size_t base_len;
+    sqlp_param *params;
+    size_t nparams;
+
+    size_t ncols;
+    quire_column_info *columns; /* the schema; names owned */
+    sqlp_column *cols;
+
+    /* Pushdown: what the running statement applies. */
+    const quire_sort_key *sort;
+    size_t nsort;
+    quire_predicate *filter; /* copies of the pushable predicates */
+    size_t nfilter;
+    uint8_t *needed;
+    sqlite3_stmt *stmt;
+
+    int64_t estimated; /* -2: not counted yet */
+    int64_t row;       /* rows stepped */
+    int64_t delivered; /* rows handed out */
+    int64_t skipped;   /* bad rows dropped (on_error = skip) */
+    int done;
+    int failed;
+    quire_error failure;
+} sqlp_source;
+
+/* ============================== Setup (sqlite_prepare.c) ================== */
+
+/* "sqlite: out of memory WHAT" into *err; returns QUIRE_ERR. */
+int sqlp_fail_nomem(const quire_host *host, const char *what, quire_error *err);
+
+/* "WHERE: sqlite: query: SQLITE'S MESSAGE" into *err (WHERE: where the
+ * query or table option was written); returns QUIRE_ERR. */
+int sqlp_sql_error(const sqlp_source *src, int code, quire_error *err);
+
+/* Everything open() does after parsing the options: opens the database,
+ * prepares and checks the query, types the columns (src->columns and
+ * src->cols), takes the pushdown args->sort and args->filter allow, and
+ * prepares src->stmt. Returns QUIRE_OK, or QUIRE_ERR with *err; either way
+ * the caller frees src (sqlite.c's close). */
+int sqlp_setup(sqlp_source *src, const quire_source_args *args, quire_error *err);
+
+/* Prepares `sql` (len bytes) into *stmt, *tail after its first statement
+ * (tail may be NULL). On failure fills *err with SQLite's message. */
+int sqlp_prepare(sqlp_source *src, const char *sql, size_t len, sqlite3_stmt **stmt,
+                 const char **tail, quire_error *err);
+
+/* Binds the bind_NAME values, and the wrapper's nargs arguments (numbered
+ * from first_arg), to `stmt`. Returns SQLite's code. */
+int sqlp_bind_all(sqlp_source *src, sqlite3_stmt *stmt, const sqlp_arg *args, size_t nargs,
+                  int first_arg);
+
+/* Prepares and binds the statement that runs: the query, or the wrapper
+ * applying src's sort and filter and, if `needed` is not NULL, selecting
+ * NULL for the columns it marks 0. QUIRE_OK with *out (the caller
+ * finalizes it), or QUIRE_ERR with *err. */
+int sqlp_prepare_run(sqlp_source *src, const uint8_t *needed, sqlite3_stmt **out, quire_error *err);
+
+/* Inference: counts the storage class of cell c of the current row. */
+void sqlp_seen_add(sqlp_seen *seen, sqlite3_stmt *stmt, int c);
+
+/* The type the storage classes seen say: integers only -> int; numbers ->
+ * float; texts that are all dates -> date, dates and timestamps ->
+ * timestamp; anything else (or nothing) -> string. */
+uint32_t sqlp_seen_type(const sqlp_seen *seen);
 
 #endif /* QUIRE_SQLITE_PLUGIN_H */
