@@ -26,7 +26,9 @@
  * replays the sampled rows of its range, the others seek past it. Rows are
  * numbered 1.. within the part; a row's line is counted from the part's
  * start and made absolute (counting the LFs before the part once) only when
- * an error or source_line asks for it. A bad row inside the sample counts
+ * an error or source_line asks for it. The bytes before a part are read in
+ * 4 MB chunks whose pages are given back at once, so looking back does not
+ * map half the file. A bad row inside the sample counts
  * as skipped in part 0 only if it starts in part 0's range; the other parts
  * count theirs as they read them.
  *
@@ -334,12 +336,38 @@ static int64_t range_end(const csv_source *src)
     return src->part_end < src->input_size ? src->part_end : src->input_size;
 }
 
+/* Bytes a part looks at before it (quotes, line ends) between giving their
+ * pages back: the bytes before a part are read once and not kept. */
+#define LOOK_BACK_CHUNK ((size_t)4 << 20)
+
+/* Occurrences of byte c in the mapped bytes [from, to), chunk by chunk,
+ * giving each chunk's pages back. */
+static int64_t count_and_drop(csv_source *src, size_t from, size_t to, unsigned char c)
+{
+    int64_t count = 0;
+
+    while (from < to) {
+        size_t n = to - from < LOOK_BACK_CHUNK ? to - from : LOOK_BACK_CHUNK;
+        count += (int64_t)csv_count_byte(src->input.map + from, n, c);
+        csv_input_drop(&src->input, from, from + n);
+        from += n;
+    }
+    return count;
+}
+
+/* csv_count_lines_fn over the source's mapped input. */
+static int64_t count_lines(void *ctx, int64_t from, int64_t to)
+{
+    return count_and_drop(ctx, (size_t)from, (size_t)to, '\n');
+}
+
 /* After the sample: moves the lexer to the part's first record (parts
  * after the first), or sets where it stops. */
 static void start_partition(csv_source *src)
 {
     int64_t from, from_line;
-    size_t first;
+    size_t first, counted;
+    int inside = 0;
 
     if (src->npartitions <= 1 || !src->input.mapped)
         return;
@@ -355,9 +383,17 @@ static void start_partition(csv_source *src)
         from = src->data_start;
         from_line = src->data_start_line;
     }
-    first = csv_row_start(src->input.map, (size_t)src->input_size, (size_t)from,
+    /* The quote parity up to close to the part, without keeping the pages;
+     * csv_row_start() counts the last stretch. */
+    counted = (size_t)from;
+    if (src->opt.quote >= 0 && (size_t)src->part_begin > counted + LOOK_BACK_CHUNK) {
+        size_t upto = (size_t)src->part_begin - LOOK_BACK_CHUNK;
+        inside = (int)(count_and_drop(src, counted, upto, (unsigned char)src->opt.quote) & 1);
+        counted = upto;
+    }
+    first = csv_row_start(src->input.map, (size_t)src->input_size, counted, inside,
                           (size_t)src->part_begin, src->opt.quote);
-    csv_lexer_seek(src->lexer, (int64_t)first, src->part_end, from, from_line);
+    csv_lexer_seek(src->lexer, (int64_t)first, src->part_end, from, from_line, count_lines, src);
     /* The sample is part 0's to replay. */
     sample_free(src);
     src->sample_rows = 0;

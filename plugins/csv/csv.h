@@ -76,11 +76,14 @@ size_t csv_count_byte(const char *s, size_t n, unsigned char c);
 /*
  * The first row start at or after `target` in data[0..size): the offset
  * after the first LF at or after target - 1 that is outside quotes, or size
- * if there is none. `from` <= target must be a row start; quotes are
- * counted from there (a LF is outside quotes when an even number of quote
- * bytes precede it: exact for RFC 4180 input). quote -1: no quoting.
+ * if there is none. Quotes are counted from `from` <= target, where an odd
+ * number of quote bytes since a row start puts the byte inside quotes
+ * (`inside`): a LF is outside quotes when an even number of quote bytes
+ * precede it since a row start, which is exact for RFC 4180 input. quote
+ * -1: no quoting.
  */
-size_t csv_row_start(const char *data, size_t size, size_t from, size_t target, int quote);
+size_t csv_row_start(const char *data, size_t size, size_t from, int inside, size_t target,
+                     int quote);
 
 /* ============================== Lexer (csv_lexer.c) ======================= */
 
@@ -154,13 +157,17 @@ int csv_lexer_next(csv_lexer *lexer, csv_record *rec, quire_error *err);
 /* Input offset of the next unread byte (just past the last record). */
 int64_t csv_lexer_offset(const csv_lexer *lexer);
 
+/* Counts the LFs in bytes [from, to) of the input (csv.c's, which gives
+ * the pages back as it goes). */
+typedef int64_t (*csv_count_lines_fn)(void *ctx, int64_t from, int64_t to);
+
 /* Memory inputs only: continue at `offset`, which must be a row start, and
  * stop before the first record that starts at or after `stop`. Line numbers
  * become relative; `known_offset` <= offset is a row start on line
  * `known_line`, from which csv_lexer_line() counts the lines in between
- * the first time it needs them. */
+ * with count(ctx, ...) the first time it needs them. */
 void csv_lexer_seek(csv_lexer *lexer, int64_t offset, int64_t stop, int64_t known_offset,
-                    int64_t known_line);
+                    int64_t known_line, csv_count_lines_fn count, void *ctx);
 
 /* Stops before the first record that starts at or after `stop`. */
 void csv_lexer_set_stop(csv_lexer *lexer, int64_t stop);
@@ -347,6 +354,10 @@ ptrdiff_t csv_input_read(void *ctx, char *buf, size_t cap, quire_error *err);
 /* Gives back the mapped pages before `offset` once at least `step` bytes
  * are behind the last release. Slices of them stay readable. */
 void csv_input_release(csv_input *in, int64_t offset, size_t step);
+
+/* Gives back the mapped pages wholly inside [from, to), wherever they are
+ * (bytes read out of order). */
+void csv_input_drop(csv_input *in, size_t from, size_t to);
 
 /* Unmaps and closes. Safe on a zeroed input with fd -1. */
 void csv_input_close(csv_input *in);

@@ -133,6 +133,21 @@ void csv_input_release(csv_input *in, int64_t offset, size_t step)
     in->released = upto;
 }
 
+void csv_input_drop(csv_input *in, size_t from, size_t to)
+{
+    long page = sysconf(_SC_PAGESIZE);
+
+    if (in->map_size == 0 || page <= 0)
+        return;
+    if (to > in->map_size)
+        to = in->map_size;
+    from += (size_t)page - 1;
+    from -= from % (size_t)page;
+    to -= to % (size_t)page;
+    if (to > from)
+        madvise((char *)(uintptr_t)in->map + from, to - from, MADV_DONTNEED);
+}
+
 void csv_input_close(csv_input *in)
 {
     if (in->map_size > 0)

@@ -95,6 +95,8 @@ struct csv_lexer {
     int64_t known_offset; /* a row start on known_line, before seek_offset */
     int64_t known_line;
     int64_t seek_offset;
+    csv_count_lines_fn count_lines; /* counts the LFs before seek_offset */
+    void *count_ctx;
 
     char *bytes; /* field bytes: the state machine's, or unescaped ones */
     size_t nbytes;
@@ -216,8 +218,10 @@ static void index_reset(csv_lexer *lx)
 }
 
 void csv_lexer_seek(csv_lexer *lx, int64_t offset, int64_t stop, int64_t known_offset,
-                    int64_t known_line)
+                    int64_t known_line, csv_count_lines_fn count, void *ctx)
 {
+    lx->count_lines = count;
+    lx->count_ctx = ctx;
     lx->started = 1;
     lx->pos = offset < 0 ? 0 : (size_t)offset < lx->len ? (size_t)offset : lx->len;
     lx->stop = stop;
@@ -241,12 +245,9 @@ int64_t csv_lexer_line_now(const csv_lexer *lx)
 
 int64_t csv_lexer_line(csv_lexer *lx, int64_t line)
 {
-    if (lx->line_base < 0) {
-        /* Only a memory input seeks: the bytes before are all there. */
-        size_t from = (size_t)lx->known_offset, to = (size_t)lx->seek_offset;
+    if (lx->line_base < 0)
         lx->line_base =
-            lx->known_line - 1 + (int64_t)csv_count_byte(lx->data + from, to - from, '\n');
-    }
+            lx->known_line - 1 + lx->count_lines(lx->count_ctx, lx->known_offset, lx->seek_offset);
     return lx->line_base + line;
 }
 

@@ -333,19 +333,21 @@ size_t csv_count_byte(const char *s, size_t n, unsigned char c)
     return count;
 }
 
-size_t csv_row_start(const char *data, size_t size, size_t from, size_t target, int quote)
+size_t csv_row_start(const char *data, size_t size, size_t from, int inside, size_t target,
+                     int quote)
 {
     size_t j = target - 1;
-    int inside = 0;
 
     if (target <= from)
         return from;
     if (target > size)
         return size;
     /* A LF ends a row when an even number of quotes comes before it since
-     * `from`; the byte at target - 1 ends one if target starts a row. */
+     * a row start; the byte at target - 1 ends one if target starts a row. */
     if (quote >= 0)
-        inside = (int)(csv_count_byte(data + from, j - from, (unsigned char)quote) & 1);
+        inside ^= (int)(csv_count_byte(data + from, j - from, (unsigned char)quote) & 1);
+    else
+        inside = 0;
     while (j < size) {
         const char *lf, *q;
         size_t limit;
