@@ -354,6 +354,43 @@ done:
     return rc;
 }
 
+/* Opens the instance of every worker: the probe itself when one part
+ * will do, else one instance per partition (and with the filter's
+ * predicates). A source that cannot split this input (a pipe) falls back
+ * to the probe, which has already read the start of it. */
+static int open_parts(plan *p, worker *w, uint32_t *nparts, quire_error *err)
+{
+    const quire_source_ops *ops = &p->source->ops.source;
+    uint32_t n = *nparts;
+    if (n == 1 && p->npreds == 0) {
+        w[0].instance = p->probe;
+        p->probe = NULL;
+        return QUIRE_OK;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        quire_error part_err = {0};
+        if (plan_open_source(p, i, n > 1 ? n : 0, p->arena, &w[i].instance, &part_err) ==
+            QUIRE_OK)
+            continue;
+        w[i].instance = NULL;
+        for (uint32_t j = 0; j < i; j++) {
+            ops->close(w[j].instance);
+            w[j].instance = NULL;
+        }
+        if (n == 1 || p->npreds > 0) {
+            *err = part_err;
+            return QUIRE_ERR;
+        }
+        *nparts = 1;
+        w[0].instance = p->probe;
+        p->probe = NULL;
+        return QUIRE_OK;
+    }
+    ops->close(p->probe);
+    p->probe = NULL;
+    return QUIRE_OK;
+}
+
 static int run_hash(plan *p, emitter *em, const run_options *opt, run_progress *prog,
                     run_stats *stats, quire_error *err)
 {
@@ -379,25 +416,13 @@ static int run_hash(plan *p, emitter *em, const run_options *opt, run_progress *
         goto done;
     }
     prog->estimate = ops->estimate != NULL ? ops->estimate(p->probe) : -1;
+    if (open_parts(p, w, &nparts, err) != QUIRE_OK)
+        goto done;
     for (uint32_t i = 0; i < nparts; i++) {
         w[i].p = p;
         w[i].part = i;
         w[i].prog = prog;
         w[i].cancel = opt->cancel;
-        if (nparts == 1 && p->npreds == 0) {
-            w[i].instance = p->probe;
-            p->probe = NULL;
-        } else {
-            if (i == 0) {
-                ops->close(p->probe);
-                p->probe = NULL;
-            }
-            if (plan_open_source(p, i, nparts > 1 ? nparts : 0, p->arena, &w[i].instance, err) !=
-                QUIRE_OK) {
-                w[i].instance = NULL;
-                goto done;
-            }
-        }
         if (ops->project != NULL && (ops->caps & QUIRE_SOURCE_CAN_PROJECT) &&
             ops->project(w[i].instance, p->needed, p->nsource, err) != QUIRE_OK)
             goto done;

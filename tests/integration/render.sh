@@ -21,6 +21,10 @@ for w in 1 2 3; do
     expect_true "--workers $w gives the same bytes" cmp -s "$TMP/agg.csv" "$TMP/agg-$w.csv"
 done
 
+cat "$SALES" | "$QUIRE" render bench/reports/sales_agg.quire --data sales=/dev/stdin --format csv -o "$TMP/agg-pipe.csv" --stats 2>"$TMP/pipe.err"
+expect_true "data from a pipe (it cannot be split: one partition) gives the same bytes" cmp -s "$TMP/agg.csv" "$TMP/agg-pipe.csv"
+expect_true "and --stats says one partition" grep -q "partitions 1" "$TMP/pipe.err"
+
 run "$QUIRE" render bench/reports/sales_agg.quire --data sales="$SALES" --format csv -o - --stats
 expect_rc 0 "-o - writes to stdout"
 expect_out_line "region,category,count,sum_amount,avg_amount,min_amount,max_amount,stddev_amount,sum_quantity" "stdout starts with the header"
