@@ -271,20 +271,37 @@ static int build_options(plan *p, const report_source *s, const plan_arg *data, 
 int plan_open_source(const plan *p, uint32_t part, uint32_t nparts, quire_arena *arena,
                      void **instance, quire_error *err)
 {
-    quire_source_args args = {
-        .size = sizeof(args),
-        .source_name = p->source_name,
-        .options = p->options,
-        .noptions = p->noptions,
-        .arena = arena,
-        .batch_rows = 4096,
-        .base_dir = p->base_dir,
-        .partition = part,
-        .npartitions = nparts,
-        .filter = p->preds,
-        .nfilter = p->npreds,
-    };
-    return p->source->ops.source.open(p->source->state_ptr, &args, instance, err);
+    return plan_open_sorted(p, part, nparts, NULL, 0, arena, instance, err);
+}
+
+int plan_open_sorted(const plan *p, uint32_t part, uint32_t nparts, const quire_sort_key *sort,
+                     size_t nsort, quire_arena *arena, void **instance, quire_error *err)
+{
+    /* The arguments must live as long as the instance (source.h): they go
+     * in `arena`, which outlives every instance opened from it. */
+    quire_source_args *args = arena_alloc(arena, sizeof(*args));
+    quire_sort_key *keys = nsort ? arena_alloc(arena, nsort * sizeof(*keys)) : NULL;
+    if (args == NULL || (nsort && keys == NULL)) {
+        error_setf(err, QUIRE_E_NOMEM, "out of memory opening source '%s'", p->source_name);
+        return QUIRE_ERR;
+    }
+    if (nsort)
+        memcpy(keys, sort, nsort * sizeof(*keys));
+    memset(args, 0, sizeof(*args));
+    args->size = sizeof(*args);
+    args->source_name = p->source_name;
+    args->options = p->options;
+    args->noptions = p->noptions;
+    args->arena = arena;
+    args->batch_rows = 4096;
+    args->base_dir = p->base_dir;
+    args->partition = part;
+    args->npartitions = nparts;
+    args->sort = keys;
+    args->nsort = nsort;
+    args->filter = p->preds;
+    args->nfilter = p->npreds;
+    return p->source->ops.source.open(p->source->state_ptr, args, instance, err);
 }
 
 static int open_source(plan *p, const plan_arg *data, size_t ndata, diag *d, int *exit_code)

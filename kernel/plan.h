@@ -171,4 +171,9 @@ void plan_free(plan *p);
 int plan_open_source(const plan *p, uint32_t part, uint32_t nparts, quire_arena *arena,
                      void **instance, quire_error *err);
 
+/* The same, asking the source for the order sort[0..nsort) (copied). The
+ * arguments are allocated in `arena`, which must outlive the instance. */
+int plan_open_sorted(const plan *p, uint32_t part, uint32_t nparts, const quire_sort_key *sort,
+                     size_t nsort, quire_arena *arena, void **instance, quire_error *err);
+
 #endif /* QUIRE_PLAN_H */

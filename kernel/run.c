@@ -650,30 +650,18 @@ static int run_stream(plan *p, emitter *em, const run_options *opt, run_progress
          * only if the source says it obliged. */
         quire_sort_key keys[32];
         int want_sort = p->nsort > 0 && source_can_sort(p);
-        quire_source_args args = {
-            .size = sizeof(args),
-            .source_name = p->source_name,
-            .options = p->options,
-            .noptions = p->noptions,
-            .arena = p->arena,
-            .batch_rows = RUN_BATCH_ROWS,
-            .base_dir = p->base_dir,
-            .sort = want_sort ? keys : NULL,
-            .nsort = want_sort ? (p->nsort < 32 ? p->nsort : 32) : 0,
-            .filter = p->preds,
-            .nfilter = p->npreds,
-        };
+        size_t nkeys = want_sort ? (p->nsort < 32 ? p->nsort : 32) : 0;
         void *reopened = NULL;
-        for (size_t i = 0; i < args.nsort; i++) {
+        for (size_t i = 0; i < nkeys; i++) {
             keys[i].column = p->schema[p->sort[i].column].name;
             keys[i].desc = (uint32_t)p->sort[i].desc;
             keys[i].nulls_first = (uint32_t)p->sort[i].nulls_first;
         }
-        if (ops->open(p->source->state_ptr, &args, &reopened, err) != QUIRE_OK)
+        if (plan_open_sorted(p, 0, 0, keys, nkeys, p->arena, &reopened, err) != QUIRE_OK)
             goto done;
         ops->close(instance);
         instance = reopened;
-        if (want_sort && args.nsort == p->nsort && ops->ordered(instance))
+        if (want_sort && nkeys == p->nsort && ops->ordered(instance))
             stats->sorted_by = 1;
     }
     if (ops->project != NULL && (ops->caps & QUIRE_SOURCE_CAN_PROJECT) &&
