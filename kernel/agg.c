@@ -19,20 +19,7 @@
 
 #include "arena.h"
 #include "batch.h"
-
-/* ============================== Errors ==================================== */
-
-void agg_error(quire_error *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL)
-        return;
-    err->code = code;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-    va_end(ap);
-}
+#include "decimal.h"
 
 /* ============================== Names and types =========================== */
 
@@ -48,25 +35,6 @@ const char *agg_calc_name(report_calc calc)
     return "?";
 }
 
-static const int64_t pow10_i64[QV_MAX_SCALE + 1] = {1,
-                                                    10,
-                                                    100,
-                                                    1000,
-                                                    10000,
-                                                    100000,
-                                                    1000000,
-                                                    10000000,
-                                                    100000000,
-                                                    1000000000,
-                                                    10000000000,
-                                                    100000000000,
-                                                    1000000000000,
-                                                    10000000000000,
-                                                    100000000000000,
-                                                    1000000000000000,
-                                                    10000000000000000,
-                                                    100000000000000000,
-                                                    1000000000000000000};
 
 static int is_number(uint32_t type)
 {
@@ -764,7 +732,7 @@ static double pct_value(st_pct *st, int is_float, double p, int32_t scale)
         long double x;
         qsort(v, st->n, sizeof(int64_t), cmp_i64);
         x = lerp((long double)v[lo], t > 0.0 ? (long double)v[lo + 1] : (long double)v[lo], t);
-        return (double)(x / (long double)pow10_i64[scale]);
+        return (double)(x / (long double)dec_pow10(scale));
     }
 }
 
@@ -1145,7 +1113,7 @@ static int check_column(const acc_def *d, uint32_t acc, const quire_column *in, 
     if (in == NULL) {
         if (d->spec.calc == CALC_COUNT)
             return 0;
-        agg_error(err, QUIRE_E_INTERNAL, "accumulator %" PRIu32 " (%s) needs an input column", acc,
+        error_setf(err, QUIRE_E_INTERNAL, "accumulator %" PRIu32 " (%s) needs an input column", acc,
                   agg_calc_name(d->spec.calc));
         return -1;
     }
@@ -1154,7 +1122,7 @@ static int check_column(const acc_def *d, uint32_t acc, const quire_column *in, 
     if (in->type == d->spec.in_type &&
         (in->type != QUIRE_TYPE_DECIMAL || in->scale == d->spec.in_scale))
         return 0;
-    agg_error(err, QUIRE_E_INTERNAL, "accumulator %" PRIu32 " (%s) expects %s, got %s", acc,
+    error_setf(err, QUIRE_E_INTERNAL, "accumulator %" PRIu32 " (%s) expects %s, got %s", acc,
               agg_calc_name(d->spec.calc),
               batch_type_text(d->spec.in_type, d->spec.in_scale, want, sizeof(want)),
               batch_type_text(in->type, in->scale, got, sizeof(got)));
@@ -1170,7 +1138,7 @@ int agg_update(const agg_layout *l, uint32_t acc, void *base, const uint32_t *gi
     int rc = 0;
 
     if (acc >= l->n) {
-        agg_error(err, QUIRE_E_INTERNAL, "accumulator %" PRIu32 " out of range (%zu)", acc, l->n);
+        error_setf(err, QUIRE_E_INTERNAL, "accumulator %" PRIu32 " out of range (%zu)", acc, l->n);
         return QUIRE_ERR;
     }
     d = &l->acc[acc];
@@ -1210,7 +1178,7 @@ int agg_update(const agg_layout *l, uint32_t acc, void *base, const uint32_t *gi
     case K_PCT_F: rc = upd_pct(a, (const char *)in->v.f64); break;
     }
     if (rc != 0) {
-        agg_error(err, QUIRE_E_NOMEM, "out of memory in %s", agg_calc_name(d->spec.calc));
+        error_setf(err, QUIRE_E_NOMEM, "out of memory in %s", agg_calc_name(d->spec.calc));
         return QUIRE_ERR;
     }
     return QUIRE_OK;
@@ -1340,7 +1308,7 @@ int agg_merge(const agg_layout *l, void *dst, const void *src, quire_error *err)
     for (size_t i = 0; i < l->n; i++) {
         const acc_def *d = &l->acc[i];
         if (merge_one(d, (char *)dst + d->off, (const char *)src + d->off) != 0) {
-            agg_error(err, QUIRE_E_NOMEM, "out of memory merging %s", agg_calc_name(d->spec.calc));
+            error_setf(err, QUIRE_E_NOMEM, "out of memory merging %s", agg_calc_name(d->spec.calc));
             return QUIRE_ERR;
         }
     }
@@ -1382,7 +1350,7 @@ static int result_sum_i(const acc_def *d, const st_sum_i *st, qv *out, quire_err
     }
     if (st->sum < INT64_MIN || st->sum > INT64_MAX) {
         format_i128(st->sum, d->rscale, text, sizeof(text));
-        agg_error(err, QUIRE_E_INVALID, "%s %s does not fit in 64 bits",
+        error_setf(err, QUIRE_E_INVALID, "%s %s does not fit in 64 bits",
                   agg_calc_name(d->spec.calc), text);
         return QUIRE_ERR;
     }
@@ -1410,7 +1378,7 @@ static qv result_avg(const acc_def *d, const char *st)
             return qv_null(QUIRE_TYPE_FLOAT);
         div = (long double)s->n;
         if (d->spec.in_type == QUIRE_TYPE_DECIMAL)
-            div *= (long double)pow10_i64[d->spec.in_scale];
+            div *= (long double)dec_pow10(d->spec.in_scale);
         return qv_float((double)((long double)s->sum / div));
     }
 }
@@ -1513,7 +1481,7 @@ static qv result_var(const acc_def *d, const char *st)
     if (((const st_var_i *)st)->n < (sample ? 2 : 1))
         return qv_null(QUIRE_TYPE_FLOAT);
     var = var_exact((const st_var_i *)st, sample);
-    unit = d->spec.in_type == QUIRE_TYPE_DECIMAL ? (long double)pow10_i64[d->spec.in_scale] : 1;
+    unit = d->spec.in_type == QUIRE_TYPE_DECIMAL ? (long double)dec_pow10(d->spec.in_scale) : 1;
     if (stddev)
         return qv_float((double)(sqrtl(var) / unit));
     return qv_float((double)(var / unit / unit));
@@ -1528,7 +1496,7 @@ static int result_str(const st_pick_s *st, qv *out, quire_arena *arena, quire_er
     if (arena != NULL) {
         p = arena_strndup(arena, p, st->s.len);
         if (p == NULL) {
-            agg_error(err, QUIRE_E_NOMEM, "out of memory copying a string result");
+            error_setf(err, QUIRE_E_NOMEM, "out of memory copying a string result");
             return QUIRE_ERR;
         }
     }
@@ -1543,7 +1511,7 @@ int agg_result(const agg_layout *l, uint32_t acc, const void *state, qv *out, qu
     const char *st;
 
     if (acc >= l->n) {
-        agg_error(err, QUIRE_E_INTERNAL, "accumulator %" PRIu32 " out of range (%zu)", acc, l->n);
+        error_setf(err, QUIRE_E_INTERNAL, "accumulator %" PRIu32 " out of range (%zu)", acc, l->n);
         return QUIRE_ERR;
     }
     d = &l->acc[acc];
@@ -1675,14 +1643,14 @@ int agg_sort_by_result(const agg_layout *l, uint32_t acc, const void *base, uint
     if (n < 2)
         return QUIRE_OK;
     if (n > UINT32_MAX || n > SIZE_MAX / sizeof(qv)) {
-        agg_error(err, QUIRE_E_NOMEM, "too many groups to sort: %zu", n);
+        error_setf(err, QUIRE_E_NOMEM, "too many groups to sort: %zu", n);
         return QUIRE_ERR;
     }
     vals = malloc(n * sizeof(qv));
     pos = malloc(n * sizeof(uint32_t));
     sorted = malloc(n * sizeof(uint32_t));
     if (vals == NULL || pos == NULL || sorted == NULL) {
-        agg_error(err, QUIRE_E_NOMEM, "out of memory sorting %zu groups", n);
+        error_setf(err, QUIRE_E_NOMEM, "out of memory sorting %zu groups", n);
         goto fail_free_buffers;
     }
     for (size_t i = 0; i < n; i++) {
@@ -1695,7 +1663,7 @@ int agg_sort_by_result(const agg_layout *l, uint32_t acc, const void *base, uint
     o.vals = vals;
     o.desc = desc;
     if (agg_msort(pos, n, cmp_results, &o) != 0) {
-        agg_error(err, QUIRE_E_NOMEM, "out of memory sorting %zu groups", n);
+        error_setf(err, QUIRE_E_NOMEM, "out of memory sorting %zu groups", n);
         goto fail_free_buffers;
     }
     for (size_t i = 0; i < n; i++)

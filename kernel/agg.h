@@ -329,10 +329,6 @@ int agg_topn(const agg_layout *l, const void *base, const uint32_t *gids, size_t
 
 /* ============================== Internal helpers ========================== */
 
-/* Sets err (if not NULL) to code and the formatted message, truncated
- * safely. */
-void agg_error(quire_error *err, int code, const char *fmt, ...) QUIRE_PRINTF(3, 4);
-
 /* Comparison of two ids for agg_msort: <0, 0, >0. */
 typedef int (*agg_cmp_fn)(const void *ctx, uint32_t a, uint32_t b);
 

@@ -7,6 +7,7 @@
  * timestamps are microseconds since the epoch, bucketed in UTC.
  */
 #include "agg.h"
+#include "calendar.h"
 
 #include "batch.h"
 
@@ -27,21 +28,6 @@ static int64_t floor_mod(int64_t a, int64_t b)
     return a - floor_div(a, b) * b;
 }
 
-/* Days since 1970-01-01 of year-month-day (month 1..12, day 1..31): the
- * inverse of batch_civil_from_days, counting in 400-year eras that start
- * on 1 March so the leap day is the last day of a year. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;                                            /* [0, 399] */
-    doy = (153 * (int64_t)(m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;                    /* [0, 146096] */
-    return era * 146097 + doe - 719468;
-}
-
 /* Monday of the ISO week holding `days` (1970-01-01 was a Thursday). */
 static int64_t monday_of(int64_t days)
 {
@@ -56,11 +42,11 @@ static int64_t date_floor(report_bucket b, int64_t days)
 
     switch (b) {
     case BUCKET_WEEK: return monday_of(days);
-    case BUCKET_MONTH: batch_civil_from_days(days, &y, &m, &d); return days - (d - 1);
+    case BUCKET_MONTH: cal_civil_from_days(days, &y, &m, &d); return days - (d - 1);
     case BUCKET_QUARTER:
-        batch_civil_from_days(days, &y, &m, &d);
-        return days_from_civil(y, (m - 1) / 3 * 3 + 1, 1);
-    case BUCKET_YEAR: batch_civil_from_days(days, &y, &m, &d); return days_from_civil(y, 1, 1);
+        cal_civil_from_days(days, &y, &m, &d);
+        return cal_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1);
+    case BUCKET_YEAR: cal_civil_from_days(days, &y, &m, &d); return cal_days_from_civil(y, 1, 1);
     default: return days;
     }
 }
@@ -77,13 +63,13 @@ static int64_t date_next(report_bucket b, int64_t days)
     case BUCKET_QUARTER:
     case BUCKET_YEAR:
         months = b == BUCKET_MONTH ? 1 : b == BUCKET_QUARTER ? 3 : 12;
-        batch_civil_from_days(start, &y, &m, &d);
+        cal_civil_from_days(start, &y, &m, &d);
         m += months;
         if (m > 12) {
             m -= 12;
             y++;
         }
-        return days_from_civil(y, m, 1);
+        return cal_days_from_civil(y, m, 1);
     default: return days + 1;
     }
 }
@@ -94,9 +80,9 @@ void bucket_iso_week(int64_t days, int64_t *year, unsigned *week)
     int64_t thursday = monday_of(days) + 3, y;
     unsigned m, d;
 
-    batch_civil_from_days(thursday, &y, &m, &d);
+    cal_civil_from_days(thursday, &y, &m, &d);
     *year = y;
-    *week = (unsigned)((thursday - days_from_civil(y, 1, 1)) / 7 + 1);
+    *week = (unsigned)((thursday - cal_days_from_civil(y, 1, 1)) / 7 + 1);
 }
 
 /* ============================== Buckets =================================== */

@@ -427,7 +427,7 @@ static int find_or_add(group_table *g, const uint64_t *kw, uint8_t nulls, uint64
         i = (i + 1) & g->mask;
     }
     if (g->count == GROUP_MAX_COUNT) {
-        agg_error(err, QUIRE_E_INVALID, "more than %" PRIu32 " groups", (uint32_t)GROUP_MAX_COUNT);
+        error_setf(err, QUIRE_E_INVALID, "more than %" PRIu32 " groups", (uint32_t)GROUP_MAX_COUNT);
         return -1;
     }
     if (grow_groups(g) != 0)
@@ -444,7 +444,7 @@ static int find_or_add(group_table *g, const uint64_t *kw, uint8_t nulls, uint64
         goto fail_nomem;
     return 0;
 fail_nomem:
-    agg_error(err, QUIRE_E_NOMEM, "out of memory growing the group table past %" PRIu32 " groups",
+    error_setf(err, QUIRE_E_NOMEM, "out of memory growing the group table past %" PRIu32 " groups",
               g->count);
     return -1;
 }
@@ -467,7 +467,7 @@ static int ensure_scratch(group_table *g, uint32_t n, quire_error *err)
     g->scratch_rows = n;
     return 0;
 fail_nomem:
-    agg_error(err, QUIRE_E_NOMEM, "out of memory for a batch of %" PRIu32 " group keys", n);
+    error_setf(err, QUIRE_E_NOMEM, "out of memory for a batch of %" PRIu32 " group keys", n);
     return -1;
 }
 
@@ -480,10 +480,10 @@ static int check_key(const group_table *g, uint32_t k, const quire_column *c, qu
                        (c->type != QUIRE_TYPE_DECIMAL || c->scale == g->key_scales[k]))))
         return 0;
     if (c == NULL) {
-        agg_error(err, QUIRE_E_INTERNAL, "group key %" PRIu32 " has no column", k + 1);
+        error_setf(err, QUIRE_E_INTERNAL, "group key %" PRIu32 " has no column", k + 1);
         return -1;
     }
-    agg_error(err, QUIRE_E_INTERNAL, "group key %" PRIu32 " is %s, the table's key is %s", k + 1,
+    error_setf(err, QUIRE_E_INTERNAL, "group key %" PRIu32 " is %s, the table's key is %s", k + 1,
               batch_type_text(c->type, c->scale, got, sizeof(got)),
               batch_type_text(g->key_types[k], g->key_scales[k], want, sizeof(want)));
     return -1;
@@ -514,7 +514,7 @@ static int encode_key(group_table *g, uint32_t k, const quire_column *c, const u
         } else if (c->type == QUIRE_TYPE_STRING) {
             uint32_t id;
             if (dict_id(d, g->arena, c->v.str[r].ptr, c->v.str[r].len, &id) != 0) {
-                agg_error(err, QUIRE_E_NOMEM,
+                error_setf(err, QUIRE_E_NOMEM,
                           "out of memory for the strings of group key %" PRIu32 " (%" PRIu32
                           " distinct)",
                           k + 1, d->count);
@@ -629,7 +629,7 @@ int group_table_find(group_table *g, const quire_column *const *keys, const uint
     if (ensure_scratch(g, n, err) != 0)
         return QUIRE_ERR;
     if (g->slots == NULL && grow_slots(g) != 0) {
-        agg_error(err, QUIRE_E_NOMEM, "out of memory creating the group table");
+        error_setf(err, QUIRE_E_NOMEM, "out of memory creating the group table");
         return QUIRE_ERR;
     }
     memset(g->nm, 0, n);
@@ -659,11 +659,11 @@ int group_table_merge(group_table *dst, const group_table *src, quire_error *err
     if (dst == src || dst->layout != src->layout || dst->nkeys != src->nkeys ||
         memcmp(dst->key_types, src->key_types, sizeof(dst->key_types)) != 0 ||
         memcmp(dst->key_scales, src->key_scales, sizeof(dst->key_scales)) != 0) {
-        agg_error(err, QUIRE_E_INTERNAL, "merging group tables of different shapes");
+        error_setf(err, QUIRE_E_INTERNAL, "merging group tables of different shapes");
         return QUIRE_ERR;
     }
     if (dst->slots == NULL && grow_slots(dst) != 0) {
-        agg_error(err, QUIRE_E_NOMEM, "out of memory creating the group table");
+        error_setf(err, QUIRE_E_NOMEM, "out of memory creating the group table");
         return QUIRE_ERR;
     }
     for (uint32_t k = 0; k < dst->nkeys; k++)
@@ -678,7 +678,7 @@ int group_table_merge(group_table *dst, const group_table *src, quire_error *err
                 const quire_str *str = &src->dicts[k].strs[w - 1];
                 uint32_t id;
                 if (dict_id(&dst->dicts[k], dst->arena, str->ptr, str->len, &id) != 0) {
-                    agg_error(err, QUIRE_E_NOMEM, "out of memory merging group tables");
+                    error_setf(err, QUIRE_E_NOMEM, "out of memory merging group tables");
                     return QUIRE_ERR;
                 }
                 w = (uint64_t)id + 1;

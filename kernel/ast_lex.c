@@ -4,6 +4,7 @@
  * messages that quote the literal and say what is wrong with it.
  */
 #include "ast_lex.h"
+#include "calendar.h"
 
 #include <errno.h>
 #include <math.h>
@@ -440,25 +441,6 @@ static void lex_number(ast_lexer *lx, ast_token *tok)
 
 /* ============================== Dates and timestamps ====================== */
 
-int64_t ast_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    /* Howard Hinnant's days_from_civil: counts from 0000-03-01 in 400-year eras. */
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int days_in_month(unsigned y, unsigned m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-    return m == 2 ? 28 + leap : days[m - 1];
-}
-
 /* Reads `n` digits at s as a number, or -1 if they are not all digits. */
 static int digits_at(const char *s, size_t avail, size_t n)
 {
@@ -518,13 +500,13 @@ static void lex_date(ast_lexer *lx, ast_token *tok)
         why = "year out of range";
     else if (mo < 1 || mo > 12)
         why = "month out of range";
-    else if (d < 1 || d > days_in_month((unsigned)y, (unsigned)mo))
+    else if (d < 1 || d > (int)cal_days_in_month(y, (unsigned)mo))
         why = "day out of range";
     if (why != NULL) {
         ast_lex_error(lx, loc, "invalid %s @%.*s%s: %s", what, qn, s, cut ? "..." : "", why);
         return;
     }
-    int64_t days = ast_days_from_civil(y, (unsigned)mo, (unsigned)d);
+    int64_t days = cal_days_from_civil(y, (unsigned)mo, (unsigned)d);
     tok->s = arena_strndup(lx->arena, s, n);
     tok->slen = n;
     if (tok->s == NULL) {

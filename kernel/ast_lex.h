@@ -106,7 +106,4 @@ void ast_lex_error(ast_lexer *lx, ast_loc loc, const char *fmt, ...) QUIRE_PRINT
  * token as error messages name it. Writes into buf (NUL-terminated). */
 const char *ast_tok_describe(const ast_lexer *lx, const ast_token *tok, char *buf, size_t cap);
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (no range check). */
-int64_t ast_days_from_civil(int64_t year, unsigned month, unsigned day);
-
 #endif /* QUIRE_AST_LEX_H */

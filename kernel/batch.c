@@ -3,6 +3,7 @@
  * form of a cell (see batch.h).
  */
 #include "batch.h"
+#include "calendar.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -137,22 +138,6 @@ const char *batch_type_text(uint32_t type, int32_t scale, char *buf, size_t len)
 
 /* ============================== Dates ===================================== */
 
-void batch_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day)
-{
-    /* Howard Hinnant's civil_from_days: eras of 400 years (146097 days)
-     * starting on 0000-03-01, so the leap day ends each year. */
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;                                      /* [0, 146096] */
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
-    int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
-
-    *day = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *year = yoe + era * 400 + (*month <= 2);
-}
-
 /* Days further than this from 1970 (about 25 million years) are printed as
  * a raw count: the civil arithmetic above would overflow near INT64_MAX. */
 #define DAYS_PRINTABLE ((int64_t)1 << 33)
@@ -165,7 +150,7 @@ static int format_date(int64_t days, char *buf, size_t len)
 
     if (days > DAYS_PRINTABLE || days < -DAYS_PRINTABLE)
         return snprintf(buf, len, "@%" PRId64 "d", days);
-    batch_civil_from_days(days, &y, &m, &d);
+    cal_civil_from_days(days, &y, &m, &d);
     if (y >= 0 && y <= 9999 && len >= 11) {
         /* The common case by hand: this runs once per date cell. */
         buf[0] = (char)('0' + y / 1000);

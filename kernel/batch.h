@@ -65,7 +65,4 @@ int batch_format_cell(const quire_batch *batch, uint32_t col, uint32_t row, FILE
 /* Writes text[0..len) escaped as batch_format_cell writes STRING cells. */
 void batch_write_text(const char *text, size_t len, FILE *out);
 
-/* Civil date of `days` since 1970-01-01 (proleptic Gregorian). */
-void batch_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day);
-
 #endif /* QUIRE_BATCH_H */

@@ -8,6 +8,7 @@
  * the year's first Thursday), weekday() is 1 = Monday .. 7 = Sunday.
  */
 #include "expr_impl.h"
+#include "calendar.h"
 
 #include <string.h>
 
@@ -35,8 +36,8 @@ static int iso_week(int64_t days)
     int64_t y;
     unsigned m, d;
 
-    fmt_civil_from_days(thursday, &y, &m, &d);
-    return (int)((thursday - fmt_days_from_civil(y, 1, 1)) / 7 + 1);
+    cal_civil_from_days(thursday, &y, &m, &d);
+    return (int)((thursday - cal_days_from_civil(y, 1, 1)) / 7 + 1);
 }
 
 /* The day of a date or timestamp argument; -1 with *err if out of range. */
@@ -64,7 +65,7 @@ static int date_part(const expr *e, const qv *args, qv *out, quire_error *err, i
 
     if (arg_days(e, &args[0], &days, err) != QUIRE_OK)
         return QUIRE_ERR;
-    fmt_civil_from_days(days, &y, &m, &d);
+    cal_civil_from_days(days, &y, &m, &d);
     switch (part) {
     case PART_YEAR: *out = qv_int(y); break;
     case PART_MONTH: *out = qv_int(m); break;
@@ -181,13 +182,13 @@ static int fn_date_trunc(const expr *e, const qv *args, const expr_ctx *ctx, qv 
     }
     if (arg_days(e, &args[1], &days, err) != QUIRE_OK)
         return QUIRE_ERR;
-    fmt_civil_from_days(days, &y, &m, &d);
+    cal_civil_from_days(days, &y, &m, &d);
     switch (e->aux) {
     case UNIT_DAY: t = days; break;
     case UNIT_WEEK: t = days - expr_weekday(days) + 1; break;
-    case UNIT_MONTH: t = fmt_days_from_civil(y, m, 1); break;
-    case UNIT_QUARTER: t = fmt_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1); break;
-    default: t = fmt_days_from_civil(y, 1, 1); break;
+    case UNIT_MONTH: t = cal_days_from_civil(y, m, 1); break;
+    case UNIT_QUARTER: t = cal_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1); break;
+    default: t = cal_days_from_civil(y, 1, 1); break;
     }
     *out = args[1];
     if (ts && __builtin_mul_overflow(t, EXPR_US_PER_DAY, &out->u.i))

@@ -9,6 +9,8 @@
  */
 #include "format.h"
 
+#include "calendar.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -77,24 +79,6 @@ static void set_why(char *why, size_t len, const char *text)
 
 /* ============================== Calendar ================================== */
 
-int64_t fmt_days_from_civil(int64_t year, unsigned month, unsigned day)
-{
-    /* The inverse of civil_from_days: eras of 400 years starting in March. */
-    int64_t y = year - (month <= 2);
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t mp = month > 2 ? month - 3 : month + 9;
-    int64_t doy = (153 * mp + 2) / 5 + (int64_t)day - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    return era * 146097 + doe - 719468;
-}
-
-void fmt_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day)
-{
-    batch_civil_from_days(days, year, month, day);
-}
-
 #define US_PER_DAY INT64_C(86400000000)
 
 /* Splits microseconds since the epoch into days and microseconds of day. */
@@ -125,7 +109,7 @@ static void canon_date(fmt_out *o, int64_t days)
         puts_(o, tmp);
         return;
     }
-    fmt_civil_from_days(days, &y, &m, &d);
+    cal_civil_from_days(days, &y, &m, &d);
     if (y >= 0 && y <= 9999)
         snprintf(tmp, sizeof(tmp), "%04d-%02u-%02u", (int)y, m, d);
     else
@@ -559,7 +543,7 @@ static int date_walk(const char *pattern, int date_only, fmt_out *o, const qv *v
             split_ts(v->u.i, &days, &us);
         else
             days = v->u.i;
-        fmt_civil_from_days(days, &year, &month, &day);
+        cal_civil_from_days(days, &year, &month, &day);
         weekday = (int)(((days % 7) + 7 + 3) % 7); /* 1970-01-01 was a Thursday */
     }
     for (const char *p = pattern; *p != '\0';) {

@@ -79,11 +79,4 @@ int fmt_pattern_check(const char *pattern, uint32_t type, char *why, size_t why_
  */
 size_t fmt_value(const qv *v, const char *pattern, const fmt_locale *loc, char *buf, size_t cap);
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (month 1-12, day
- * 1-31; out-of-range days roll over as in mktime). |year| < 2^32. */
-int64_t fmt_days_from_civil(int64_t year, unsigned month, unsigned day);
-
-/* The civil date of `days` since 1970-01-01. */
-void fmt_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day);
-
 #endif /* QUIRE_FORMAT_H */

@@ -11,23 +11,9 @@
 
 #include "arena.h"
 #include "batch.h"
+#include "calendar.h"
 
 /* ============================== Text to values ============================ */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (valid y/m/d). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 /* Reads exactly `n` digits at *s. */
 static int digits(const char **s, int n, int64_t *out)
@@ -45,14 +31,13 @@ static int digits(const char **s, int n, int64_t *out)
 
 static int parse_date(const char **s, int64_t *days)
 {
-    static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int64_t y, m, d;
     if (digits(s, 4, &y) || **s != '-' || (++*s, digits(s, 2, &m)) || **s != '-' ||
         (++*s, digits(s, 2, &d)))
         return -1;
-    if (m < 1 || m > 12 || d < 1 || d > (int64_t)mdays[m - 1] + (m == 2 && leap(y)))
+    if (m < 1 || m > 12 || d < 1 || d > (int64_t)cal_days_in_month(y, (unsigned)m))
         return -1;
-    *days = days_from_civil(y, (unsigned)m, (unsigned)d);
+    *days = cal_days_from_civil(y, (unsigned)m, (unsigned)d);
     return 0;
 }
 

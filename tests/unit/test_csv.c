@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "batch.h"
+#include "calendar.h"
 #include "config.h"
 #include "kernel.h"
 #include "registry.h"
@@ -1077,7 +1078,7 @@ static void test_date_day_numbers(void **state)
         unsigned m, d;
         char back[16];
         assert_int_equal(batch->columns[0].v.i64[i], cases[i].days);
-        batch_civil_from_days(cases[i].days, &y, &m, &d);
+        cal_civil_from_days(cases[i].days, &y, &m, &d);
         snprintf(back, sizeof(back), "%04lld-%02u-%02u", (long long)y, m, d);
         assert_string_equal(back, cases[i].text);
     }
