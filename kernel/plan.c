@@ -687,8 +687,13 @@ static int compile_elements(plan *p, plan_band *b, const report_element *els, si
                 return -1;
             continue;
         }
-        if (el->kind != EL_TEXT && el->kind != EL_FIELD)
-            continue; /* shapes, images, charts: the filler's and chart issue's */
+        if (el->kind != EL_TEXT && el->kind != EL_FIELD) {
+            /* Shapes, images, charts are drawn by the filler and chart
+             * issues; their conditions are checked now. */
+            if (el->print_when != NULL)
+                compile_in(p, el->print_when, c, allow_page);
+            continue;
+        }
         if (add_value(p, b, el, c, allow_page, d) != 0)
             return -1;
     }
@@ -819,6 +824,67 @@ static int decide_delay(plan *p, const plan_band *b, plan_value *v, uint8_t *scr
         return 0;
     }
     return 1;
+}
+
+/* ============================== Datasets and styles ======================= */
+
+static void require_bool(plan *p, const expr *x, const ast_expr *e, const char *what, diag *d)
+{
+    char t[32];
+    if (x != NULL && expr_type(x) != QUIRE_TYPE_BOOL)
+        error_at(p, d, e->loc, "%s must be a condition (bool), got %s", what,
+                 type_name(expr_type(x), expr_scale(x), t, sizeof(t)));
+}
+
+/* Type-checks what the chart datasets aggregate (they are computed by the
+ * chart issue's pass, but a wrong name or type is the author's error now)
+ * and the conditions of conditional styles. */
+static void check_datasets_and_styles(plan *p, diag *d)
+{
+    const report *rep = p->rep;
+    resolve_ctx row = {.p = p, .kind = CTX_ROW, .field_limit = p->nfields, .d = d};
+    resolve_ctx band = {.p = p, .kind = CTX_DETAIL, .d = d};
+    for (size_t i = 0; i < rep->ndatasets; i++) {
+        const report_dataset *ds = &rep->datasets[i];
+        expr *x;
+        if (ds->category != NULL) {
+            x = compile_in(p, ds->category, &row, 0);
+            if (x != NULL && ds->bucket != BUCKET_NONE && expr_type(x) != QUIRE_TYPE_DATE &&
+                expr_type(x) != QUIRE_TYPE_TIMESTAMP) {
+                char t[32];
+                error_at(p, d, ds->category->loc,
+                         "dataset '%s': bucket needs a date or timestamp category, got %s",
+                         ds->name, type_name(expr_type(x), expr_scale(x), t, sizeof(t)));
+            }
+        }
+        if (ds->series != NULL)
+            compile_in(p, ds->series, &row, 0);
+        if (ds->when != NULL)
+            require_bool(p, compile_in(p, ds->when, &row, 0), ds->when, "'when'", d);
+        for (size_t m = 0; m < ds->nmeasures; m++) {
+            const report_measure *ms = &ds->measures[m];
+            agg_spec spec = {.calc = ms->calc, .in_type = QUIRE_TYPE_INT, .p = ms->percentile};
+            uint32_t type;
+            int32_t scale;
+            char why[200];
+            if (ms->arg != NULL) {
+                x = compile_in(p, ms->arg, &row, 0);
+                if (x == NULL)
+                    continue;
+                spec.in_type = expr_type(x);
+                spec.in_scale = expr_scale(x);
+            }
+            if (ms->calc != CALC_NONE &&
+                agg_result_type(&spec, &type, &scale, why, sizeof(why)) != 0)
+                error_at(p, d, ms->expr->loc, "dataset '%s': %s", ds->name, why);
+        }
+    }
+    for (size_t i = 0; i < rep->nstyles; i++)
+        for (size_t c = 0; c < rep->styles[i].nconds; c++) {
+            const ast_expr *when = rep->styles[i].conds[c].when;
+            if (when != NULL)
+                require_bool(p, compile_in(p, when, &band, 0), when, "a style condition", d);
+        }
 }
 
 /* After every band compiled (the hidden variables exist): which variables
@@ -1163,6 +1229,7 @@ int plan_build(const report *rep, kernel *k, const plan_arg *data, size_t ndata,
         goto fail_input;
     if (build_bands(p, d) != 0)
         goto fail_oom;
+    check_datasets_and_styles(p, d);
     if (d->errors > errors_before)
         goto fail_input;
     if (analyse_bands(p, d) != 0 || build_layout(p) != 0)

@@ -212,3 +212,18 @@ run "$QUIRE" render "$TMP/firstlast.quire" --format csv -o - --stats
 expect_err_has "mode stream" "first() under a sort needs ordered rows: streamed, not hashed"
 expect_out_line "East,dave,frank" "East: nulls first when descending (dave), then frank"
 expect_out_line "South,erin,bob" "South: the largest amount first (erin), the smallest last (bob)"
+
+# ---- check type-checks what later stages use: datasets, style conditions ----
+cat > "$TMP/ds.quire" <<Q
+source s { plugin = csv; path = "$PWD/$SALES" }
+dataset by_month { category = region; bucket = month; values = [sum(amount), avg(country)] }
+dataset ok { category = order_date; bucket = month; series = region; values = sum(amount); when = amount > 0 }
+style neg { color = "#cc0000"; condition { when = amount; color = red } }
+band summary { height = 10; chart c { box = [0, 0, 100, 100]; dataset = ok; type = bar; print_when = nope } }
+Q
+run "$QUIRE" check "$TMP/ds.quire"
+expect_rc 5 "check refuses bad datasets, style conditions and element conditions"
+expect_err_has "ds.quire:2:31: error: dataset 'by_month': bucket needs a date or timestamp category, got string" "a time bucket over a string"
+expect_err_has "ds.quire:2:78: error: dataset 'by_month': avg needs numbers, got string" "an aggregate over the wrong type"
+expect_err_has "ds.quire:4:51: error: a style condition must be a condition (bool), got decimal(2)" "a style condition that is not a bool"
+expect_err_has "ds.quire:5:102: error: unknown name 'nope'" "a chart's print_when naming nothing"
