@@ -91,8 +91,15 @@ static void progress_draw(progress_line *pl)
         fprintf(stderr, " of ~%s", grouped(pl->prog->estimate, b, sizeof(b)));
     if (pct >= 0)
         fprintf(stderr, "  %3.0f%%", pct);
-    if (secs > 0)
-        fprintf(stderr, "  %.1fM rows/s", (double)rows / secs / 1e6);
+    if (secs > 0) {
+        double rate = (double)rows / secs;
+        if (rate >= 1e6)
+            fprintf(stderr, "  %.1fM rows/s", rate / 1e6);
+        else if (rate >= 1e3)
+            fprintf(stderr, "  %.0fk rows/s", rate / 1e3);
+        else
+            fprintf(stderr, "  %.0f rows/s", rate);
+    }
     fprintf(stderr, "  %.1fs%s", secs,
             phase == RUN_PHASE_SORT ? "  sorting" : phase == RUN_PHASE_EMIT ? "  writing" : "");
     pl->shown = 1;

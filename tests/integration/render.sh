@@ -227,3 +227,19 @@ expect_err_has "ds.quire:2:31: error: dataset 'by_month': bucket needs a date or
 expect_err_has "ds.quire:2:78: error: dataset 'by_month': avg needs numbers, got string" "an aggregate over the wrong type"
 expect_err_has "ds.quire:4:51: error: a style condition must be a condition (bool), got decimal(2)" "a style condition that is not a bool"
 expect_err_has "ds.quire:5:102: error: unknown name 'nope'" "a chart's print_when naming nothing"
+
+# ---- the progress line: on a terminal only, and not with --quiet -------------
+slow_render() { # extra options...
+    script -qec "(head -5001 $SALES; sleep 1.2; tail -n +5002 $SALES) | $QUIRE render bench/reports/sales_agg.quire --data sales=/dev/stdin -f csv -o $TMP/p.csv $*" /dev/null
+}
+if command -v script >/dev/null; then
+    slow_render > "$TMP/tty.out"
+    expect_true "on a terminal a long render draws a progress line (rows, rate, time)" \
+        grep -qE "4,096 rows  [0-9.]+k? rows/s  [0-9.]+s" "$TMP/tty.out"
+    expect_true "the rendered output is complete" cmp -s "$TMP/agg.csv" "$TMP/p.csv"
+    slow_render --quiet > "$TMP/quiet.out"
+    expect_true "--quiet draws nothing" test ! -s "$TMP/quiet.out"
+fi
+(head -5001 "$SALES"; sleep 1.2; tail -n +5002 "$SALES") |
+    "$QUIRE" render bench/reports/sales_agg.quire --data sales=/dev/stdin -f csv -o "$TMP/p.csv" 2> "$TMP/notty.err"
+expect_true "when stderr is not a terminal, nothing is drawn" test ! -s "$TMP/notty.err"
