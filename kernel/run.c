@@ -280,7 +280,7 @@ static void *hash_worker(void *arg)
         batch_reset(batch);
         arena_reset(w->ri.arena);
         if (w->cancel != NULL && atomic_load(w->cancel)) {
-            error_setf(&w->err, QUIRE_E_CANCELED, "cancelled");
+            error_setf(&w->err, QUIRE_E_CANCELED, "render cancelled: no output was written");
             goto done;
         }
         rc = ops->next(w->instance, batch, &w->err);
@@ -692,7 +692,7 @@ static int run_stream(plan *p, emitter *em, const run_options *opt, run_progress
         batch_reset(batch);
         arena_reset(s.ri.arena);
         if (opt->cancel != NULL && atomic_load(opt->cancel)) {
-            error_setf(err, QUIRE_E_CANCELED, "cancelled");
+            error_setf(err, QUIRE_E_CANCELED, "render cancelled: no output was written");
             goto done;
         }
         rc = ops->next(instance, batch, err);

@@ -243,3 +243,16 @@ fi
 (head -5001 "$SALES"; sleep 1.2; tail -n +5002 "$SALES") |
     "$QUIRE" render bench/reports/sales_agg.quire --data sales=/dev/stdin -f csv -o "$TMP/p.csv" 2> "$TMP/notty.err"
 expect_true "when stderr is not a terminal, nothing is drawn" test ! -s "$TMP/notty.err"
+
+# ---- Ctrl-C stops the render and leaves no partial output --------------------
+(head -5001 "$SALES"; sleep 2; tail -n +5002 "$SALES") |
+    "$QUIRE" render bench/reports/sales_agg.quire --data sales=/dev/stdin -f csv -o "$TMP/cancel.csv" 2> "$TMP/cancel.err" &
+pid=$!
+sleep 0.7
+kill -INT "$pid"
+wait "$pid"
+RC=$?
+expect_rc 1 "SIGINT cancels the render: exit 1"
+expect_true "it says so" grep -qx "error: render cancelled: no output was written" "$TMP/cancel.err"
+expect_true "and no file is left" test ! -e "$TMP/cancel.csv"
+expect_true "nor a temporary one" test -z "$(ls "$TMP" | grep 'cancel.csv.tmp')"
