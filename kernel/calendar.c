@@ -10,10 +10,10 @@ int64_t cal_days_from_civil(int64_t year, unsigned month, unsigned day)
 {
     int64_t y = year - (month <= 2);
     int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                                     /* [0, 399] */
-    int64_t mp = month > 2 ? month - 3 : month + 9;                  /* March = 0 */
-    int64_t doy = (153 * mp + 2) / 5 + (int64_t)day - 1;             /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;             /* [0, 146096] */
+    int64_t yoe = y - era * 400;                         /* [0, 399] */
+    int64_t mp = month > 2 ? month - 3 : month + 9;      /* March = 0 */
+    int64_t doy = (153 * mp + 2) / 5 + (int64_t)day - 1; /* [0, 365] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* [0, 146096] */
     return era * 146097 + doe - 719468;
 }
 
@@ -31,7 +31,10 @@ void cal_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned 
     *year = yoe + era * 400 + (*month <= 2);
 }
 
-int cal_is_leap(int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+int cal_is_leap(int64_t year)
+{
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
 
 unsigned cal_days_in_month(int64_t year, unsigned month)
 {

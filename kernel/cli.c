@@ -22,9 +22,9 @@ static int parse_rows(const char *text, long long *out)
 
 /* ============================== Report options ============================ */
 
-static const char *const report_options[] = {"--data", "--param", "--format", "-f", "-o",
-                                             "--output", "--quiet", "-q", "--workers",
-                                             "--stats"};
+static const char *const report_options[] = {"--data",    "--param",  "--format", "-f",
+                                             "-o",        "--output", "--quiet",  "-q",
+                                             "--workers", "--stats"};
 
 /* The option name of `a` ("--data" for "--data=x=y"), or NULL. */
 static const char *report_option_name(const char *a)
@@ -37,7 +37,10 @@ static const char *report_option_name(const char *a)
     return NULL;
 }
 
-static int is_report_option(const char *a) { return report_option_name(a) != NULL; }
+static int is_report_option(const char *a)
+{
+    return report_option_name(a) != NULL;
+}
 
 /* Reads one report option at argv[*i] (advancing *i past its value). */
 static int report_option(int argc, char **argv, int *i, cli_opts *opts)
@@ -105,8 +108,9 @@ int cli_only(const cli_opts *opts, const char *cmd, unsigned allowed)
     if (extra == 0)
         return QUIRE_EXIT_OK;
     fprintf(stderr, "quire: %s does not take %s\n", cmd,
-            (extra & CLI_OPT_ROWS) ? "--rows"
-                                   : "--data, --param, --format, -o, --quiet, --workers or --stats");
+            (extra & CLI_OPT_ROWS)
+                ? "--rows"
+                : "--data, --param, --format, -o, --quiet, --workers or --stats");
     return QUIRE_EXIT_USAGE;
 }
 

@@ -13,29 +13,29 @@
 #define CLI_MAX_ARGS 64
 
 typedef struct cli_opts {
-    const char *conf_path; /* -c/--config, else $QUIRE_CONF, else default */
-    int conf_explicit;     /* the user named the file: it must exist */
+    const char *conf_path;          /* -c/--config, else $QUIRE_CONF, else default */
+    int conf_explicit;              /* the user named the file: it must exist */
     const char *args[CLI_MAX_ARGS]; /* positional arguments after the command */
     int nargs;
-    long long rows;        /* --rows N (data preview); -1 if not given */
+    long long rows; /* --rows N (data preview); -1 if not given */
 
     /* Report options (render, check). Each NAME=VALUE argument keeps its
      * position (argv index after the command) for error messages. */
-    const char *data[CLI_MAX_ARGS];   /* --data NAME=PATH */
+    const char *data[CLI_MAX_ARGS]; /* --data NAME=PATH */
     int data_argi[CLI_MAX_ARGS];
     int ndata;
     const char *params[CLI_MAX_ARGS]; /* --param NAME=VALUE */
     int params_argi[CLI_MAX_ARGS];
     int nparams;
-    const char *format;    /* --format FMT / -f FMT */
-    const char *output;    /* -o OUT / --output OUT ("-": stdout) */
-    int quiet;             /* --quiet / -q: no progress bar */
-    int workers;           /* --workers N; -1 if not given */
-    int stats;             /* --stats: print the run's statistics to stderr */
-    unsigned given;        /* CLI_OPT_* bits of the options on the command line */
+    const char *format; /* --format FMT / -f FMT */
+    const char *output; /* -o OUT / --output OUT ("-": stdout) */
+    int quiet;          /* --quiet / -q: no progress bar */
+    int workers;        /* --workers N; -1 if not given */
+    int stats;          /* --stats: print the run's statistics to stderr */
+    unsigned given;     /* CLI_OPT_* bits of the options on the command line */
 } cli_opts;
 
-#define CLI_OPT_ROWS (1u << 0)
+#define CLI_OPT_ROWS   (1u << 0)
 #define CLI_OPT_REPORT (1u << 1) /* any of --data --param --format -o --quiet --workers --stats */
 
 /* Refuses the options `cmd` does not take (allowed: CLI_OPT_* bits):

@@ -101,7 +101,9 @@ static void progress_draw(progress_line *pl)
             fprintf(stderr, "  %.0f rows/s", rate);
     }
     fprintf(stderr, "  %.1fs%s", secs,
-            phase == RUN_PHASE_SORT ? "  sorting" : phase == RUN_PHASE_EMIT ? "  writing" : "");
+            phase == RUN_PHASE_SORT   ? "  sorting"
+            : phase == RUN_PHASE_EMIT ? "  writing"
+                                      : "");
     pl->shown = 1;
 }
 
@@ -243,8 +245,9 @@ int cmd_render(int argc, char **argv)
         goto done;
     }
     if (!(fmt->flags & QUIRE_FORMAT_DATA)) {
-        fprintf(stderr, "quire: format '%s' (plugin %s) lays out pages; this build renders the "
-                        "data formats only\n",
+        fprintf(stderr,
+                "quire: format '%s' (plugin %s) lays out pages; this build renders the "
+                "data formats only\n",
                 fmt->name, fmt->owner->label);
         code = QUIRE_EXIT_USAGE;
         goto done;
@@ -295,8 +298,7 @@ int cmd_render(int argc, char **argv)
     job.p = l.plan;
     job.sink.band = sink_band;
     job.sink.ctx = &rs;
-    job.opt.workers = opts.workers >= 0 ? opts.workers
-                                        : (int)config_get_int(l.k->kconf, "workers");
+    job.opt.workers = opts.workers >= 0 ? opts.workers : (int)config_get_int(l.k->kconf, "workers");
     if (job.opt.workers <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         job.opt.workers = n > 0 ? (int)n : 1;

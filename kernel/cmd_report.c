@@ -25,8 +25,7 @@ void loaded_free(loaded *l)
 }
 
 /* Splits NAME=VALUE arguments into plan_args (names copied into *names). */
-static int split_args(const char *const *raw, const int *argi, int n, plan_arg *out,
-                      char **names)
+static int split_args(const char *const *raw, const int *argi, int n, plan_arg *out, char **names)
 {
     size_t total = 0, at = 0;
     char *buf;
@@ -66,8 +65,7 @@ int load_report(const cli_opts *opts, loaded *l)
         goto done;
     }
     if (split_args(opts->data, opts->data_argi, opts->ndata, l->data, &names_data) != 0 ||
-        split_args(opts->params, opts->params_argi, opts->nparams, l->params, &names_params) !=
-            0) {
+        split_args(opts->params, opts->params_argi, opts->nparams, l->params, &names_params) != 0) {
         diag_error(&d, "out of memory");
         code = QUIRE_EXIT_FAILURE;
         goto done;
@@ -87,10 +85,10 @@ done:
 
 int report_usage(const char *cmd)
 {
-    fprintf(stderr, "usage: quire %s REPORT [--data NAME=PATH]... [--param NAME=VALUE]...%s\n",
-            cmd,
-            strcmp(cmd, "render") == 0 ? " [--format FMT] [-o OUT|-] [--workers N] [--quiet] [--stats]"
-                                       : "");
+    fprintf(stderr, "usage: quire %s REPORT [--data NAME=PATH]... [--param NAME=VALUE]...%s\n", cmd,
+            strcmp(cmd, "render") == 0
+                ? " [--format FMT] [-o OUT|-] [--workers N] [--quiet] [--stats]"
+                : "");
     return QUIRE_EXIT_USAGE;
 }
 
@@ -121,4 +119,3 @@ int cmd_check(int argc, char **argv)
     loaded_free(&l);
     return code;
 }
-

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void diag_init(diag *d) { memset(d, 0, sizeof(*d)); }
+void diag_init(diag *d)
+{
+    memset(d, 0, sizeof(*d));
+}
 
 /* Appends an item; `where` and `detail` (malloc'd or NULL) are taken over. */
 static void diag_vadd_at(diag *d, int severity, char *where, char *detail, const char *fmt,

@@ -13,7 +13,7 @@
 
 #include <quire/common.h>
 
-#define DIAG_ERROR 0
+#define DIAG_ERROR   0
 #define DIAG_WARNING 1
 
 typedef struct diag_item {
@@ -27,8 +27,8 @@ typedef struct diag {
     diag_item *items;
     size_t count;
     size_t cap;
-    size_t errors;   /* items with DIAG_ERROR */
-    int oom;         /* an append failed: at least one line was lost */
+    size_t errors; /* items with DIAG_ERROR */
+    int oom;       /* an append failed: at least one line was lost */
 } diag;
 
 /* Zero-initialise `d` (or write `diag d = {0};`). */

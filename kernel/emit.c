@@ -18,7 +18,7 @@ typedef struct slot {
     size_t npending;
 } slot;
 
-#define VALUE_READY 0
+#define VALUE_READY   0
 #define VALUE_PENDING 1
 #define VALUE_OMITTED 2
 
@@ -93,10 +93,19 @@ void emit_free(emitter *em)
     free(em);
 }
 
-void *emit_state(emitter *em, int scope) { return em->states + (size_t)scope * em->state_size; }
+void *emit_state(emitter *em, int scope)
+{
+    return em->states + (size_t)scope * em->state_size;
+}
 
-int64_t emit_count(const emitter *em) { return em->sent; }
-size_t emit_peak_held(const emitter *em) { return em->peak_held; }
+int64_t emit_count(const emitter *em)
+{
+    return em->sent;
+}
+size_t emit_peak_held(const emitter *em)
+{
+    return em->peak_held;
+}
 
 /* ============================== Evaluation ================================ */
 
@@ -247,8 +256,8 @@ static int flush(emitter *em, quire_error *err)
 
 /* Evaluates band instance of `band` and sends it, or queues it when the
  * queue is not empty or it has delayed values. */
-static int print_band(emitter *em, const plan_band *band, const quire_column *columns,
-                      uint32_t row, int64_t ordinal, int level, quire_error *err)
+static int print_band(emitter *em, const plan_band *band, const quire_column *columns, uint32_t row,
+                      int64_t ordinal, int level, quire_error *err)
 {
     int hold, omitted;
     expr_ctx ctx;
@@ -277,8 +286,7 @@ static int print_band(emitter *em, const plan_band *band, const quire_column *co
         pending = arena_alloc(arena, band->nvalues + 1);
     } else {
         if (em->values_cap < band->nvalues + 1) {
-            quire_band_value *grown =
-                realloc(em->values, (band->nvalues + 1) * sizeof(*grown));
+            quire_band_value *grown = realloc(em->values, (band->nvalues + 1) * sizeof(*grown));
             if (grown == NULL)
                 goto fail_oom;
             em->values = grown;

@@ -162,13 +162,11 @@ int params_parse_value(const char *text, uint32_t type, int32_t scale, qv *out, 
         if (parse_timestamp(text, &out->u.i) != 0)
             goto fail;
         return 0;
-    default:
-        break;
+    default: break;
     }
-fail: {
+fail : {
     char t[32];
-    snprintf(why, len, "'%s' is not a valid %s", text,
-             batch_type_text(type, scale, t, sizeof(t)));
+    snprintf(why, len, "'%s' is not a valid %s", text, batch_type_text(type, scale, t, sizeof(t)));
     return -1;
 }
 }
@@ -188,14 +186,10 @@ static int literal_value(const ast_expr *e, const report_param *rp, qv *out)
         e = e->args[0];
     }
     switch (e->kind) {
-    case AST_NULL:
-        out->null = 1;
-        return 0;
+    case AST_NULL: out->null = 1; return 0;
     case AST_BOOL:
     case AST_DATE:
-    case AST_TIMESTAMP:
-        out->u.i = e->i;
-        return 0;
+    case AST_TIMESTAMP: out->u.i = e->i; return 0;
     case AST_STRING:
         out->u.s.ptr = e->s;
         out->u.s.len = e->slen;
@@ -217,11 +211,8 @@ static int literal_value(const ast_expr *e, const report_param *rp, qv *out)
         }
         break;
     }
-    case AST_FLOAT:
-        out->u.f = e->f;
-        break;
-    default:
-        return -1;
+    case AST_FLOAT: out->u.f = e->f; break;
+    default: return -1;
     }
     if (neg) {
         if (rp->type == QUIRE_TYPE_FLOAT)
@@ -234,8 +225,8 @@ static int literal_value(const ast_expr *e, const report_param *rp, qv *out)
 
 /* ============================== params_bind =============================== */
 
-int params_bind(const report *rep, const plan_arg *args, size_t nargs, quire_arena *arena,
-                qv **out, diag *d)
+int params_bind(const report *rep, const plan_arg *args, size_t nargs, quire_arena *arena, qv **out,
+                diag *d)
 {
     size_t errors = d->errors;
     qv *values = arena_alloc(arena, (rep->nparams + 1) * sizeof(*values));
@@ -256,8 +247,9 @@ int params_bind(const report *rep, const plan_arg *args, size_t nargs, quire_are
                 snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
                          rep->params[i].name);
             }
-            diag_error(d, "command line argument %d: --param %s: the report has no parameter "
-                          "'%s' (its parameters: %s)",
+            diag_error(d,
+                       "command line argument %d: --param %s: the report has no parameter "
+                       "'%s' (its parameters: %s)",
                        args[a].argi, args[a].name, args[a].name, list);
         }
     }
@@ -281,8 +273,7 @@ int params_bind(const report *rep, const plan_arg *args, size_t nargs, quire_are
                               rp->default_value->loc.line, rp->default_value->loc.column,
                               "parameter '%s': the default must be a literal", rp->name);
         } else {
-            diag_error_at(d, rep->path, rep->ast->text, rep->ast->len, rp->loc.line,
-                          rp->loc.column,
+            diag_error_at(d, rep->path, rep->ast->text, rep->ast->len, rp->loc.line, rp->loc.column,
                           "parameter '%s' has no default and was not given: add --param %s=VALUE",
                           rp->name, rp->name);
         }

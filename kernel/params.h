@@ -17,8 +17,8 @@
  * `arena`. Returns 0 and *out (rep->nparams values in `arena`), or -1 with
  * every problem in `d`.
  */
-int params_bind(const report *rep, const plan_arg *args, size_t nargs, quire_arena *arena,
-                qv **out, diag *d);
+int params_bind(const report *rep, const plan_arg *args, size_t nargs, quire_arena *arena, qv **out,
+                diag *d);
 
 /* Converts `text` to a value of `type` (and decimal `scale`): bool
  * true/false/yes/no/1/0, int, decimal (rounded half away from zero to

@@ -36,20 +36,20 @@
 
 /* Scopes, outermost first: report (0; page scope is the report for data
  * exports), group levels 1..ngroups, then the row. */
-#define PLAN_SCOPE_REPORT 0
+#define PLAN_SCOPE_REPORT    0
 #define PLAN_SCOPE_ROW(plan) ((int)(plan)->ngroups + 1)
 
 typedef struct plan_var {
-    const char *name;    /* user variable name, or a generated one */
-    int hidden;          /* added by the plan for a column outside details */
+    const char *name; /* user variable name, or a generated one */
+    int hidden;       /* added by the plan for a column outside details */
     report_calc calc;
-    expr *arg;           /* NULL for count() and CALC_NONE */
-    int arg_column;      /* wide column if arg is exactly a column, else -1 */
-    expr *when;          /* increment condition or NULL */
-    expr *value;         /* CALC_NONE: evaluated from params and variables */
-    int scope;           /* PLAN_SCOPE_REPORT, a group level, or ROW (reset none) */
-    uint32_t acc;        /* accumulator index in plan->layout (calc != NONE) */
-    uint32_t type;       /* result type */
+    expr *arg;      /* NULL for count() and CALC_NONE */
+    int arg_column; /* wide column if arg is exactly a column, else -1 */
+    expr *when;     /* increment condition or NULL */
+    expr *value;    /* CALC_NONE: evaluated from params and variables */
+    int scope;      /* PLAN_SCOPE_REPORT, a group level, or ROW (reset none) */
+    uint32_t acc;   /* accumulator index in plan->layout (calc != NONE) */
+    uint32_t type;  /* result type */
     int32_t scale;
 } plan_var;
 
@@ -61,30 +61,30 @@ typedef struct plan_value {
     expr *value;         /* field */
     const char *pattern; /* NULL: canonical text */
     expr *print_when;
-    int evaluation;      /* EVAL_* as written */
-    int eval_group;      /* EVAL_GROUP: group index */
-    int delayed;         /* evaluated when scope `resolve_scope` ends */
-    int resolve_scope;   /* PLAN_SCOPE_REPORT or a group level; -1: now */
+    int evaluation;    /* EVAL_* as written */
+    int eval_group;    /* EVAL_GROUP: group index */
+    int delayed;       /* evaluated when scope `resolve_scope` ends */
+    int resolve_scope; /* PLAN_SCOPE_REPORT or a group level; -1: now */
     ast_loc loc;
 } plan_value;
 
 typedef struct plan_band {
     const report_band *src;
-    uint32_t kind;       /* QUIRE_BAND_* */
-    int level;           /* group level for group bands, else 0 */
-    int scope;           /* the scope the band belongs to */
+    uint32_t kind; /* QUIRE_BAND_* */
+    int level;     /* group level for group bands, else 0 */
+    int scope;     /* the scope the band belongs to */
     expr *print_when;
     plan_value *values;
     size_t nvalues;
     int has_delayed;
-    int reads_vars;      /* evaluating it needs variable values */
-    uint8_t *vars_used;  /* nvars flags: which variables it reads (transitively) */
+    int reads_vars;     /* evaluating it needs variable values */
+    uint8_t *vars_used; /* nvars flags: which variables it reads (transitively) */
 } plan_band;
 
 typedef enum plan_mode { PLAN_HASH = 1, PLAN_STREAM } plan_mode;
 
 typedef struct plan_sort_key {
-    uint32_t column;     /* wide column */
+    uint32_t column; /* wide column */
     int desc;
     int nulls_first;
 } plan_sort_key;
@@ -93,7 +93,7 @@ typedef struct plan {
     const report *rep;
     kernel *kern;
     plan_mode mode;
-    quire_arena *arena;  /* everything below lives here unless noted */
+    quire_arena *arena; /* everything below lives here unless noted */
 
     /* The main source. */
     plugin_rec *source;
@@ -101,32 +101,32 @@ typedef struct plan {
     quire_option *options;
     size_t noptions;
     const char *base_dir;
-    void *probe;         /* the instance opened for the schema (may be reused) */
+    void *probe;               /* the instance opened for the schema (may be reused) */
     quire_column_info *schema; /* copied */
     uint32_t nsource;
-    uint8_t *needed;     /* nsource: columns the report reads */
+    uint8_t *needed;        /* nsource: columns the report reads */
     quire_predicate *preds; /* conjuncts of the filter a source may push down */
     size_t npreds;
 
     /* Wide columns. */
     uint32_t nwide;
-    quire_column_info *wide;       /* type and scale per wide column */
-    expr **wide_expr;              /* NULL for source columns */
+    quire_column_info *wide; /* type and scale per wide column */
+    expr **wide_expr;        /* NULL for source columns */
     uint32_t nfields;
 
-    expr *filter;                  /* or NULL */
+    expr *filter; /* or NULL */
     uint32_t ngroups;
-    uint32_t *group_column;        /* per group (level - 1): wide column of its key */
+    uint32_t *group_column; /* per group (level - 1): wide column of its key */
     int *group_desc;
-    plan_sort_key *sort;           /* group keys then report sort keys */
+    plan_sort_key *sort; /* group keys then report sort keys */
     size_t nsort;
 
-    qv *params;                    /* per report param, typed */
+    qv *params; /* per report param, typed */
 
-    plan_var *vars;                /* user variables (same index as report) then hidden */
+    plan_var *vars; /* user variables (same index as report) then hidden */
     size_t nvars;
     size_t nuser_vars;
-    agg_layout *layout;            /* every aggregated variable */
+    agg_layout *layout; /* every aggregated variable */
 
     plan_band *bands;
     size_t nbands;
@@ -147,7 +147,7 @@ typedef struct plan {
 typedef struct plan_arg {
     const char *name;
     const char *value;
-    int argi;            /* position on the command line, for messages */
+    int argi; /* position on the command line, for messages */
 } plan_arg;
 
 /*

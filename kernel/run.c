@@ -11,7 +11,7 @@
 #include "batch.h"
 #include "sort.h"
 
-#define RUN_BATCH_ROWS 4096
+#define RUN_BATCH_ROWS     4096
 #define ORDINAL_PART_SHIFT 40
 
 /* ============================== Per-thread row state ====================== */
@@ -28,8 +28,8 @@ typedef struct row_inputs {
     const quire_column **input; /* per variable: the column agg_update reads */
     uint32_t *sel;              /* rows kept by the filter */
     uint32_t nsel;
-    uint32_t *sub;              /* scratch selection */
-    quire_arena *arena;         /* strings computed for the current batch */
+    uint32_t *sub;      /* scratch selection */
+    quire_arena *arena; /* strings computed for the current batch */
     expr_ctx ctx;
 } row_inputs;
 
@@ -103,8 +103,7 @@ static int inputs_init(row_inputs *ri, const plan *p, uint32_t capacity)
         if (pv->arg != NULL && pv->arg_column < 0 &&
             vec_alloc(&ri->args[v], expr_type(pv->arg), expr_scale(pv->arg), capacity) != 0)
             goto fail;
-        if (pv->when != NULL &&
-            vec_alloc(&ri->whens[v], QUIRE_TYPE_BOOL, 0, capacity) != 0)
+        if (pv->when != NULL && vec_alloc(&ri->whens[v], QUIRE_TYPE_BOOL, 0, capacity) != 0)
             goto fail;
     }
     ri->ctx.params = p->params;
@@ -137,13 +136,11 @@ static int eval_wide(row_inputs *ri, uint32_t rows, quire_error *err)
         ri->sel[r] = r;
     ri->nsel = rows;
     for (uint32_t c = p->nsource; c < p->nwide; c++)
-        if (p->wide_expr[c] != NULL &&
-            expr_eval_batch(p->wide_expr[c], &ri->ctx, ri->sel, rows, &ri->wide[c], err) !=
-                QUIRE_OK)
+        if (p->wide_expr[c] != NULL && expr_eval_batch(p->wide_expr[c], &ri->ctx, ri->sel, rows,
+                                                       &ri->wide[c], err) != QUIRE_OK)
             return QUIRE_ERR;
-    if (p->filter != NULL &&
-        expr_filter_batch(p->filter, &ri->ctx, ri->sel, ri->nsel, ri->sel, &ri->nsel, err) !=
-            QUIRE_OK)
+    if (p->filter != NULL && expr_filter_batch(p->filter, &ri->ctx, ri->sel, ri->nsel, ri->sel,
+                                               &ri->nsel, err) != QUIRE_OK)
         return QUIRE_ERR;
     return QUIRE_OK;
 }
@@ -167,8 +164,7 @@ static int eval_var_inputs(row_inputs *ri, quire_error *err)
             ri->input[v] = &ri->args[v];
         }
         if (pv->when != NULL &&
-            expr_eval_batch(pv->when, &ri->ctx, ri->sel, ri->nsel, &ri->whens[v], err) !=
-                QUIRE_OK)
+            expr_eval_batch(pv->when, &ri->ctx, ri->sel, ri->nsel, &ri->whens[v], err) != QUIRE_OK)
             return QUIRE_ERR;
     }
     return QUIRE_OK;
@@ -216,8 +212,8 @@ static int update_vars(row_inputs *ri, void *(*state_of)(void *ctx, int scope), 
         if (m == 0)
             continue;
         target = state_of != NULL ? state_of(sctx, pv->scope) : base;
-        if (agg_update(p->layout, pv->acc, target, state_of != NULL ? NULL : gid, ri->input[v],
-                       sel, m, ordinal_base, err) != QUIRE_OK)
+        if (agg_update(p->layout, pv->acc, target, state_of != NULL ? NULL : gid, ri->input[v], sel,
+                       m, ordinal_base, err) != QUIRE_OK)
             return QUIRE_ERR;
     }
     return QUIRE_OK;
@@ -250,8 +246,8 @@ typedef struct worker {
     void *instance;
     uint32_t part;
     row_inputs ri;
-    group_table *table;   /* groups: one table per worker */
-    uint8_t *single;      /* no groups: one state block */
+    group_table *table; /* groups: one table per worker */
+    uint8_t *single;    /* no groups: one state block */
     uint32_t *gid;
     run_progress *prog;
     const _Atomic int *cancel;
@@ -321,7 +317,10 @@ done:
     return NULL;
 }
 
-static void *state_in(void *ctx, int scope) { return emit_state(ctx, scope); }
+static void *state_in(void *ctx, int scope)
+{
+    return emit_state(ctx, scope);
+}
 
 /* Walks the merged groups in key order into the emitter. */
 static int emit_groups(plan *p, group_table *table, emitter *em, quire_error *err)
@@ -369,8 +368,7 @@ static int open_parts(plan *p, worker *w, uint32_t *nparts, quire_error *err)
     }
     for (uint32_t i = 0; i < n; i++) {
         quire_error part_err = {0};
-        if (plan_open_source(p, i, n > 1 ? n : 0, p->arena, &w[i].instance, &part_err) ==
-            QUIRE_OK)
+        if (plan_open_source(p, i, n > 1 ? n : 0, p->arena, &w[i].instance, &part_err) == QUIRE_OK)
             continue;
         w[i].instance = NULL;
         for (uint32_t j = 0; j < i; j++) {
@@ -516,10 +514,10 @@ done:
 typedef struct streamer {
     plan *p;
     emitter *em;
-    int64_t groups;     /* innermost groups started */
+    int64_t groups; /* innermost groups started */
     row_inputs ri;
     qv keys[16];
-    int64_t ordinal;    /* rows emitted so far */
+    int64_t ordinal; /* rows emitted so far */
 } streamer;
 
 static void read_keys(streamer *s, uint32_t row, qv *keys)
@@ -601,14 +599,13 @@ static int stream_batch(streamer *s, int64_t ordinal_base, quire_error *err)
             return QUIRE_ERR;
         if (p->details_read_vars) {
             for (uint32_t r = start + 1; r < end; r++)
-                if (update_vars(ri, state_in, s->em, NULL, NULL, &ri->sel[r], 1, ordinal_base,
-                                -1, err) != QUIRE_OK ||
+                if (update_vars(ri, state_in, s->em, NULL, NULL, &ri->sel[r], 1, ordinal_base, -1,
+                                err) != QUIRE_OK ||
                     detail_row(s, ri->sel[r], ordinal_base, err) != QUIRE_OK)
                     return QUIRE_ERR;
         } else {
-            if (end > start + 1 &&
-                update_vars(ri, state_in, s->em, NULL, NULL, &ri->sel[start + 1],
-                            end - start - 1, ordinal_base, -1, err) != QUIRE_OK)
+            if (end > start + 1 && update_vars(ri, state_in, s->em, NULL, NULL, &ri->sel[start + 1],
+                                               end - start - 1, ordinal_base, -1, err) != QUIRE_OK)
                 return QUIRE_ERR;
             for (uint32_t r = start + 1; r < end && p->ndetails > 0; r++)
                 if (detail_row(s, ri->sel[r], ordinal_base, err) != QUIRE_OK)

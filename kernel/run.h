@@ -32,23 +32,23 @@ typedef struct run_progress {
 #define RUN_PHASE_EMIT 2
 
 typedef struct run_options {
-    int workers;                 /* threads for partitioned reads (>= 1) */
-    size_t sort_memory;          /* bytes before the sort spills */
-    const char *temp_dir;        /* spill files */
-    const _Atomic int *cancel;   /* non-zero: stop at the next batch (may be NULL) */
+    int workers;               /* threads for partitioned reads (>= 1) */
+    size_t sort_memory;        /* bytes before the sort spills */
+    const char *temp_dir;      /* spill files */
+    const _Atomic int *cancel; /* non-zero: stop at the next batch (may be NULL) */
 } run_options;
 
 typedef struct run_stats {
     int64_t rows_read;
-    int64_t rows_kept;           /* after the filter */
-    int64_t rows_skipped;        /* bad rows the source skipped (on_error = skip) */
+    int64_t rows_kept;    /* after the filter */
+    int64_t rows_skipped; /* bad rows the source skipped (on_error = skip) */
     int64_t groups;
     int64_t instances;
     int partitions;
-    int sorted_by;               /* 0 none needed, 1 the source, 2 the kernel */
-    int64_t sort_runs;           /* spilled runs */
+    int sorted_by;     /* 0 none needed, 1 the source, 2 the kernel */
+    int64_t sort_runs; /* spilled runs */
     int64_t sort_bytes_spilled;
-    size_t peak_held;            /* band instances held back at once */
+    size_t peak_held; /* band instances held back at once */
 } run_stats;
 
 /*
