@@ -256,3 +256,9 @@ expect_rc 1 "SIGINT cancels the render: exit 1"
 expect_true "it says so" grep -qx "error: render cancelled: no output was written" "$TMP/cancel.err"
 expect_true "and no file is left" test ! -e "$TMP/cancel.csv"
 expect_true "nor a temporary one" test -z "$(ls "$TMP" | grep 'cancel.csv.tmp')"
+
+# ---- every definition we ship is in canonical form ---------------------------
+for f in examples/*.quire bench/reports/*.quire tests/data/render/*.quire; do
+    run "$QUIRE" fmt --check "$f"
+    expect_rc 0 "$f is in canonical form (quire fmt --check)"
+done
