@@ -12,7 +12,9 @@
 #
 # Every plugin is a directory plugins/<name>/ whose .c files build one
 # build/plugins/<name>.so. A plugin that needs libraries says so in
-# plugins/<name>/plugin.mk by setting <name>_CFLAGS and <name>_LIBS.
+# plugins/<name>/plugin.mk by setting <name>_CFLAGS and <name>_LIBS; one that
+# sets <name>_SUPPORT := yes gets plugins/support/*.c compiled in (helpers the
+# source plugins share; plugins/support is not a plugin).
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -49,7 +51,7 @@ KERNEL_SRC := $(sort $(wildcard kernel/*.c))
 KERNEL_OBJ := $(KERNEL_SRC:%.c=$(BUILD)/obj/%.o)
 KERNEL_LIB_OBJ := $(filter-out $(BUILD)/obj/kernel/main.o,$(KERNEL_OBJ))
 
-PLUGINS := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/*.c)))))
+PLUGINS := $(filter-out support,$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/*.c))))))
 PLUGIN_SO := $(PLUGINS:%=$(BUILD)/plugins/%.so)
 -include $(wildcard plugins/*/plugin.mk)
 
@@ -85,11 +87,16 @@ $(BUILD)/obj/kernel/%.o: kernel/%.c $(wildcard kernel/*.h) $(HEADERS) $(BUILD)/b
 $(BUILD)/quire: $(KERNEL_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(KERNEL_LIBS)
 
+SUPPORT_FILES := $(wildcard plugins/support/*.c plugins/support/*.h)
+uses_support = $(filter yes,$($(1)_SUPPORT))
 define plugin_rule
-$(BUILD)/plugins/$(1).so: $(wildcard plugins/$(1)/*.c) $(wildcard plugins/$(1)/*.h) $(HEADERS)
+$(BUILD)/plugins/$(1).so: $(wildcard plugins/$(1)/*.c) $(wildcard plugins/$(1)/*.h) $(HEADERS) \
+    $(if $(call uses_support,$(1)),$(SUPPORT_FILES))
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS_ALL) $$(PLUGIN_CFLAGS) $$($(1)_CFLAGS) $$(PLUGIN_LDFLAGS) $$(LDFLAGS_ALL) \
-	    -o $$@ $(wildcard plugins/$(1)/*.c) $$($(1)_LIBS)
+	$$(CC) $$(CFLAGS_ALL) $$(PLUGIN_CFLAGS) $$($(1)_CFLAGS) \
+	    $(if $(call uses_support,$(1)),-Iplugins/support) $$(PLUGIN_LDFLAGS) $$(LDFLAGS_ALL) \
+	    -o $$@ $(wildcard plugins/$(1)/*.c) \
+	    $(if $(call uses_support,$(1)),$(filter %.c,$(SUPPORT_FILES))) $$($(1)_LIBS)
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p))))
 

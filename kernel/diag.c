@@ -12,6 +12,37 @@ void diag_init(diag *d)
     memset(d, 0, sizeof(*d));
 }
 
+/* A diagnostic is one line whatever it quotes (a label with a newline in
+ * it, a value from a data file): control bytes other than tab become \n,
+ * \r or \xNN. Takes `text` over; returns it or its replacement, NULL when
+ * out of memory. */
+static char *one_line(char *text)
+{
+    size_t extra = 0, n = 0;
+    char *out;
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+        if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
+            extra += 3;
+    if (extra == 0)
+        return text;
+    out = malloc(strlen(text) + extra + 1);
+    if (out != NULL) {
+        for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+            if (*c == '\n' || *c == '\r') {
+                out[n++] = '\\';
+                out[n++] = *c == '\n' ? 'n' : 'r';
+            } else if ((*c < 0x20 && *c != '\t') || *c == 0x7f) {
+                n += (size_t)sprintf(out + n, "\\x%02x", *c);
+            } else {
+                out[n++] = (char)*c;
+            }
+        }
+        out[n] = '\0';
+    }
+    free(text);
+    return out;
+}
+
 /* Appends an item; `where` and `detail` (malloc'd or NULL) are taken over. */
 static void diag_vadd_at(diag *d, int severity, char *where, char *detail, const char *fmt,
                          va_list ap)
@@ -31,6 +62,9 @@ static void diag_vadd_at(diag *d, int severity, char *where, char *detail, const
     if (text == NULL)
         goto fail_oom;
     vsnprintf(text, (size_t)len + 1, fmt, ap);
+    text = one_line(text);
+    if (text == NULL)
+        goto fail_oom;
     if (d->count == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 8;
         diag_item *items = realloc(d->items, cap * sizeof(*items));

@@ -83,26 +83,12 @@ static const quire_config_key csv_config[] = {
 
 /* ============================== Small helpers ============================= */
 
-int csv_fail_nomem(const quire_host *host, const char *what, quire_error *err)
-{
-    host->error_set(err, QUIRE_E_NOMEM, "csv: out of memory %s", what);
-    return QUIRE_ERR;
-}
-
 /* A bad row: with on_error = skip count it (if `counts`: the row is this
  * part's) and return QUIRE_OK, else QUIRE_ERR (err already says why). */
 static int bad_row(csv_source *src, int counts, quire_error *err)
 {
-    if (!src->opt.skip_bad_rows)
-        return QUIRE_ERR;
-    if (counts)
-        src->skipped++;
-    if (counts && src->plugin->self != NULL &&
-        src->host->log_enabled(src->plugin->self, QUIRE_LOG_DEBUG))
-        src->host->log(src->plugin->self, QUIRE_LOG_DEBUG, "skipped: %s", err->msg);
-    err->code = QUIRE_E_NONE;
-    err->msg[0] = '\0';
-    return QUIRE_OK;
+    return support_skip_row(src->host, src->plugin->self, src->opt.skip_bad_rows, counts,
+                            &src->skipped, err);
 }
 
 /* ============================== Header and sample ========================= */
@@ -127,7 +113,7 @@ static int check_unique_names(csv_source *src, int64_t line, quire_error *err)
         return QUIRE_OK;
     sorted = src->host->malloc(src->ncols * sizeof(*sorted));
     if (sorted == NULL)
-        return csv_fail_nomem(src->host, "reading the header", err);
+        return support_fail_nomem(src->host, "csv", "reading the header", err);
     for (size_t i = 0; i < src->ncols; i++)
         sorted[i] = &src->columns[i];
     qsort(sorted, src->ncols, sizeof(*sorted), name_cmp);
@@ -149,7 +135,7 @@ static int check_unique_names(csv_source *src, int64_t line, quire_error *err)
     src->host->error_set(
         err, QUIRE_E_INVALID, "%s:%" PRId64 ": column %zu has the same name as column %zu: '%s'",
         src->name, line, (size_t)(dup - src->columns) + 1, (size_t)(orig - src->columns) + 1,
-        csv_show(dup->name, strlen(dup->name), shown, sizeof(shown)));
+        support_show(dup->name, strlen(dup->name), shown, sizeof(shown)));
     return QUIRE_ERR;
 }
 
@@ -161,14 +147,14 @@ static int make_columns(csv_source *src, const csv_record *rec, quire_error *err
     src->columns = src->host->calloc(src->ncols, sizeof(*src->columns));
     src->cols = src->host->calloc(src->ncols, sizeof(*src->cols));
     if (src->columns == NULL || src->cols == NULL)
-        return csv_fail_nomem(src->host, "reading the header", err);
+        return support_fail_nomem(src->host, "csv", "reading the header", err);
     for (size_t c = 0; c < src->ncols; c++) {
         const csv_field *f = &rec->fields[c];
         char *name;
 
-        csv_infer_init(&src->cols[c].infer);
+        support_infer_init(&src->cols[c].infer);
         if (src->opt.header && f->len > 0) {
-            if (csv_utf8_invalid_at(f->ptr, f->len) != f->len) {
+            if (support_utf8_invalid_at(f->ptr, f->len) != f->len) {
                 src->host->error_set(err, QUIRE_E_INVALID,
                                      "%s:%" PRId64 ": column %zu: the name is not valid UTF-8",
                                      src->name, rec->line, c + 1);
@@ -176,7 +162,7 @@ static int make_columns(csv_source *src, const csv_record *rec, quire_error *err
             }
             name = src->host->malloc(f->len + 1);
             if (name == NULL)
-                return csv_fail_nomem(src->host, "reading the header", err);
+                return support_fail_nomem(src->host, "csv", "reading the header", err);
             memcpy(name, f->ptr, f->len);
             name[f->len] = '\0';
             if (strlen(name) != f->len) {
@@ -190,7 +176,7 @@ static int make_columns(csv_source *src, const csv_record *rec, quire_error *err
             /* No header, or an empty name in it: cN. */
             name = src->host->malloc(24);
             if (name == NULL)
-                return csv_fail_nomem(src->host, "reading the header", err);
+                return support_fail_nomem(src->host, "csv", "reading the header", err);
             snprintf(name, 24, "c%zu", c + 1);
         }
         src->columns[c].name = name;
@@ -201,33 +187,9 @@ static int make_columns(csv_source *src, const csv_record *rec, quire_error *err
 /* Applies `types`: every override must name a column. */
 static int apply_overrides(csv_source *src, quire_error *err)
 {
-    for (size_t t = 0; t < src->opt.ntypes; t++) {
-        csv_type_override *o = &src->opt.types[t];
-        for (size_t c = 0; c < src->ncols; c++) {
-            if (strcmp(src->columns[c].name, o->name) == 0) {
-                src->cols[c].type = o->type;
-                src->cols[c].scale = o->scale;
-                src->cols[c].overridden = 1;
-                o->used = 1;
-                break;
-            }
-        }
-        if (!o->used) {
-            char where[256], shown[256], list[320];
-            size_t used = 0;
-            for (size_t c = 0; c < src->ncols && used < sizeof(list); c++)
-                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", c ? ", " : "",
-                                         src->columns[c].name);
-            if (used >= sizeof(list))
-                memcpy(list + sizeof(list) - 4, "...", 4);
-            src->host->error_set(
-                err, QUIRE_E_INVALID, "%s: csv: types: no column '%s' in %s (columns: %s)",
-                csv_option_where(src->opt.types_option, where, sizeof(where)),
-                csv_show(o->name, strlen(o->name), shown, sizeof(shown)), src->name, list);
-            return QUIRE_ERR;
-        }
-    }
-    return QUIRE_OK;
+    return support_types_apply(src->host, "csv", src->opt.types, src->opt.ntypes,
+                               src->opt.types_option, src->name, src->columns, src->cols,
+                               src->ncols, err);
 }
 
 /* Copies a record into the sample and lets inference see its values. The
@@ -248,7 +210,7 @@ static int sample_add(csv_source *src, const csv_record *rec, quire_error *err)
                  sizeof(int64_t)) != 0 ||
         csv_grow(host, (void **)&src->sample_starts, &src->sample_starts_cap, src->sample_rows + 1,
                  sizeof(int64_t)) != 0)
-        return csv_fail_nomem(host, "keeping the type inference sample", err);
+        return support_fail_nomem(host, "csv", "keeping the type inference sample", err);
     for (size_t c = 0; c < src->ncols; c++) {
         const csv_field *f = &rec->fields[c];
         csv_field *copy = &src->sample_fields[first + c];
@@ -420,7 +382,7 @@ static int read_schema(csv_source *src, quire_error *err)
     if (make_columns(src, &rec, err) != QUIRE_OK || apply_overrides(src, err) != QUIRE_OK)
         return QUIRE_ERR;
     if (csv_lexer_expect(src->lexer, src->ncols) != 0)
-        return csv_fail_nomem(src->host, "reading the header", err);
+        return support_fail_nomem(src->host, "csv", "reading the header", err);
     if (src->opt.header) {
         src->data_start = rec.end_offset;
         src->data_start_line = csv_lexer_line_now(src->lexer);
@@ -456,13 +418,7 @@ static int read_schema(csv_source *src, quire_error *err)
     src->sample_end = csv_lexer_offset(src->lexer);
     src->sample_end_line = csv_lexer_line_now(src->lexer);
 
-    for (size_t c = 0; c < src->ncols; c++) {
-        csv_column *col = &src->cols[c];
-        if (!col->overridden)
-            csv_infer_type(&col->infer, &col->type, &col->scale);
-        src->columns[c].type = col->type;
-        src->columns[c].scale = col->scale;
-    }
+    support_columns_type(src->columns, src->cols, src->ncols);
     return QUIRE_OK;
 }
 
@@ -506,11 +462,11 @@ typedef struct input_spec {
 static int open_path(csv_source *src, const char *base_dir, quire_error *err)
 {
     const quire_host *host = src->host;
-    char *resolved = csv_input_resolve(host, src->opt.path, base_dir);
+    char *resolved = support_resolve_path(host, src->opt.path, base_dir);
     int rc;
 
     if (resolved == NULL)
-        return csv_fail_nomem(host, "opening a source", err);
+        return support_fail_nomem(host, "csv", "opening a source", err);
     if (strcmp(resolved, src->opt.path) == 0) {
         src->name = resolved;
     } else {
@@ -518,7 +474,7 @@ static int open_path(csv_source *src, const char *base_dir, quire_error *err)
         src->name = host->malloc(len);
         if (src->name == NULL) {
             host->free(resolved);
-            return csv_fail_nomem(host, "opening a source", err);
+            return support_fail_nomem(host, "csv", "opening a source", err);
         }
         snprintf(src->name, len, "%s (%s)", src->opt.path, resolved);
     }
@@ -555,7 +511,7 @@ static int make_lexer(csv_source *src, const input_spec *in, quire_error *err)
         src->lexer = csv_lexer_new(src->host, src->name, csv_input_read, &src->input, &lex);
     }
     if (src->lexer == NULL)
-        return csv_fail_nomem(src->host, "opening a source", err);
+        return support_fail_nomem(src->host, "csv", "opening a source", err);
     return QUIRE_OK;
 }
 
@@ -564,25 +520,23 @@ static int open_source(csv_plugin *plugin, const quire_source_args *args, const 
                        void **instance, quire_error *err)
 {
     const quire_host *host = plugin->host;
-    const char *base_dir = NULL;
+    const char *base_dir;
     csv_source *src;
 
     *instance = NULL;
-    if (args == NULL || args->size < offsetof(quire_source_args, noptions) + sizeof(size_t)) {
-        host->error_set(err, QUIRE_E_ABI, "csv: source args too small (%u bytes)",
-                        args ? (unsigned)args->size : 0u);
+    /* csv reads nothing past the options of a 1.0 kernel's args. */
+    if (support_check_args(host, "csv", args,
+                           offsetof(quire_source_args, noptions) + sizeof(size_t), err) != QUIRE_OK)
         return QUIRE_ERR;
-    }
     src = host->calloc(1, sizeof(*src));
     if (src == NULL)
-        return csv_fail_nomem(host, "opening a source", err);
+        return support_fail_nomem(host, "csv", "opening a source", err);
     src->plugin = plugin;
     src->host = host;
     src->input.fd = -1;
     src->input_size = -1;
     src->npartitions = 1;
-    if (args->size >= offsetof(quire_source_args, base_dir) + sizeof(args->base_dir))
-        base_dir = args->base_dir;
+    base_dir = support_base_dir(args);
     if (args->size >= offsetof(quire_source_args, npartitions) + sizeof(args->npartitions) &&
         args->npartitions > 1) {
         src->partition = args->partition;
@@ -600,7 +554,7 @@ static int open_source(csv_plugin *plugin, const quire_source_args *args, const 
     if (in->name != NULL) {
         src->name = host->strdup(in->name);
         if (src->name == NULL) {
-            csv_fail_nomem(host, "opening a source", err);
+            support_fail_nomem(host, "csv", "opening a source", err);
             goto fail_close;
         }
     } else if (open_path(src, base_dir, err) != QUIRE_OK) {
@@ -619,7 +573,7 @@ static int open_source(csv_plugin *plugin, const quire_source_args *args, const 
     src->nneeded = src->ncols;
     src->needed = host->malloc(src->ncols * sizeof(*src->needed));
     if (src->needed == NULL) {
-        csv_fail_nomem(host, "opening a source", err);
+        support_fail_nomem(host, "csv", "opening a source", err);
         goto fail_close;
     }
     for (size_t c = 0; c < src->ncols; c++)
@@ -682,50 +636,21 @@ static int csv_project(void *instance, const uint8_t *needed, size_t ncolumns, q
 {
     csv_source *src = instance;
 
-    if (ncolumns != src->ncols) {
-        src->host->error_set(err, QUIRE_E_INTERNAL,
-                             "csv: %s: project() got %zu columns; the schema has %zu", src->name,
-                             ncolumns, src->ncols);
+    if (support_check_project(src->host, "csv", src->name, ncolumns, src->ncols, err) != QUIRE_OK)
         return QUIRE_ERR;
-    }
     src->nneeded = 0;
     for (size_t c = 0; c < ncolumns; c++)
         if (needed[c])
             src->needed[src->nneeded++] = c;
     if (csv_lexer_want(src->lexer, needed) != 0)
-        return csv_fail_nomem(src->host, "in project()", err);
-    return QUIRE_OK;
-}
-
-/* Checks that the kernel's batch matches the schema. */
-static int check_batch(const csv_source *src, const quire_batch *batch, quire_error *err)
-{
-    if (batch->ncolumns != src->ncols || batch->capacity == 0) {
-        src->host->error_set(err, QUIRE_E_INTERNAL,
-                             "csv: %s: batch has %u columns and room for %u rows; the schema has "
-                             "%zu columns",
-                             src->name, (unsigned)batch->ncolumns, (unsigned)batch->capacity,
-                             src->ncols);
-        return QUIRE_ERR;
-    }
-    for (size_t c = 0; c < src->ncols; c++) {
-        const quire_column *col = &batch->columns[c];
-        if (col->type != src->cols[c].type ||
-            (col->type == QUIRE_TYPE_DECIMAL && col->scale != src->cols[c].scale)) {
-            src->host->error_set(
-                err, QUIRE_E_INTERNAL, "csv: %s: batch column %zu has type %u, the schema says %u",
-                src->name, c + 1, (unsigned)col->type, (unsigned)src->cols[c].type);
-            return QUIRE_ERR;
-        }
-    }
+        return support_fail_nomem(src->host, "csv", "in project()", err);
     return QUIRE_OK;
 }
 
 static int csv_next(void *instance, quire_batch *batch, quire_error *err)
 {
     csv_source *src = instance;
-    int has_lines = batch->size >= offsetof(quire_batch, source_line) + sizeof(int64_t *) &&
-                    batch->source_line != NULL;
+    int has_lines = support_batch_has_lines(batch);
     uint32_t rows = 0;
     int done = 0;
 
@@ -733,7 +658,8 @@ static int csv_next(void *instance, quire_batch *batch, quire_error *err)
         *err = src->failure;
         return QUIRE_ERR;
     }
-    if (check_batch(src, batch, err) != QUIRE_OK)
+    if (support_check_batch(src->host, "csv", src->name, src->columns, src->ncols, batch, err) !=
+        QUIRE_OK)
         return QUIRE_ERR;
     batch->rows = 0;
     batch->first_row = src->delivered + 1;
@@ -802,16 +728,7 @@ static void csv_stats(void *instance, quire_source_stats *out)
         read = src->done ? total : read - src->range_begin;
         read = read < 0 ? 0 : read > total ? total : read;
     }
-#define FITS(member) (out->size >= offsetof(quire_source_stats, member) + sizeof(out->member))
-    if (FITS(rows))
-        out->rows = src->delivered;
-    if (FITS(rows_skipped))
-        out->rows_skipped = src->skipped;
-    if (FITS(bytes_read))
-        out->bytes_read = read;
-    if (FITS(bytes_total))
-        out->bytes_total = total;
-#undef FITS
+    support_stats_fill(out, src->delivered, src->skipped, read, total);
 }
 
 static void csv_close(void *instance)
@@ -822,10 +739,7 @@ static void csv_close(void *instance)
     if (src == NULL)
         return;
     host = src->host;
-    if (src->skipped > 0 && src->plugin->self != NULL)
-        host->log(src->plugin->self, QUIRE_LOG_INFO,
-                  "%s: skipped %" PRId64 " bad row%s of %" PRId64 " (on_error = skip)", src->name,
-                  src->skipped, src->skipped == 1 ? "" : "s", src->skipped + src->delivered);
+    support_log_skipped(host, src->plugin->self, src->name, "row", src->skipped, src->delivered);
     if (src->columns != NULL)
         for (size_t c = 0; c < src->ncols; c++)
             host->free((void *)src->columns[c].name);
@@ -849,7 +763,7 @@ static int csv_init(const quire_host *host, quire_plugin *self, const quire_conf
     csv_plugin *plugin = host->calloc(1, sizeof(*plugin));
 
     if (plugin == NULL)
-        return csv_fail_nomem(host, "in init", err);
+        return support_fail_nomem(host, "csv", "in init", err);
     plugin->host = host;
     plugin->self = self;
     plugin->max_field_size = host->config_int(config, "max_field_size");

@@ -6,13 +6,16 @@
  *                  counting a byte, finding the row start after an offset
  *   csv_lexer.c    RFC 4180 tokenizer: bytes -> records, a fast path over
  *                  the structural index and an exact state machine
- *   csv_value.c    exact value parsers (int, decimal, date, ...), UTF-8 check
- *   csv_infer.c    type inference over the sample rows
+ *   csv_infer.c    what a field's text says about its column's type
  *   csv_options.c  the per-source options of a report definition
  *   csv_input.c    opening the file: base_dir, mmap or read()
  *   csv_fill.c     records -> batch rows (conversion, NULLs, bad values)
  *   csv.c          the plugin: descriptor, config schema, source ops,
  *                  header, sample and partitions
+ *
+ * The exact value parsers, type inference, the `types` option and the
+ * source-op helpers it shares with the jsonl and sqlite plugins are in
+ * plugins/support (compiled in: plugin.mk sets csv_SUPPORT).
  *
  * Nothing here is part of the plugin ABI. Only include/quire headers and the
  * host table are used: the plugin links against no kernel symbol.
@@ -26,11 +29,12 @@
 
 #include <quire/source.h>
 
+#include "support_options.h"
+#include "support_source.h"
+#include "support_value.h"
+
 /* The widest record the lexer accepts before the column count is known. */
 #define CSV_MAX_COLUMNS 16384
-/* Decimal columns inferred from data have at most this many digits, so every
- * value fits an int64 whatever its scale. */
-#define CSV_DECIMAL_DIGITS 18
 
 /* ============================== Scanning (csv_scan.c) ===================== */
 
@@ -188,107 +192,13 @@ void csv_lexer_free(csv_lexer *lexer);
  * overflow or allocation failure (then *ptr and *cap are unchanged). */
 int csv_grow(const quire_host *host, void **ptr, size_t *cap, size_t need, size_t elem);
 
-/* ============================== Values (csv_value.c) ====================== */
-
-/* What a text could be, for inference (csv_classify). */
-#define CSV_FIT_BOOL      (1u << 0) /* true / false */
-#define CSV_FIT_INT       (1u << 1) /* int64, no leading zeros */
-#define CSV_FIT_DECIMAL   (1u << 2) /* digits with at most one '.' */
-#define CSV_FIT_FLOAT     (1u << 3) /* a finite number, maybe with exponent */
-#define CSV_FIT_DATE      (1u << 4) /* YYYY-MM-DD */
-#define CSV_FIT_TIMESTAMP (1u << 5) /* a date, or date and time */
-#define CSV_FIT_ALL       0x3fu
-
-/* Classifies s[0..n): a CSV_FIT_* mask. For CSV_FIT_DECIMAL, *int_digits
- * gets the significant digits before the '.' and *scale those after it. */
-unsigned csv_classify(const char *s, size_t n, int *int_digits, int *scale);
-
-/* Parsers for a column's declared type. Each returns 0 and stores the value,
- * or -1 if s[0..n) is not a value of the type (overflow included).
- *   bool:      true/false, t/f, yes/no, y/n, 1/0 (any case)
- *   int:       [+-]digits, within int64
- *   decimal:   [+-]digits[.digits] scaled by 10^scale exactly; more
- *              fractional digits than `scale` only if they are zeros
- *   float:     decimal text with optional exponent, inf, infinity, nan
- *   date:      YYYY-MM-DD, a real calendar day -> days since 1970-01-01
- *   timestamp: a date, or YYYY-MM-DD(T| )HH:MM:SS[.f{1,6}][Z|+HH:MM|-HH:MM]
- *              -> microseconds since 1970-01-01T00:00:00Z */
-int csv_parse_bool(const char *s, size_t n, int64_t *out);
-int csv_parse_int(const char *s, size_t n, int64_t *out);
-int csv_parse_decimal(const char *s, size_t n, int32_t scale, int64_t *out);
-int csv_parse_float(const char *s, size_t n, double *out);
-int csv_parse_date(const char *s, size_t n, int64_t *out);
-int csv_parse_timestamp(const char *s, size_t n, int64_t *out);
-
-/* Days from 1970-01-01 to year-month-day (proleptic Gregorian), in integer
- * arithmetic (Howard Hinnant's days_from_civil). Valid for any month 1..12
- * and day 1..31; the caller checks the day exists. */
-int64_t csv_days_from_civil(int64_t year, unsigned month, unsigned day);
-
-/* 1 if s[0..n) is all ASCII, as most strings are: a few loads and no
- * branch per byte. Inline, for the row loop. */
-static inline int csv_all_ascii(const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    uint64_t acc = 0, w;
-    uint32_t h;
-
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 <= n; i += 8) {
-            memcpy(&w, s + i, 8);
-            acc |= w;
-        }
-        memcpy(&w, s + n - 8, 8); /* the tail, overlapping */
-        acc |= w;
-    } else if (n >= 4) {
-        memcpy(&h, s, 4);
-        acc = h;
-        memcpy(&h, s + n - 4, 4);
-        acc |= h;
-    } else {
-        for (size_t i = 0; i < n; i++)
-            acc |= s[i];
-    }
-    return (acc & UINT64_C(0x8080808080808080)) == 0;
-}
-
-/* Offset of the first byte of s[0..n) that is not part of valid UTF-8
- * (overlong forms, surrogates and code points past U+10FFFF are invalid),
- * or n if it is all valid. */
-size_t csv_utf8_invalid_at(const char *s, size_t n);
-
-/* Copies s[0..n) into buf[len] for a one-line message: control bytes as \n,
- * \t, \r, \xNN, and text longer than 60 bytes cut with "...". Returns buf. */
-const char *csv_show(const char *s, size_t n, char *buf, size_t len);
-
 /* ============================== Inference (csv_infer.c) =================== */
 
-/* What the non-NULL values of one column seen so far have in common. */
-typedef struct csv_infer {
-    unsigned fits;   /* CSV_FIT_* true of every value */
-    int int_digits;  /* most significant integer digits of any value */
-    int scale;       /* most fractional digits of any value */
-    uint64_t values; /* non-NULL values seen */
-} csv_infer;
-
-void csv_infer_init(csv_infer *infer);
-
-/* Accounts for one non-NULL value. */
-void csv_infer_add(csv_infer *infer, const char *s, size_t n);
-
-/* The narrowest type every value seen fits: bool, int, decimal(scale),
- * float, date, timestamp, else string (also when no value was seen). */
-void csv_infer_type(const csv_infer *infer, uint32_t *type, int32_t *scale);
+/* Accounts for one non-NULL field in its column's inference: what its text
+ * could be (support_classify), unless the column is a string already. */
+void csv_infer_add(support_infer *infer, const char *s, size_t n);
 
 /* ============================== Options (csv_options.c) =================== */
-
-/* A column type set by the `types` option. */
-typedef struct csv_type_override {
-    char *name;    /* column name, owned */
-    uint32_t type; /* QUIRE_TYPE_* */
-    int32_t scale;
-    int used; /* matched a column */
-} csv_type_override;
 
 /* A source's options, parsed and checked. Strings are owned copies. */
 typedef struct csv_options {
@@ -300,7 +210,7 @@ typedef struct csv_options {
     size_t nnulls;
     int null_empty;    /* "" is one of them */
     int skip_bad_rows; /* on_error = skip */
-    csv_type_override *types;
+    support_type_override *types;
     size_t ntypes;
     const quire_option *types_option; /* where `types` was written, or NULL */
     int64_t infer_rows;
@@ -308,10 +218,6 @@ typedef struct csv_options {
 
 /* The option names, for messages: "path, delimiter, ...". */
 extern const char csv_option_names[];
-
-/* Formats where an option was written: "FILE:LINE:COL", or "FILE argument
- * COL" when LINE is 0 (command lines), or "FILE". Returns buf. */
-const char *csv_option_where(const quire_option *option, char *buf, size_t len);
 
 /* Parses args->options into *opts (zeroed first). `default_infer_rows` is
  * the admin's infer_rows. `path_required`: 0 only for the fuzzer, which
@@ -337,10 +243,6 @@ typedef struct csv_input {
     size_t released; /* leading bytes of map given back so far */
     int64_t size;    /* bytes, or -1 for a pipe or device */
 } csv_input;
-
-/* `path` resolved against base_dir (NULL or "": as it is). Returns a
- * host-allocated string the caller frees, or NULL if memory ran out. */
-char *csv_input_resolve(const quire_host *host, const char *path, const char *base_dir);
 
 /* Opens `resolved`; messages name it `name`, which must outlive *in. Maps a
  * regular file if use_mmap. On failure fills *err ("NAME: cannot open:
@@ -374,14 +276,6 @@ typedef struct csv_plugin {
     int use_mmap;
 } csv_plugin;
 
-/* One column of an open source. */
-typedef struct csv_column {
-    uint32_t type;
-    int32_t scale;
-    int overridden;  /* set by `types`, not inferred */
-    csv_infer infer; /* what the sample said (for the hint in messages) */
-} csv_column;
-
 /* One open source: a whole input, or one part of it. */
 typedef struct csv_source {
     const csv_plugin *plugin;
@@ -395,7 +289,7 @@ typedef struct csv_source {
 
     size_t ncols;
     quire_column_info *columns; /* the schema; names owned */
-    csv_column *cols;
+    support_column *cols;
     size_t *needed; /* the columns next() converts (all, or project()'s) */
     size_t nneeded;
 
@@ -427,9 +321,6 @@ typedef struct csv_source {
     int failed;        /* next() failed: it keeps failing the same way */
     quire_error failure;
 } csv_source;
-
-/* Fills *err with "csv: out of memory WHAT" (QUIRE_E_NOMEM); QUIRE_ERR. */
-int csv_fail_nomem(const quire_host *host, const char *what, quire_error *err);
 
 /* open() with the input supplied by the caller instead of the path option:
  * the fuzzer's entry points. `name` is used in messages. csv_open_reader

@@ -15,7 +15,6 @@
  * copied into the batch's arena.
  */
 #include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "csv.h"
@@ -40,46 +39,34 @@ int csv_field_is_null(const csv_source *src, const csv_field *f, uint32_t type)
     return field_is_null(src, f, type);
 }
 
-/* "int", "decimal(2)", ... as the `types` option spells them. */
-static const char *type_text(uint32_t type, int32_t scale, char *buf, size_t len)
-{
-    static const char *const names[] = {"null",  "bool",   "int",  "decimal",
-                                        "float", "string", "date", "timestamp"};
-
-    if (type == QUIRE_TYPE_DECIMAL)
-        snprintf(buf, len, "decimal(%" PRId32 ")", scale);
-    else
-        snprintf(buf, len, "%s", type < sizeof(names) / sizeof(names[0]) ? names[type] : "?");
-    return buf;
-}
-
 /* Fills *err for a value that does not fit column `c` and returns QUIRE_ERR. */
 static int bad_value(const csv_source *src, size_t c, const char *s, size_t n, int64_t line,
                      quire_error *err)
 {
-    const csv_column *col = &src->cols[c];
+    const support_column *col = &src->cols[c];
     char name[256], value[256], have[32], want[32], where[256];
 
-    csv_show(src->columns[c].name, strlen(src->columns[c].name), name, sizeof(name));
-    csv_show(s, n, value, sizeof(value));
-    type_text(col->type, col->scale, have, sizeof(have));
+    support_show(src->columns[c].name, strlen(src->columns[c].name), name, sizeof(name));
+    support_show(s, n, value, sizeof(value));
+    support_type_text(col->type, col->scale, have, sizeof(have));
     if (col->overridden) {
-        src->host->error_set(
-            err, QUIRE_E_INVALID,
-            "%s:%" PRId64 ": column '%s': '%s' does not fit %s (set by types at %s)", src->name,
-            line, name, value, have, csv_option_where(src->opt.types_option, where, sizeof(where)));
+        src->host->error_set(err, QUIRE_E_INVALID,
+                             "%s:%" PRId64
+                             ": column '%s': '%s' does not fit %s (set by types at %s)",
+                             src->name, line, name, value, have,
+                             support_option_where(src->opt.types_option, where, sizeof(where)));
     } else {
         /* Suggest the type the sample would have given with this value in it. */
-        csv_infer joined = col->infer;
+        support_infer joined = col->infer;
         uint32_t type;
         int32_t scale;
         csv_infer_add(&joined, s, n);
-        csv_infer_type(&joined, &type, &scale);
+        support_infer_type(&joined, &type, &scale);
         src->host->error_set(err, QUIRE_E_INVALID,
                              "%s:%" PRId64 ": column '%s': '%s' does not fit %s (inferred from the "
                              "first %" PRId64 " rows; set types = \"%s:%s\")",
                              src->name, line, name, value, have, src->opt.infer_rows, name,
-                             type_text(type, scale, want, sizeof(want)));
+                             support_type_text(type, scale, want, sizeof(want)));
     }
     return QUIRE_ERR;
 }
@@ -92,7 +79,7 @@ static int copy_strings(csv_source *src, quire_batch *batch, uint32_t row, const
     char *buf = src->host->arena_alloc(batch->arena, bytes);
 
     if (buf == NULL)
-        return csv_fail_nomem(src->host, "for a batch's strings", err);
+        return support_fail_nomem(src->host, "csv", "for a batch's strings", err);
     for (size_t k = 0; k < src->nneeded; k++) {
         size_t c = src->needed[k];
         quire_column *col = &batch->columns[c];
@@ -136,15 +123,16 @@ int csv_fill_row(csv_source *src, quire_batch *batch, uint32_t row, const csv_re
         }
         switch (type) {
         case QUIRE_TYPE_STRING: {
-            size_t bad = csv_all_ascii(f.ptr, f.len) ? f.len : csv_utf8_invalid_at(f.ptr, f.len);
+            size_t bad =
+                support_all_ascii(f.ptr, f.len) ? f.len : support_utf8_invalid_at(f.ptr, f.len);
             if (bad != f.len) {
                 char name[256];
                 src->host->error_set(err, QUIRE_E_INVALID,
                                      "%s:%" PRId64 ": column '%s': invalid UTF-8 at byte %zu of "
                                      "the field",
                                      src->name, csv_lexer_line(src->lexer, rec->line),
-                                     csv_show(src->columns[c].name, strlen(src->columns[c].name),
-                                              name, sizeof(name)),
+                                     support_show(src->columns[c].name,
+                                                  strlen(src->columns[c].name), name, sizeof(name)),
                                      bad + 1);
                 return QUIRE_ERR;
             }
@@ -154,15 +142,7 @@ int csv_fill_row(csv_source *src, quire_batch *batch, uint32_t row, const csv_re
                 copy_bytes += f.len;
             break;
         }
-        case QUIRE_TYPE_BOOL: rc = csv_parse_bool(f.ptr, f.len, &col->v.i64[row]); break;
-        case QUIRE_TYPE_INT: rc = csv_parse_int(f.ptr, f.len, &col->v.i64[row]); break;
-        case QUIRE_TYPE_DECIMAL:
-            rc = csv_parse_decimal(f.ptr, f.len, col->scale, &col->v.i64[row]);
-            break;
-        case QUIRE_TYPE_FLOAT: rc = csv_parse_float(f.ptr, f.len, &col->v.f64[row]); break;
-        case QUIRE_TYPE_DATE: rc = csv_parse_date(f.ptr, f.len, &col->v.i64[row]); break;
-        case QUIRE_TYPE_TIMESTAMP: rc = csv_parse_timestamp(f.ptr, f.len, &col->v.i64[row]); break;
-        default: rc = -1; break;
+        default: rc = support_parse_cell(col, row, f.ptr, f.len); break;
         }
         if (rc != 0)
             return bad_value(src, c, f.ptr, f.len, csv_lexer_line(src->lexer, rec->line), err);

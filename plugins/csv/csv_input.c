@@ -2,7 +2,8 @@
  * csv_input.c - opening the csv plugin's input file (see csv.h).
  *
  * A relative `path` resolves against the definition's directory
- * (args->base_dir) when the kernel gives one, else the working directory.
+ * (args->base_dir) when the kernel gives one, else the working directory
+ * (support_resolve_path, in csv.c's open_path).
  *
  * A regular file is mapped read-only (unless the admin sets mmap = no), so
  * the lexer works on it in place and string values are slices of the
@@ -24,26 +25,6 @@
 #include <unistd.h>
 
 #include "csv.h"
-
-char *csv_input_resolve(const quire_host *host, const char *path, const char *base_dir)
-{
-    size_t blen, plen;
-    char *joined;
-
-    if (path[0] == '/' || base_dir == NULL || base_dir[0] == '\0')
-        return host->strdup(path);
-    blen = strlen(base_dir);
-    plen = strlen(path);
-    while (blen > 1 && base_dir[blen - 1] == '/')
-        blen--;
-    joined = host->malloc(blen + 1 + plen + 1);
-    if (joined == NULL)
-        return NULL;
-    memcpy(joined, base_dir, blen);
-    joined[blen] = '/';
-    memcpy(joined + blen + 1, path, plen + 1);
-    return joined;
-}
 
 /* Fills *err with "NAME: WHAT: strerror" for errno value `code`. */
 static int fail_errno(const quire_host *host, const char *name, const char *what, int code,

@@ -581,7 +581,7 @@ static int end_field(csv_lexer *lx, size_t start, int quoted, quire_error *err)
 /* A byte as a message shows it: 'x', or '\xNN' for control bytes. */
 static const char *show_byte(unsigned char c, char *buf, size_t len)
 {
-    return csv_show((const char *)&c, 1, buf, len);
+    return support_show((const char *)&c, 1, buf, len);
 }
 
 typedef enum lex_state {

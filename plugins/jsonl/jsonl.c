@@ -64,14 +64,8 @@ static const quire_config_key jsonl_config[] = {
  * QUIRE_ERR (err already says why). */
 static int bad_row(jsonl_source *src, quire_error *err)
 {
-    if (!src->opt.skip_bad_rows)
-        return QUIRE_ERR;
-    src->skipped++;
-    if (src->plugin->self != NULL && src->host->log_enabled(src->plugin->self, QUIRE_LOG_DEBUG))
-        src->host->log(src->plugin->self, QUIRE_LOG_DEBUG, "skipped: %s", err->msg);
-    err->code = QUIRE_E_NONE;
-    err->msg[0] = '\0';
-    return QUIRE_OK;
+    return support_skip_row(src->host, src->plugin->self, src->opt.skip_bad_rows, 1, &src->skipped,
+                            err);
 }
 
 /* ============================== Values ==================================== */
@@ -80,31 +74,32 @@ static int bad_row(jsonl_source *src, quire_error *err)
 static int bad_value(const jsonl_source *src, size_t c, const jsonl_value *v, int64_t line,
                      quire_error *err)
 {
-    const jsonl_column *col = &src->cols[c];
+    const support_column *col = &src->cols[c];
     char path[256], name[256], value[256], have[32], want[32], where[256];
 
     jsonl_paths_name(&src->paths, v->node, path, sizeof(path));
-    jsonl_show(v->text, v->len, value, sizeof(value));
-    jsonl_type_text(col->type, col->scale, have, sizeof(have));
+    support_show(v->text, v->len, value, sizeof(value));
+    support_type_text(col->type, col->scale, have, sizeof(have));
     if (col->overridden) {
         src->host->error_set(err, QUIRE_E_INVALID,
                              "%s:%" PRId64 ": key '%s': '%s' is not a%s %s (set by types at %s)",
                              src->name, line, path, value, col->type == QUIRE_TYPE_INT ? "n" : "",
-                             have, jsonl_option_where(src->opt.types_option, where, sizeof(where)));
+                             have,
+                             support_option_where(src->opt.types_option, where, sizeof(where)));
     } else {
         /* The type the sample would have given with this value in it. */
-        jsonl_infer joined = col->infer;
+        support_infer joined = col->infer;
         uint32_t type;
         int32_t scale;
         jsonl_infer_add(&joined, v);
-        jsonl_infer_type(&joined, &type, &scale);
-        jsonl_show(src->columns[c].name, strlen(src->columns[c].name), name, sizeof(name));
+        support_infer_type(&joined, &type, &scale);
+        support_show(src->columns[c].name, strlen(src->columns[c].name), name, sizeof(name));
         src->host->error_set(err, QUIRE_E_INVALID,
                              "%s:%" PRId64 ": key '%s': '%s' is not a%s %s (inferred from the "
                              "first %zu rows; set types = \"%s:%s\")",
                              src->name, line, path, value, col->type == QUIRE_TYPE_INT ? "n" : "",
                              have, src->sample_rows, name,
-                             jsonl_type_text(type, scale, want, sizeof(want)));
+                             support_type_text(type, scale, want, sizeof(want)));
     }
     return QUIRE_ERR;
 }
@@ -124,7 +119,7 @@ static int store_string(jsonl_source *src, quire_batch *batch, quire_column *col
     }
     copy = src->host->arena_alloc(batch->arena, len);
     if (copy == NULL)
-        return jsonl_fail_nomem(src->host, "for a batch's strings", err);
+        return support_fail_nomem(src->host, "jsonl", "for a batch's strings", err);
     if (v->kind == JSONL_OBJECT || v->kind == JSONL_ARRAY)
         len = jsonl_minify(v->text, v->len, copy);
     else
@@ -142,10 +137,6 @@ static int fill_row(jsonl_source *src, quire_batch *batch, uint32_t row, int64_t
     for (size_t c = 0; c < src->ncols; c++) {
         const jsonl_value *v = &src->values[c];
         quire_column *col = &batch->columns[c];
-        const char *text = v->text;
-        size_t len = v->len;
-        int rc = 0;
-
         if (src->needed != NULL && !src->needed[c])
             continue;
         if (v->row != src->parser.row || v->kind == JSONL_NULL || v->kind == JSONL_MISSING) {
@@ -160,18 +151,7 @@ static int fill_row(jsonl_source *src, quire_batch *batch, uint32_t row, int64_t
         }
         if (v->kind == JSONL_OBJECT || v->kind == JSONL_ARRAY)
             return bad_value(src, c, v, line, err);
-        switch (col->type) {
-        case QUIRE_TYPE_BOOL: rc = jsonl_parse_bool(text, len, &col->v.i64[row]); break;
-        case QUIRE_TYPE_INT: rc = jsonl_parse_int(text, len, &col->v.i64[row]); break;
-        case QUIRE_TYPE_DECIMAL:
-            rc = jsonl_parse_decimal(text, len, col->scale, &col->v.i64[row]);
-            break;
-        case QUIRE_TYPE_FLOAT: rc = jsonl_parse_float(text, len, &col->v.f64[row]); break;
-        case QUIRE_TYPE_DATE: rc = jsonl_parse_date(text, len, &col->v.i64[row]); break;
-        case QUIRE_TYPE_TIMESTAMP: rc = jsonl_parse_timestamp(text, len, &col->v.i64[row]); break;
-        default: rc = -1; break;
-        }
-        if (rc != 0)
+        if (support_parse_cell(col, row, v->text, v->len) != 0)
             return bad_value(src, c, v, line, err);
     }
     return QUIRE_OK;
@@ -221,30 +201,6 @@ static int64_t jsonl_estimate(void *instance)
     return (int64_t)((double)bytes * (double)src->sample_rows / (double)src->sample_end + 0.5);
 }
 
-static int check_batch(const jsonl_source *src, const quire_batch *batch, quire_error *err)
-{
-    if (batch->ncolumns != src->ncols || batch->capacity == 0) {
-        src->host->error_set(err, QUIRE_E_INTERNAL,
-                             "jsonl: %s: batch has %u columns and room for %u rows; the schema "
-                             "has %zu columns",
-                             src->name, (unsigned)batch->ncolumns, (unsigned)batch->capacity,
-                             src->ncols);
-        return QUIRE_ERR;
-    }
-    for (size_t c = 0; c < src->ncols; c++) {
-        const quire_column *col = &batch->columns[c];
-        if (col->type != src->cols[c].type ||
-            (col->type == QUIRE_TYPE_DECIMAL && col->scale != src->cols[c].scale)) {
-            src->host->error_set(err, QUIRE_E_INTERNAL,
-                                 "jsonl: %s: batch column %zu has type %u, the schema says %u",
-                                 src->name, c + 1, (unsigned)col->type,
-                                 (unsigned)src->cols[c].type);
-            return QUIRE_ERR;
-        }
-    }
-    return QUIRE_OK;
-}
-
 /* The next line to make a row of: a sample line, then the reader's.
  * Returns QUIRE_OK with the line parsed, QUIRE_DONE, or QUIRE_ERR
  * (QUIRE_E_INVALID: a bad line). */
@@ -276,8 +232,7 @@ static int next_line(jsonl_source *src, int64_t *number, quire_error *err)
 static int jsonl_next(void *instance, quire_batch *batch, quire_error *err)
 {
     jsonl_source *src = instance;
-    int has_lines = batch->size >= offsetof(quire_batch, source_line) + sizeof(int64_t *) &&
-                    batch->source_line != NULL;
+    int has_lines = support_batch_has_lines(batch);
     uint32_t rows = 0;
     int done = 0;
 
@@ -285,7 +240,8 @@ static int jsonl_next(void *instance, quire_batch *batch, quire_error *err)
         *err = src->failure;
         return QUIRE_ERR;
     }
-    if (check_batch(src, batch, err) != QUIRE_OK)
+    if (support_check_batch(src->host, "jsonl", src->name, src->columns, src->ncols, batch, err) !=
+        QUIRE_OK)
         return QUIRE_ERR;
     batch->rows = 0;
     batch->first_row = src->delivered + 1;
@@ -323,16 +279,12 @@ static int jsonl_project(void *instance, const uint8_t *needed, size_t ncolumns,
 {
     jsonl_source *src = instance;
 
-    if (ncolumns != src->ncols) {
-        src->host->error_set(err, QUIRE_E_INTERNAL,
-                             "jsonl: %s: project() got %zu columns; the schema has %zu", src->name,
-                             ncolumns, src->ncols);
+    if (support_check_project(src->host, "jsonl", src->name, ncolumns, src->ncols, err) != QUIRE_OK)
         return QUIRE_ERR;
-    }
     if (src->needed == NULL) {
         src->needed = src->host->malloc(ncolumns ? ncolumns : 1);
         if (src->needed == NULL)
-            return jsonl_fail_nomem(src->host, "in project()", err);
+            return support_fail_nomem(src->host, "jsonl", "in project()", err);
     }
     memcpy(src->needed, needed, ncolumns);
     src->parser.needed = src->needed;
@@ -344,26 +296,19 @@ static void jsonl_stats(void *instance, quire_source_stats *out)
     const jsonl_source *src = instance;
     int64_t end = src->range_end >= 0 ? src->range_end : src->input_size;
 
-    if (out->size >= offsetof(quire_source_stats, rows) + sizeof(out->rows))
-        out->rows = src->delivered;
-    if (out->size >= offsetof(quire_source_stats, rows_skipped) + sizeof(out->rows_skipped))
-        out->rows_skipped = src->skipped;
-    if (out->size >= offsetof(quire_source_stats, bytes_read) + sizeof(out->bytes_read))
-        out->bytes_read =
-            src->reader != NULL ? jsonl_reader_offset(src->reader) - src->range_start : -1;
-    if (out->size >= offsetof(quire_source_stats, bytes_total) + sizeof(out->bytes_total))
-        out->bytes_total = src->input_size >= 0 ? end - src->range_start : -1;
+    support_stats_fill(out, src->delivered, src->skipped,
+                       src->reader != NULL ? jsonl_reader_offset(src->reader) - src->range_start
+                                           : -1,
+                       src->input_size >= 0 ? end - src->range_start : -1);
 }
 
 static void jsonl_close(void *instance)
 {
     jsonl_source *src = instance;
 
-    if (src != NULL && src->skipped > 0 && src->plugin->self != NULL)
-        src->host->log(src->plugin->self, QUIRE_LOG_INFO,
-                       "%s: skipped %" PRId64 " bad line%s of %" PRId64 " (on_error = skip)",
-                       src->name, src->skipped, src->skipped == 1 ? "" : "s",
-                       src->skipped + src->delivered);
+    if (src != NULL)
+        support_log_skipped(src->host, src->plugin->self, src->name, "line", src->skipped,
+                            src->delivered);
     jsonl_source_free(src);
 }
 
@@ -375,7 +320,7 @@ static int jsonl_init(const quire_host *host, quire_plugin *self, const quire_co
     jsonl_plugin *plugin = host->calloc(1, sizeof(*plugin));
 
     if (plugin == NULL)
-        return jsonl_fail_nomem(host, "in init", err);
+        return support_fail_nomem(host, "jsonl", "in init", err);
     plugin->host = host;
     plugin->self = self;
     plugin->max_line_size = host->config_int(config, "max_line_size");

@@ -7,12 +7,14 @@
  *   jsonl_parse.c    a strict RFC 8259 parser for one line holding one
  *                    object, reporting values at the paths of a path tree
  *   jsonl_paths.c    the path tree: column paths, discovery from the sample
- *   jsonl_value.c    exact text parsers (int, decimal, date, ...), UTF-8
- *                    (jsonl_value.h; the sqlite plugin compiles it in too)
- *   jsonl_infer.c    type inference over the sample's values
+ *   jsonl_infer.c    what a JSON value says about its column's type
  *   jsonl_options.c  the per-source options of a report definition
  *   jsonl_open.c     an instance: file, sample, columns, types, partition
  *   jsonl.c          the plugin: descriptor, config schema, source ops
+ *
+ * The exact text parsers, type inference, the `types` option and the
+ * source-op helpers it shares with the csv and sqlite plugins are in
+ * plugins/support (compiled in: plugin.mk sets jsonl_SUPPORT).
  *
  * Nothing here is part of the plugin ABI; only include/quire headers and the
  * host table are used, so the plugin links against no kernel symbol.
@@ -25,7 +27,9 @@
 
 #include <quire/source.h>
 
-#include "jsonl_value.h"
+#include "support_options.h"
+#include "support_source.h"
+#include "support_value.h"
 
 /* Objects and arrays nest at most this deep (the line's object is level 1). */
 #define JSONL_MAX_DEPTH 128
@@ -190,30 +194,10 @@ size_t jsonl_minify(const char *json, size_t len, char *out);
 
 /* ============================== Inference (jsonl_infer.c) ================= */
 
-/* What the non-NULL sample values of one column have in common. */
-typedef struct jsonl_infer {
-    unsigned fits;   /* JSONL_FIT_* true of every value */
-    int int_digits;  /* most significant integer digits of a number */
-    int scale;       /* most fractional digits of a number */
-    uint64_t values; /* non-NULL values seen */
-} jsonl_infer;
-
-#define JSONL_FIT_BOOL      (1u << 0)
-#define JSONL_FIT_INT       (1u << 1)
-#define JSONL_FIT_DECIMAL   (1u << 2)
-#define JSONL_FIT_FLOAT     (1u << 3)
-#define JSONL_FIT_DATE      (1u << 4)
-#define JSONL_FIT_TIMESTAMP (1u << 5)
-#define JSONL_FIT_ALL       0x3fu
-
-void jsonl_infer_init(jsonl_infer *infer);
-
-/* Accounts for one value (NULL and missing values are not evidence). */
-void jsonl_infer_add(jsonl_infer *infer, const jsonl_value *value);
-
-/* The narrowest type every value seen fits: bool, int, decimal(scale),
- * float, date, timestamp, else string (also when no value was seen). */
-void jsonl_infer_type(const jsonl_infer *infer, uint32_t *type, int32_t *scale);
+/* Accounts for one value in its column's inference (support_infer_*):
+ * what its JSON kind and text could be. NULL and missing values are not
+ * evidence. */
+void jsonl_infer_add(support_infer *infer, const jsonl_value *value);
 
 /* ============================== Options (jsonl_options.c) ================= */
 
@@ -227,7 +211,7 @@ typedef struct jsonl_column_spec {
 typedef struct jsonl_options {
     char *path; /* as written; NULL only if not required */
     int skip_bad_rows;
-    jsonl_type_override *types;
+    support_type_override *types;
     size_t ntypes;
     const quire_option *types_option; /* where `types` was written, or NULL */
     jsonl_column_spec *columns;       /* NULL: every path of the sample */
@@ -270,13 +254,6 @@ int jsonl_open_reader(jsonl_plugin *plugin, const quire_source_args *args, const
 
 /* ============================== Instance (jsonl.c, jsonl_open.c) ========== */
 
-typedef struct jsonl_column {
-    uint32_t type;
-    int32_t scale;
-    int overridden;    /* set by `types` */
-    jsonl_infer infer; /* what the sample said (for hints in messages) */
-} jsonl_column;
-
 /* A sampled line: bytes [off, off + len) of sample_bytes. */
 typedef struct jsonl_sample_line {
     size_t off, len;
@@ -304,7 +281,7 @@ typedef struct jsonl_source {
     jsonl_value *values; /* one per column */
     size_t ncols;
     quire_column_info *columns; /* the schema; names owned */
-    jsonl_column *cols;
+    support_column *cols;
     uint8_t *needed; /* from project(), or NULL */
 
     /* The sample: lines read by open(); replayed by next() unless the
@@ -324,9 +301,6 @@ typedef struct jsonl_source {
 } jsonl_source;
 
 /* ============================== Open and free (jsonl_open.c) ============== */
-
-/* "jsonl: out of memory WHAT" into *err; returns QUIRE_ERR. */
-int jsonl_fail_nomem(const quire_host *host, const char *what, quire_error *err);
 
 /* open() for both inputs: the path option (read == NULL) or the reader
  * `read`/`ctx` of an input of `size` bytes (-1: unknown) named `name`.

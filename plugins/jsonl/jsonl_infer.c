@@ -1,9 +1,8 @@
 /*
- * jsonl_infer.c - the jsonl plugin's type inference (see jsonl.h).
+ * jsonl_infer.c - the jsonl plugin's part of type inference (see jsonl.h).
  *
- * Each column keeps the set of types every non-NULL sample value fits and,
- * for numbers, the widest integer part and fraction seen. JSON says what a
- * value is, so a number never becomes a date and a string never a number:
+ * JSON says what a value is, so a number never becomes a date and a string
+ * never a number. What one value could be:
  *
  *   true/false                      bool
  *   a number without . or exponent  int (if it fits int64), decimal, float
@@ -13,40 +12,32 @@
  *   "YYYY-MM-DDTHH:MM:SS..."        timestamp
  *   any other string, object, array string
  *
- * The column's type is the narrowest of the set in the order bool < int <
- * decimal(scale) < float, date < timestamp, string. A decimal holds at most
- * JSONL_DECIMAL_DIGITS digits (integer part + scale) so that it fits an
- * int64; past that the column is float. No value at all: string.
+ * The column keeps what all its sample values have in common and takes the
+ * narrowest type that fits them all (support_infer.c): bool < int <
+ * decimal(scale) < float, date < timestamp, string. No value at all:
+ * string.
  */
 #include "jsonl.h"
 
-void jsonl_infer_init(jsonl_infer *infer)
-{
-    infer->fits = JSONL_FIT_ALL;
-    infer->int_digits = 0;
-    infer->scale = 0;
-    infer->values = 0;
-}
-
-/* The JSONL_FIT_* set of one number. */
+/* The SUPPORT_FIT_* set of one number. */
 static unsigned number_fits(const jsonl_value *v)
 {
     unsigned fits = 0;
     int64_t i64;
     double f64;
 
-    if (jsonl_parse_float(v->text, v->len, &f64) == 0)
-        fits |= JSONL_FIT_FLOAT;
+    if (support_parse_float(v->text, v->len, &f64) == 0)
+        fits |= SUPPORT_FIT_FLOAT;
     if (v->has_exp)
         return fits;
     if (v->has_frac)
-        return fits | JSONL_FIT_DECIMAL;
-    if (jsonl_parse_int(v->text, v->len, &i64) == 0)
-        fits |= JSONL_FIT_INT | JSONL_FIT_DECIMAL;
+        return fits | SUPPORT_FIT_DECIMAL;
+    if (support_parse_int(v->text, v->len, &i64) == 0)
+        fits |= SUPPORT_FIT_INT | SUPPORT_FIT_DECIMAL;
     return fits;
 }
 
-void jsonl_infer_add(jsonl_infer *infer, const jsonl_value *v)
+void jsonl_infer_add(support_infer *infer, const jsonl_value *v)
 {
     unsigned fits = 0;
     int64_t i64;
@@ -55,49 +46,17 @@ void jsonl_infer_add(jsonl_infer *infer, const jsonl_value *v)
     case JSONL_MISSING:
     case JSONL_NULL: return;
     case JSONL_TRUE:
-    case JSONL_FALSE: fits = JSONL_FIT_BOOL; break;
-    case JSONL_NUMBER:
-        fits = number_fits(v);
-        if (fits & JSONL_FIT_DECIMAL) {
-            if ((int)v->int_digits > infer->int_digits)
-                infer->int_digits = v->int_digits > 1000 ? 1000 : (int)v->int_digits;
-            if ((int)v->frac_digits > infer->scale)
-                infer->scale = v->frac_digits > 1000 ? 1000 : (int)v->frac_digits;
-        }
-        break;
+    case JSONL_FALSE: fits = SUPPORT_FIT_BOOL; break;
+    case JSONL_NUMBER: fits = number_fits(v); break;
     case JSONL_STRING:
-        if (v->len == 10 && jsonl_parse_date(v->text, v->len, &i64) == 0)
-            fits = JSONL_FIT_DATE | JSONL_FIT_TIMESTAMP;
-        else if (jsonl_parse_timestamp(v->text, v->len, &i64) == 0)
-            fits = JSONL_FIT_TIMESTAMP;
+        if (v->len == 10 && support_parse_date(v->text, v->len, &i64) == 0)
+            fits = SUPPORT_FIT_DATE | SUPPORT_FIT_TIMESTAMP;
+        else if (support_parse_timestamp(v->text, v->len, &i64) == 0)
+            fits = SUPPORT_FIT_TIMESTAMP;
         break;
     default: break; /* objects and arrays are text */
     }
-    infer->fits &= fits;
-    infer->values++;
-}
-
-void jsonl_infer_type(const jsonl_infer *infer, uint32_t *type, int32_t *scale)
-{
-    unsigned fits = infer->fits;
-
-    *scale = 0;
-    if (infer->values == 0)
-        *type = QUIRE_TYPE_STRING;
-    else if (fits & JSONL_FIT_BOOL)
-        *type = QUIRE_TYPE_BOOL;
-    else if (fits & JSONL_FIT_INT)
-        *type = QUIRE_TYPE_INT;
-    else if ((fits & JSONL_FIT_DECIMAL) &&
-             infer->int_digits + infer->scale <= JSONL_DECIMAL_DIGITS) {
-        *type = QUIRE_TYPE_DECIMAL;
-        *scale = infer->scale;
-    } else if (fits & JSONL_FIT_FLOAT)
-        *type = QUIRE_TYPE_FLOAT;
-    else if (fits & JSONL_FIT_DATE)
-        *type = QUIRE_TYPE_DATE;
-    else if (fits & JSONL_FIT_TIMESTAMP)
-        *type = QUIRE_TYPE_TIMESTAMP;
-    else
-        *type = QUIRE_TYPE_STRING;
+    /* The digit counts matter only for a number that fits a decimal. */
+    support_infer_add(infer, fits, v->int_digits > 1000 ? 1000 : (int)v->int_digits,
+                      v->frac_digits > 1000 ? 1000 : (int)v->frac_digits);
 }

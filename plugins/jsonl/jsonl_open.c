@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,12 +15,6 @@
 #include "jsonl.h"
 
 /* ============================== Helpers ================================== */
-
-int jsonl_fail_nomem(const quire_host *host, const char *what, quire_error *err)
-{
-    host->error_set(err, QUIRE_E_NOMEM, "jsonl: out of memory %s", what);
-    return QUIRE_ERR;
-}
 
 /* The file's reader: pread at the offset the line reader asks for; a pipe
  * (input_size -1) is only ever read once, in order. */
@@ -41,27 +34,6 @@ static ptrdiff_t fd_read(void *ctx, int64_t offset, char *buf, size_t cap, quire
             return -1;
         }
     }
-}
-
-/* path, or base_dir/path when path is relative and base_dir set. Caller
- * frees; NULL on allocation failure. */
-static char *resolve_path(const quire_host *host, const quire_source_args *args, const char *path)
-{
-    const char *base = NULL;
-    size_t blen;
-    char *out;
-
-    if (args->size >= offsetof(quire_source_args, base_dir) + sizeof(args->base_dir))
-        base = args->base_dir;
-    if (path[0] == '/' || base == NULL || base[0] == '\0')
-        return host->strdup(path);
-    blen = strlen(base);
-    while (blen > 1 && base[blen - 1] == '/')
-        blen--;
-    out = host->malloc(blen + 1 + strlen(path) + 1);
-    if (out != NULL)
-        sprintf(out, "%.*s/%s", (int)blen, base, path);
-    return out;
 }
 
 /* ============================== Sample ==================================== */
@@ -88,7 +60,7 @@ static int read_sample(jsonl_source *src, quire_error *err)
             return QUIRE_ERR;
         if (jsonl_grow(host, (void **)&src->sample, &src->sample_cap, src->sample_rows + 1,
                        sizeof(jsonl_sample_line)) != 0)
-            return jsonl_fail_nomem(host, "keeping the type inference sample", err);
+            return support_fail_nomem(host, "jsonl", "keeping the type inference sample", err);
         s = &src->sample[src->sample_rows++];
         memset(s, 0, sizeof(*s));
         if (rc == QUIRE_ERR) {
@@ -102,7 +74,7 @@ static int read_sample(jsonl_source *src, quire_error *err)
         /* + 1: the buffer exists even for an empty sample. */
         if (jsonl_grow(host, (void **)&src->sample_bytes, &src->sample_bytes_cap,
                        src->sample_nbytes + line.len + 1, 1) != 0)
-            return jsonl_fail_nomem(host, "keeping the type inference sample", err);
+            return support_fail_nomem(host, "jsonl", "keeping the type inference sample", err);
         memcpy(src->sample_bytes + src->sample_nbytes, line.text, line.len);
         s->off = src->sample_nbytes;
         s->len = line.len;
@@ -148,9 +120,9 @@ static int alloc_columns(jsonl_source *src, size_t n, quire_error *err)
     src->cols = src->host->calloc(n ? n : 1, sizeof(*src->cols));
     src->values = src->host->calloc(n ? n : 1, sizeof(*src->values));
     if (src->columns == NULL || src->cols == NULL || src->values == NULL)
-        return jsonl_fail_nomem(src->host, "making the columns", err);
+        return support_fail_nomem(src->host, "jsonl", "making the columns", err);
     for (size_t c = 0; c < n; c++)
-        jsonl_infer_init(&src->cols[c].infer);
+        support_infer_init(&src->cols[c].infer);
     src->parser.values = src->values;
     src->parser.ncolumns = n;
     return QUIRE_OK;
@@ -167,17 +139,17 @@ static int columns_from_option(jsonl_source *src, quire_error *err)
         const jsonl_column_spec *spec = &src->opt.columns[c];
         int rc = jsonl_paths_add(&src->paths, spec->path, strlen(spec->path), (int32_t)c);
         if (rc == -3) {
-            src->host->error_set(err, QUIRE_E_INVALID,
-                                 "%s: jsonl: columns: path '%s' is given twice",
-                                 jsonl_option_where(src->opt.columns_option, where, sizeof(where)),
-                                 jsonl_show(spec->path, strlen(spec->path), shown, sizeof(shown)));
+            src->host->error_set(
+                err, QUIRE_E_INVALID, "%s: jsonl: columns: path '%s' is given twice",
+                support_option_where(src->opt.columns_option, where, sizeof(where)),
+                support_show(spec->path, strlen(spec->path), shown, sizeof(shown)));
             return QUIRE_ERR;
         }
         if (rc != 0)
-            return jsonl_fail_nomem(src->host, "making the columns", err);
+            return support_fail_nomem(src->host, "jsonl", "making the columns", err);
         src->columns[c].name = src->host->strdup(spec->name);
         if (src->columns[c].name == NULL)
-            return jsonl_fail_nomem(src->host, "making the columns", err);
+            return support_fail_nomem(src->host, "jsonl", "making the columns", err);
     }
     return QUIRE_OK;
 }
@@ -259,7 +231,7 @@ static int columns_from_sample(jsonl_source *src, quire_error *err)
             continue;
         src->columns[count].name = src->host->strdup(name);
         if (src->columns[count].name == NULL)
-            return jsonl_fail_nomem(src->host, "making the columns", err);
+            return support_fail_nomem(src->host, "jsonl", "making the columns", err);
         count++;
     }
     src->ncols = count;
@@ -270,33 +242,9 @@ static int columns_from_sample(jsonl_source *src, quire_error *err)
 /* Applies `types`: every override must name a column. */
 static int apply_overrides(jsonl_source *src, quire_error *err)
 {
-    for (size_t t = 0; t < src->opt.ntypes; t++) {
-        jsonl_type_override *o = &src->opt.types[t];
-        for (size_t c = 0; c < src->ncols; c++) {
-            if (strcmp(src->columns[c].name, o->name) == 0) {
-                src->cols[c].type = o->type;
-                src->cols[c].scale = o->scale;
-                src->cols[c].overridden = 1;
-                o->used = 1;
-                break;
-            }
-        }
-        if (!o->used) {
-            char where[256], shown[256], list[320];
-            size_t used = 0;
-            for (size_t c = 0; c < src->ncols && used < sizeof(list); c++)
-                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", c ? ", " : "",
-                                         src->columns[c].name);
-            if (used >= sizeof(list))
-                memcpy(list + sizeof(list) - 4, "...", 4);
-            src->host->error_set(
-                err, QUIRE_E_INVALID, "%s: jsonl: types: no column '%s' in %s (columns: %s)",
-                jsonl_option_where(src->opt.types_option, where, sizeof(where)),
-                jsonl_show(o->name, strlen(o->name), shown, sizeof(shown)), src->name, list);
-            return QUIRE_ERR;
-        }
-    }
-    return QUIRE_OK;
+    return support_types_apply(src->host, "jsonl", src->opt.types, src->opt.ntypes,
+                               src->opt.types_option, src->name, src->columns, src->cols,
+                               src->ncols, err);
 }
 
 /* Lets every good sample line's values vote on the column types. */
@@ -307,20 +255,14 @@ static int infer_types(jsonl_source *src, quire_error *err)
     for (size_t i = 0; i < src->sample_rows; i++) {
         if (jsonl_sample_parse(src, i, &ignored) != QUIRE_OK) {
             if (ignored.code == QUIRE_E_NOMEM)
-                return jsonl_fail_nomem(src->host, "reading the sample", err);
+                return support_fail_nomem(src->host, "jsonl", "reading the sample", err);
             continue;
         }
         for (size_t c = 0; c < src->ncols; c++)
             if (!src->cols[c].overridden && src->values[c].row == src->parser.row)
                 jsonl_infer_add(&src->cols[c].infer, &src->values[c]);
     }
-    for (size_t c = 0; c < src->ncols; c++) {
-        jsonl_column *col = &src->cols[c];
-        if (!col->overridden)
-            jsonl_infer_type(&col->infer, &col->type, &col->scale);
-        src->columns[c].type = col->type;
-        src->columns[c].scale = col->scale;
-    }
+    support_columns_type(src->columns, src->cols, src->ncols);
     return QUIRE_OK;
 }
 
@@ -337,7 +279,7 @@ static int count_lines(jsonl_source *src, int64_t upto, int64_t *lines, quire_er
 
     *lines = 0;
     if (buf == NULL)
-        return jsonl_fail_nomem(src->host, "counting lines", err);
+        return support_fail_nomem(src->host, "jsonl", "counting lines", err);
     while (offset < upto) {
         size_t want = upto - offset < (int64_t)cap ? (size_t)(upto - offset) : cap;
         ptrdiff_t got = src->read(src->read_ctx, offset, buf, want, err);
@@ -382,7 +324,7 @@ static int open_partition(jsonl_source *src, uint32_t part, uint32_t parts, quir
     jsonl_reader_free(src->reader);
     src->reader = jsonl_reader_new(src->host, src->name, src->read, src->read_ctx, &ro);
     if (src->reader == NULL)
-        return jsonl_fail_nomem(src->host, "opening a partition", err);
+        return support_fail_nomem(src->host, "jsonl", "opening a partition", err);
     src->reader_done = src->range_end == 0;
     return QUIRE_OK;
 }
@@ -393,24 +335,19 @@ static int open_partition(jsonl_source *src, uint32_t part, uint32_t parts, quir
 static int open_file(jsonl_source *src, const quire_source_args *args, quire_error *err)
 {
     const quire_host *host = src->host;
-    char *resolved = resolve_path(host, args, src->opt.path);
+    char *resolved = support_resolve_path(host, src->opt.path, support_base_dir(args));
     struct stat st;
     int why = 0;
 
     if (resolved == NULL)
-        return jsonl_fail_nomem(host, "opening a source", err);
+        return support_fail_nomem(host, "jsonl", "opening a source", err);
     src->fd = open(resolved, O_RDONLY | O_CLOEXEC);
     if (src->fd < 0 || fstat(src->fd, &st) != 0)
         why = errno;
     else if (S_ISDIR(st.st_mode))
         why = EISDIR;
     if (why != 0) {
-        char text[128] = "unknown error";
-        strerror_r(why, text, sizeof(text));
-        if (strcmp(resolved, src->opt.path) != 0)
-            host->error_set(err, QUIRE_E_IO, "%s: cannot open %s: %s", src->name, resolved, text);
-        else
-            host->error_set(err, QUIRE_E_IO, "%s: cannot open: %s", src->name, text);
+        support_cannot_open(host, src->name, src->opt.path, resolved, why, err);
         host->free(resolved);
         return QUIRE_ERR;
     }
@@ -431,14 +368,11 @@ int jsonl_source_open(jsonl_plugin *plugin, const quire_source_args *args, const
     jsonl_source *src;
 
     *out = NULL;
-    if (args == NULL || args->size < QUIRE_SOURCE_ARGS_1_0_SIZE) {
-        host->error_set(err, QUIRE_E_ABI, "jsonl: source args too small (%u bytes)",
-                        args ? (unsigned)args->size : 0u);
+    if (support_check_args(host, "jsonl", args, QUIRE_SOURCE_ARGS_1_0_SIZE, err) != QUIRE_OK)
         return QUIRE_ERR;
-    }
     src = host->calloc(1, sizeof(*src));
     if (src == NULL)
-        return jsonl_fail_nomem(host, "opening a source", err);
+        return support_fail_nomem(host, "jsonl", "opening a source", err);
     src->plugin = plugin;
     src->host = host;
     src->fd = -1;
@@ -453,14 +387,14 @@ int jsonl_source_open(jsonl_plugin *plugin, const quire_source_args *args, const
         goto fail_close;
     src->name = host->strdup(read == NULL ? src->opt.path : name);
     if (src->name == NULL || jsonl_paths_init(&src->paths, host) != 0) {
-        jsonl_fail_nomem(host, "opening a source", err);
+        support_fail_nomem(host, "jsonl", "opening a source", err);
         goto fail_close;
     }
     if (read == NULL && open_file(src, args, err) != QUIRE_OK)
         goto fail_close;
     src->reader = jsonl_reader_new(host, src->name, src->read, src->read_ctx, &ro);
     if (src->reader == NULL) {
-        jsonl_fail_nomem(host, "opening a source", err);
+        support_fail_nomem(host, "jsonl", "opening a source", err);
         goto fail_close;
     }
     if (read_sample(src, err) != QUIRE_OK)

@@ -142,7 +142,7 @@ static int read_escape(const line_ctx *c, int decode)
     if (p->text[p->pos] != 'u') {
         char shown[16];
         return syntax_error(c, at, "invalid escape '\\%s' in a string",
-                            jsonl_show(p->text + p->pos, 1, shown, sizeof(shown)));
+                            support_show(p->text + p->pos, 1, shown, sizeof(shown)));
     }
     unit = read_hex4(p, p->pos + 1);
     if (unit < 0)
@@ -209,7 +209,7 @@ static int read_string(const line_ctx *c, int decode, const char **out, size_t *
             return syntax_error(c, p->pos,
                                 "control character 0x%02x in a string (write it as an escape)", ch);
         } else {
-            size_t n = jsonl_utf8_len((const unsigned char *)p->text + p->pos, p->len - p->pos);
+            size_t n = support_utf8_len((const unsigned char *)p->text + p->pos, p->len - p->pos);
             if (n == 0)
                 return syntax_error(c, p->pos, "invalid UTF-8 byte 0x%02x", ch);
             if (copying) {
@@ -358,7 +358,7 @@ static int follow_key(const line_ctx *c, int32_t node, size_t key_at, const char
     }
     if (*child >= 0 && paths->nodes[*child].stamp == p->row)
         return syntax_error(c, key_at, "key '%s' appears twice in the object",
-                            jsonl_show(key, key_len, shown, sizeof(shown)));
+                            support_show(key, key_len, shown, sizeof(shown)));
     if (*child >= 0)
         paths->nodes[*child].stamp = p->row;
     return QUIRE_OK;

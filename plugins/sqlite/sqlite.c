@@ -58,14 +58,11 @@ static int sqlp_open(void *state, const quire_source_args *args, void **instance
     sqlp_source *src;
 
     *instance = NULL;
-    if (args == NULL || args->size < QUIRE_SOURCE_ARGS_1_0_SIZE) {
-        host->error_set(err, QUIRE_E_ABI, "sqlite: source args too small (%u bytes)",
-                        args ? (unsigned)args->size : 0u);
+    if (support_check_args(host, "sqlite", args, QUIRE_SOURCE_ARGS_1_0_SIZE, err) != QUIRE_OK)
         return QUIRE_ERR;
-    }
     src = host->calloc(1, sizeof(*src));
     if (src == NULL)
-        return sqlp_fail_nomem(host, "opening a source", err);
+        return support_fail_nomem(host, "sqlite", "opening a source", err);
     src->plugin = plugin;
     src->host = host;
     src->estimated = -2;
@@ -73,7 +70,7 @@ static int sqlp_open(void *state, const quire_source_args *args, void **instance
         goto fail_close;
     src->name = host->strdup(src->opt.database);
     if (src->name == NULL) {
-        sqlp_fail_nomem(host, "opening a source", err);
+        support_fail_nomem(host, "sqlite", "opening a source", err);
         goto fail_close;
     }
     if (sqlp_setup(src, args, err) != QUIRE_OK)
@@ -148,7 +145,7 @@ static const char *cell_text(sqlite3_stmt *stmt, int c, char *buf, size_t len)
         s = (const char *)sqlite3_column_blob(stmt, c);
     else
         s = (const char *)sqlite3_column_text(stmt, c);
-    return jsonl_show(s ? s : "", (size_t)sqlite3_column_bytes(stmt, c), buf, len);
+    return support_show(s ? s : "", (size_t)sqlite3_column_bytes(stmt, c), buf, len);
 }
 
 /* Fills *err for a value that does not fit column c. */
@@ -157,14 +154,14 @@ static int bad_value(const sqlp_source *src, size_t c, const char *value, quire_
     const sqlp_column *col = &src->cols[c];
     char name[256], have[32], want[32], where[256];
 
-    jsonl_show(src->columns[c].name, strlen(src->columns[c].name), name, sizeof(name));
-    jsonl_type_text(col->type, col->scale, have, sizeof(have));
+    support_show(src->columns[c].name, strlen(src->columns[c].name), name, sizeof(name));
+    support_type_text(col->type, col->scale, have, sizeof(have));
     if (col->from == SQLP_TYPE_OVERRIDE) {
         src->host->error_set(
             err, QUIRE_E_INVALID,
             "%s: row %" PRId64 ": column '%s': '%s' is not a%s %s (set by types at %s)", src->name,
             src->row, name, value, col->type == QUIRE_TYPE_INT ? "n" : "", have,
-            jsonl_option_where(src->opt.types_option, where, sizeof(where)));
+            support_option_where(src->opt.types_option, where, sizeof(where)));
     } else if (col->from == SQLP_TYPE_DECLARED) {
         src->host->error_set(err, QUIRE_E_INVALID,
                              "%s: row %" PRId64 ": column '%s': '%s' is not a%s %s (declared "
@@ -180,7 +177,8 @@ static int bad_value(const sqlp_source *src, size_t c, const char *value, quire_
                              "from the first %" PRId64 " rows; set types = \"%s:%s\")",
                              src->name, src->row, name, value,
                              col->type == QUIRE_TYPE_INT ? "n" : "", have, src->opt.infer_rows,
-                             name, jsonl_type_text(sqlp_seen_type(&joined), 0, want, sizeof(want)));
+                             name,
+                             support_type_text(sqlp_seen_type(&joined), 0, want, sizeof(want)));
     }
     return QUIRE_ERR;
 }
@@ -189,21 +187,18 @@ static int bad_value(const sqlp_source *src, size_t c, const char *value, quire_
 static int store_string(sqlp_source *src, quire_batch *batch, quire_column *col, uint32_t row,
                         const char *s, size_t n, quire_error *err)
 {
+    size_t bad = support_utf8_invalid_at(s, n);
     char *copy;
 
-    for (size_t i = 0; i < n;) {
-        size_t len = jsonl_utf8_len((const unsigned char *)s + i, n - i);
-        if (len == 0) {
-            char name[256];
-            size_t c = (size_t)(col - batch->columns);
-            src->host->error_set(
-                err, QUIRE_E_INVALID, "%s: row %" PRId64 ": column '%s': invalid UTF-8 at byte %zu",
-                src->name, src->row,
-                jsonl_show(src->columns[c].name, strlen(src->columns[c].name), name, sizeof(name)),
-                i + 1);
-            return QUIRE_ERR;
-        }
-        i += len;
+    if (bad != n) {
+        char name[256];
+        size_t c = (size_t)(col - batch->columns);
+        src->host->error_set(
+            err, QUIRE_E_INVALID, "%s: row %" PRId64 ": column '%s': invalid UTF-8 at byte %zu",
+            src->name, src->row,
+            support_show(src->columns[c].name, strlen(src->columns[c].name), name, sizeof(name)),
+            bad + 1);
+        return QUIRE_ERR;
     }
     if (n == 0) {
         col->v.str[row] = (quire_str){.ptr = "", .len = 0};
@@ -211,7 +206,7 @@ static int store_string(sqlp_source *src, quire_batch *batch, quire_column *col,
     }
     copy = src->host->arena_alloc(batch->arena, n);
     if (copy == NULL)
-        return sqlp_fail_nomem(src->host, "for a batch's strings", err);
+        return support_fail_nomem(src->host, "sqlite", "for a batch's strings", err);
     memcpy(copy, s, n);
     col->v.str[row] = (quire_str){.ptr = copy, .len = n};
     return QUIRE_OK;
@@ -223,7 +218,7 @@ static int convert_cell(sqlp_source *src, quire_batch *batch, uint32_t row, size
 {
     sqlite3_stmt *stmt = src->stmt;
     quire_column *col = &batch->columns[c];
-    int storage = sqlite3_column_type(stmt, (int)c), rc = -1;
+    int storage = sqlite3_column_type(stmt, (int)c);
     const char *text;
     size_t n;
     char shown[256];
@@ -273,58 +268,26 @@ static int convert_cell(sqlp_source *src, quire_batch *batch, uint32_t row, size
     text = (const char *)sqlite3_column_text(stmt, (int)c);
     n = (size_t)sqlite3_column_bytes(stmt, (int)c);
     if (text == NULL)
-        return sqlp_fail_nomem(src->host, "reading a value", err);
-    switch (col->type) {
-    case QUIRE_TYPE_STRING: return store_string(src, batch, col, row, text, n, err);
-    case QUIRE_TYPE_BOOL: rc = jsonl_parse_bool(text, n, &col->v.i64[row]); break;
-    case QUIRE_TYPE_INT: rc = jsonl_parse_int(text, n, &col->v.i64[row]); break;
-    case QUIRE_TYPE_DECIMAL: rc = jsonl_parse_decimal(text, n, col->scale, &col->v.i64[row]); break;
-    case QUIRE_TYPE_FLOAT: rc = jsonl_parse_float(text, n, &col->v.f64[row]); break;
-    case QUIRE_TYPE_DATE: rc = jsonl_parse_date(text, n, &col->v.i64[row]); break;
-    case QUIRE_TYPE_TIMESTAMP: rc = jsonl_parse_timestamp(text, n, &col->v.i64[row]); break;
-    default: break;
-    }
-    if (rc != 0)
-        return bad_value(src, c, jsonl_show(text, n, shown, sizeof(shown)), err);
-    return QUIRE_OK;
-}
-
-static int check_batch(const sqlp_source *src, const quire_batch *batch, quire_error *err)
-{
-    if (batch->ncolumns != src->ncols || batch->capacity == 0) {
-        src->host->error_set(err, QUIRE_E_INTERNAL,
-                             "sqlite: %s: batch has %u columns and room for %u rows; the schema "
-                             "has %zu columns",
-                             src->name, (unsigned)batch->ncolumns, (unsigned)batch->capacity,
-                             src->ncols);
-        return QUIRE_ERR;
-    }
-    for (size_t c = 0; c < src->ncols; c++) {
-        const quire_column *col = &batch->columns[c];
-        if (col->type != src->cols[c].type ||
-            (col->type == QUIRE_TYPE_DECIMAL && col->scale != src->cols[c].scale)) {
-            src->host->error_set(err, QUIRE_E_INTERNAL,
-                                 "sqlite: %s: batch column %zu has type %u, the schema says %u",
-                                 src->name, c + 1, (unsigned)col->type,
-                                 (unsigned)src->cols[c].type);
-            return QUIRE_ERR;
-        }
-    }
+        return support_fail_nomem(src->host, "sqlite", "reading a value", err);
+    if (col->type == QUIRE_TYPE_STRING)
+        return store_string(src, batch, col, row, text, n, err);
+    if (support_parse_cell(col, row, text, n) != 0)
+        return bad_value(src, c, support_show(text, n, shown, sizeof(shown)), err);
     return QUIRE_OK;
 }
 
 static int sqlp_next(void *instance, quire_batch *batch, quire_error *err)
 {
     sqlp_source *src = instance;
-    int has_lines = batch->size >= offsetof(quire_batch, source_line) + sizeof(int64_t *) &&
-                    batch->source_line != NULL;
+    int has_lines = support_batch_has_lines(batch);
     uint32_t rows = 0;
 
     if (src->failed) {
         *err = src->failure;
         return QUIRE_ERR;
     }
-    if (check_batch(src, batch, err) != QUIRE_OK)
+    if (support_check_batch(src->host, "sqlite", src->name, src->columns, src->ncols, batch, err) !=
+        QUIRE_OK)
         return QUIRE_ERR;
     batch->rows = 0;
     batch->first_row = src->delivered + 1;
@@ -344,20 +307,16 @@ static int sqlp_next(void *instance, quire_batch *batch, quire_error *err)
             if (src->needed != NULL && !src->needed[c])
                 continue;
             if (convert_cell(src, batch, rows, c, err) != QUIRE_OK) {
-                if (err->code != QUIRE_E_INVALID || !src->opt.skip_bad_rows)
+                /* A bad row: the source fails, or it is dropped and counted. */
+                if (err->code != QUIRE_E_INVALID ||
+                    support_skip_row(src->host, src->plugin->self, src->opt.skip_bad_rows, 1,
+                                     &src->skipped, err) != QUIRE_OK)
                     goto fail;
                 bad = 1;
             }
         }
-        if (bad) {
-            src->skipped++;
-            if (src->plugin->self != NULL &&
-                src->host->log_enabled(src->plugin->self, QUIRE_LOG_DEBUG))
-                src->host->log(src->plugin->self, QUIRE_LOG_DEBUG, "skipped: %s", err->msg);
-            err->code = QUIRE_E_NONE;
-            err->msg[0] = '\0';
+        if (bad)
             continue;
-        }
         /* Rows have no input line: 0, as the batch contract allows. */
         if (has_lines)
             batch->source_line[rows] = 0;
@@ -381,18 +340,15 @@ static int sqlp_project(void *instance, const uint8_t *needed, size_t ncolumns, 
     quire_error ignored;
     int all = 1;
 
-    if (ncolumns != src->ncols) {
-        src->host->error_set(err, QUIRE_E_INTERNAL,
-                             "sqlite: %s: project() got %zu columns; the schema has %zu", src->name,
-                             ncolumns, src->ncols);
+    if (support_check_project(src->host, "sqlite", src->name, ncolumns, src->ncols, err) !=
+        QUIRE_OK)
         return QUIRE_ERR;
-    }
     if (src->row > 0)
         return QUIRE_OK; /* too late: rows have been read */
     if (src->needed == NULL) {
         src->needed = src->host->malloc(ncolumns);
         if (src->needed == NULL)
-            return sqlp_fail_nomem(src->host, "in project()", err);
+            return support_fail_nomem(src->host, "sqlite", "in project()", err);
     }
     memcpy(src->needed, needed, ncolumns);
     for (size_t c = 0; c < ncolumns; c++)
@@ -417,14 +373,8 @@ static void sqlp_stats(void *instance, quire_source_stats *out)
 {
     const sqlp_source *src = instance;
 
-    if (out->size >= offsetof(quire_source_stats, rows) + sizeof(out->rows))
-        out->rows = src->delivered;
-    if (out->size >= offsetof(quire_source_stats, rows_skipped) + sizeof(out->rows_skipped))
-        out->rows_skipped = src->skipped;
-    if (out->size >= offsetof(quire_source_stats, bytes_read) + sizeof(out->bytes_read))
-        out->bytes_read = -1;
-    if (out->size >= offsetof(quire_source_stats, bytes_total) + sizeof(out->bytes_total))
-        out->bytes_total = -1;
+    /* No bytes: a query's input size is unknown. */
+    support_stats_fill(out, src->delivered, src->skipped, -1, -1);
 }
 
 static void sqlp_close(void *instance)
@@ -435,10 +385,7 @@ static void sqlp_close(void *instance)
     if (src == NULL)
         return;
     host = src->host;
-    if (src->skipped > 0 && src->plugin->self != NULL)
-        host->log(src->plugin->self, QUIRE_LOG_INFO,
-                  "%s: skipped %" PRId64 " bad row%s of %" PRId64 " (on_error = skip)", src->name,
-                  src->skipped, src->skipped == 1 ? "" : "s", src->skipped + src->delivered);
+    support_log_skipped(host, src->plugin->self, src->name, "row", src->skipped, src->delivered);
     sqlite3_finalize(src->stmt);
     if (src->in_transaction)
         sqlite3_exec(src->db, "COMMIT", NULL, NULL, NULL);
@@ -470,7 +417,7 @@ static int sqlp_init(const quire_host *host, quire_plugin *self, const quire_con
     sqlp_plugin *plugin = host->calloc(1, sizeof(*plugin));
 
     if (plugin == NULL)
-        return sqlp_fail_nomem(host, "in init", err);
+        return support_fail_nomem(host, "sqlite", "in init", err);
     plugin->host = host;
     plugin->self = self;
     plugin->infer_rows = host->config_int(config, "infer_rows");

@@ -43,7 +43,6 @@ static const char *const option_keys[OPT_BIND] = {
     "database", "query", "table", "types", "infer_rows", "on_error", "estimate", "busy_timeout_ms",
 };
 
-#define INFER_ROWS_MAX      1000000
 #define BUSY_TIMEOUT_MS_MAX 3600000
 
 /* ============================== Messages ================================== */
@@ -52,43 +51,12 @@ static const char *const option_keys[OPT_BIND] = {
 static int bad_value(const quire_host *host, const quire_option *option, const char *why,
                      quire_error *err)
 {
-    char where[256], shown[256];
-    const char *value = option->value ? option->value : "";
-
-    host->error_set(err, QUIRE_E_INVALID, "%s: sqlite: %s: '%s' %s",
-                    jsonl_option_where(option, where, sizeof(where)), option->key,
-                    jsonl_show(value, strlen(value), shown, sizeof(shown)), why);
-    return QUIRE_ERR;
+    return support_option_bad(host, "sqlite", option, why, err);
 }
 
 static int fail_nomem(const quire_host *host, quire_error *err)
 {
-    host->error_set(err, QUIRE_E_NOMEM, "sqlite: out of memory parsing options");
-    return QUIRE_ERR;
-}
-
-/* A whole number in [min, max]: 0, or -1. */
-static int parse_count(const char *v, int64_t min, int64_t max, int64_t *out)
-{
-    int64_t n = 0;
-    size_t i;
-
-    for (i = 0; v[i] >= '0' && v[i] <= '9' && n <= max; i++)
-        n = n * 10 + (v[i] - '0');
-    if (i == 0 || v[i] != '\0' || n < min || n > max)
-        return -1;
-    *out = n;
-    return 0;
-}
-
-/* yes/no in the words the config file accepts; -1 if neither. */
-static int parse_yes_no(const char *v)
-{
-    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
-        return 1;
-    if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
-        return 0;
-    return -1;
+    return support_fail_nomem(host, "sqlite", "parsing options", err);
 }
 
 /* A parameter name SQLite accepts after : @ $ (letters, digits, _). */
@@ -133,24 +101,19 @@ static int parse_one(const quire_host *host, enum option_id id, const quire_opti
         return (id == OPT_QUERY ? opts->query : opts->table) ? QUIRE_OK : fail_nomem(host, err);
     case OPT_TYPES:
         opts->types_option = option;
-        return jsonl_types_parse(host, "sqlite", option, &opts->types, &opts->ntypes, err);
+        return support_types_parse(host, "sqlite", option, &opts->types, &opts->ntypes, err);
     case OPT_INFER_ROWS:
-        if (parse_count(v, 1, INFER_ROWS_MAX, &opts->infer_rows) != 0)
-            return bad_value(host, option, "is not a whole number from 1 to 1000000", err);
-        return QUIRE_OK;
+        return support_option_infer_rows(host, "sqlite", option, &opts->infer_rows, err);
     case OPT_ON_ERROR:
-        if (strcmp(v, "fail") != 0 && strcmp(v, "skip") != 0)
-            return bad_value(host, option, "is not fail or skip", err);
-        opts->skip_bad_rows = strcmp(v, "skip") == 0;
-        return QUIRE_OK;
+        return support_option_on_error(host, "sqlite", option, &opts->skip_bad_rows, err);
     case OPT_ESTIMATE:
-        b = parse_yes_no(v);
+        b = support_parse_yes_no(v);
         if (b < 0)
             return bad_value(host, option, "is not yes or no", err);
         opts->estimate = b;
         return QUIRE_OK;
     case OPT_BUSY_TIMEOUT:
-        if (parse_count(v, 0, BUSY_TIMEOUT_MS_MAX, &opts->busy_timeout_ms) != 0)
+        if (support_parse_count(v, 0, BUSY_TIMEOUT_MS_MAX, &opts->busy_timeout_ms) != 0)
             return bad_value(host, option,
                              "is not a whole number of milliseconds from 0 to "
                              "3600000",
@@ -163,8 +126,8 @@ static int parse_one(const quire_host *host, enum option_id id, const quire_opti
             host->error_set(err, QUIRE_E_INVALID,
                             "%s: sqlite: option '%s': '%s' is not a parameter name (letters, "
                             "digits and _)",
-                            jsonl_option_where(option, where, sizeof(where)), option->key,
-                            jsonl_show(name, strlen(name), shown, sizeof(shown)));
+                            support_option_where(option, where, sizeof(where)), option->key,
+                            support_show(name, strlen(name), shown, sizeof(shown)));
             return QUIRE_ERR;
         }
         opts->binds[opts->nbinds].name = name;
@@ -183,7 +146,7 @@ int sqlp_options_parse(const quire_host *host, const quire_source_args *args,
                        int64_t default_infer_rows, sqlp_options *opts, quire_error *err)
 {
     const quire_option *seen[OPT_COUNT] = {0};
-    char where[256], first[256], shown[256];
+    char where[256], first[256];
 
     memset(opts, 0, sizeof(*opts));
     opts->infer_rows = default_infer_rows;
@@ -194,18 +157,14 @@ int sqlp_options_parse(const quire_host *host, const quire_source_args *args,
     for (size_t i = 0; i < args->noptions; i++) {
         const quire_option *option = &args->options[i];
         const char *key = option->key ? option->key : "";
-        enum option_id id = OPT_COUNT;
+        int found = support_option_find(option, option_keys, OPT_BIND);
+        enum option_id id = found >= 0 ? (enum option_id)found : OPT_COUNT;
 
-        for (int k = 0; k < OPT_BIND; k++)
-            if (strcmp(key, option_keys[k]) == 0)
-                id = (enum option_id)k;
         if (id == OPT_COUNT && strncmp(key, "bind_", 5) == 0)
             id = OPT_BIND;
-        jsonl_option_where(option, where, sizeof(where));
+        support_option_where(option, where, sizeof(where));
         if (id == OPT_COUNT) {
-            host->error_set(err, QUIRE_E_INVALID, "%s: sqlite: unknown option '%s'; allowed: %s",
-                            where, jsonl_show(key, strlen(key), shown, sizeof(shown)),
-                            sqlp_option_names);
+            support_option_unknown(host, "sqlite", option, sqlp_option_names, err);
             goto fail_free_opts;
         }
         if (id == OPT_BIND) {
@@ -214,9 +173,7 @@ int sqlp_options_parse(const quire_host *host, const quire_source_args *args,
                     seen[OPT_BIND] = opts->binds[b].option;
         }
         if (seen[id] != NULL) {
-            host->error_set(err, QUIRE_E_INVALID,
-                            "%s: sqlite: option '%s' is given twice (first at %s)", where, key,
-                            jsonl_option_where(seen[id], first, sizeof(first)));
+            support_option_twice(host, "sqlite", option, seen[id], err);
             goto fail_free_opts;
         }
         if (id != OPT_BIND)
@@ -226,22 +183,18 @@ int sqlp_options_parse(const quire_host *host, const quire_source_args *args,
             const quire_option *other = seen[id == OPT_QUERY ? OPT_TABLE : OPT_QUERY];
             host->error_set(err, QUIRE_E_INVALID,
                             "%s: sqlite: %s: give query or table, not both (%s at %s)", where, key,
-                            other->key, jsonl_option_where(other, first, sizeof(first)));
+                            other->key, support_option_where(other, first, sizeof(first)));
             goto fail_free_opts;
         }
         if (parse_one(host, id, option, opts, err) != QUIRE_OK)
             goto fail_free_opts;
     }
     if (opts->database == NULL || opts->sql_option == NULL) {
-        const char *what = opts->database == NULL ? "missing option 'database' (the SQLite "
-                                                    "database file to read)"
-                                                  : "missing option 'query' or 'table' (what to "
-                                                    "read)";
-        if (args->source_name != NULL)
-            host->error_set(err, QUIRE_E_INVALID, "sqlite: source '%s': %s", args->source_name,
-                            what);
-        else
-            host->error_set(err, QUIRE_E_INVALID, "sqlite: %s", what);
+        support_option_missing(host, "sqlite", args,
+                               opts->database == NULL
+                                   ? "missing option 'database' (the SQLite database file to read)"
+                                   : "missing option 'query' or 'table' (what to read)",
+                               err);
         goto fail_free_opts;
     }
     return QUIRE_OK;
@@ -257,8 +210,6 @@ void sqlp_options_free(const quire_host *host, sqlp_options *opts)
     host->free(opts->query);
     host->free(opts->table);
     host->free(opts->binds);
-    for (size_t i = 0; i < opts->ntypes; i++)
-        host->free(opts->types[i].name);
-    host->free(opts->types);
+    support_types_free(host, opts->types, opts->ntypes);
     memset(opts, 0, sizeof(*opts));
 }

@@ -8,9 +8,11 @@
  *   sqlite_query.c    SQL text: the base query, the wrapper that applies
  *                     pushed-down filters, sort keys and projection, bind
  *                     values, declared types
- *   sqlite_value.c    the jsonl plugin's exact text parsers, compiled in
- *                     (../jsonl/jsonl_value.h)
  *   sqlite.c          the plugin: descriptor, config schema, source ops
+ *
+ * The exact text parsers (the csv and jsonl plugins' syntax), the `types`
+ * option and the source-op helpers are in plugins/support (compiled in:
+ * plugin.mk sets sqlite_SUPPORT).
  *
  * Nothing here is part of the plugin ABI. The plugin links libsqlite3 and no
  * kernel symbol.
@@ -25,7 +27,9 @@
 
 #include <quire/source.h>
 
-#include "../jsonl/jsonl_value.h"
+#include "support_options.h"
+#include "support_source.h"
+#include "support_value.h"
 
 /* ============================== Options (sqlite_options.c) ================ */
 
@@ -46,7 +50,7 @@ typedef struct sqlp_options {
     const quire_option *sql_option; /* where query or table was written */
     sqlp_bind *binds;
     size_t nbinds;
-    jsonl_type_override *types;
+    support_type_override *types;
     size_t ntypes;
     const quire_option *types_option;
     int64_t infer_rows;
@@ -219,9 +223,6 @@ typedef struct sqlp_source {
 } sqlp_source;
 
 /* ============================== Setup (sqlite_prepare.c) ================== */
-
-/* "sqlite: out of memory WHAT" into *err; returns QUIRE_ERR. */
-int sqlp_fail_nomem(const quire_host *host, const char *what, quire_error *err);
 
 /* "WHERE: sqlite: query: SQLITE'S MESSAGE" into *err (WHERE: where the
  * query or table option was written); returns QUIRE_ERR. */

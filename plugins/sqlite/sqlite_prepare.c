@@ -19,12 +19,6 @@
 
 /* ============================== Messages ================================== */
 
-int sqlp_fail_nomem(const quire_host *host, const char *what, quire_error *err)
-{
-    host->error_set(err, QUIRE_E_NOMEM, "sqlite: out of memory %s", what);
-    return QUIRE_ERR;
-}
-
 /* "WHERE: sqlite: query: SQLITE'S MESSAGE", WHERE the query (or table)
  * option's location. */
 int sqlp_sql_error(const sqlp_source *src, int code, quire_error *err)
@@ -32,7 +26,7 @@ int sqlp_sql_error(const sqlp_source *src, int code, quire_error *err)
     char where[256];
 
     src->host->error_set(err, code, "%s: sqlite: %s: %s",
-                         jsonl_option_where(src->opt.sql_option, where, sizeof(where)),
+                         support_option_where(src->opt.sql_option, where, sizeof(where)),
                          src->opt.sql_option->key, sqlite3_errmsg(src->db));
     return QUIRE_ERR;
 }
@@ -49,55 +43,31 @@ static int query_error(const sqlp_source *src, quire_error *err, const char *fmt
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     src->host->error_set(err, QUIRE_E_INVALID, "%s: sqlite: %s: %s",
-                         jsonl_option_where(src->opt.sql_option, where, sizeof(where)),
+                         support_option_where(src->opt.sql_option, where, sizeof(where)),
                          src->opt.sql_option->key, msg);
     return QUIRE_ERR;
 }
 
 /* ============================== Opening the database ====================== */
 
-/* database, or base_dir/database when relative and base_dir is set. */
-static char *resolve_path(const quire_host *host, const quire_source_args *args, const char *path)
-{
-    const char *base = NULL;
-    size_t blen;
-    char *out;
-
-    if (args->size >= offsetof(quire_source_args, base_dir) + sizeof(args->base_dir))
-        base = args->base_dir;
-    if (path[0] == '/' || base == NULL || base[0] == '\0')
-        return host->strdup(path);
-    blen = strlen(base);
-    while (blen > 1 && base[blen - 1] == '/')
-        blen--;
-    out = host->malloc(blen + 1 + strlen(path) + 1);
-    if (out != NULL)
-        sprintf(out, "%.*s/%s", (int)blen, base, path);
-    return out;
-}
-
 /* Opens the database read-only: a missing file is an error, not a new
  * empty database. */
 static int open_database(sqlp_source *src, const quire_source_args *args, quire_error *err)
 {
     const quire_host *host = src->host;
-    char *path = resolve_path(host, args, src->opt.database), where[256];
+    char *path = support_resolve_path(host, src->opt.database, support_base_dir(args));
+    char where[256];
     struct stat st;
     int why = 0, rc;
 
     if (path == NULL)
-        return sqlp_fail_nomem(host, "opening a source", err);
+        return support_fail_nomem(host, "sqlite", "opening a source", err);
     if (stat(path, &st) != 0)
         why = errno;
     else if (S_ISDIR(st.st_mode))
         why = EISDIR;
     if (why != 0) {
-        char text[128] = "unknown error";
-        strerror_r(why, text, sizeof(text));
-        if (strcmp(path, src->opt.database) != 0)
-            host->error_set(err, QUIRE_E_IO, "%s: cannot open %s: %s", src->name, path, text);
-        else
-            host->error_set(err, QUIRE_E_IO, "%s: cannot open: %s", src->name, text);
+        support_cannot_open(host, src->name, src->opt.database, path, why, err);
         host->free(path);
         return QUIRE_ERR;
     }
@@ -113,7 +83,7 @@ static int open_database(sqlp_source *src, const quire_source_args *args, quire_
     }
     if (rc != SQLITE_OK) {
         host->error_set(err, QUIRE_E_IO, "%s: sqlite: database: %s: %s",
-                        jsonl_option_where(src->opt.database_option, where, sizeof(where)),
+                        support_option_where(src->opt.database_option, where, sizeof(where)),
                         src->name, src->db ? sqlite3_errmsg(src->db) : sqlite3_errstr(rc));
         return QUIRE_ERR;
     }
@@ -153,7 +123,7 @@ static int prepare_base(sqlp_source *src, sqlite3_stmt **stmt, quire_error *err)
         sqlp_text_ident(&t, src->opt.table);
         if (t.failed) {
             sqlp_text_free(&t);
-            return sqlp_fail_nomem(src->host, "building the query", err);
+            return support_fail_nomem(src->host, "sqlite", "building the query", err);
         }
         src->base = t.s;
         src->base_len = t.len;
@@ -170,7 +140,7 @@ static int prepare_base(sqlp_source *src, sqlite3_stmt **stmt, quire_error *err)
         while (is_space(*tail))
             tail++;
         return query_error(src, err, "only one statement is allowed (found '%s' after the first)",
-                           jsonl_show(tail, strlen(tail), shown, sizeof(shown)));
+                           support_show(tail, strlen(tail), shown, sizeof(shown)));
     }
     src->base_len = (size_t)(tail - src->opt.query);
     while (src->base_len > 0 && (is_space(src->opt.query[src->base_len - 1]) ||
@@ -178,7 +148,7 @@ static int prepare_base(sqlp_source *src, sqlite3_stmt **stmt, quire_error *err)
         src->base_len--;
     src->base = src->host->malloc(src->base_len + 1);
     if (src->base == NULL)
-        return sqlp_fail_nomem(src->host, "building the query", err);
+        return support_fail_nomem(src->host, "sqlite", "building the query", err);
     memcpy(src->base, src->opt.query, src->base_len);
     src->base[src->base_len] = '\0';
     if (!sqlite3_stmt_readonly(*stmt))
@@ -196,7 +166,7 @@ static int match_params(sqlp_source *src, sqlite3_stmt *stmt, quire_error *err)
 
     src->params = src->host->calloc(count > 0 ? (size_t)count : 1, sizeof(sqlp_param));
     if (src->params == NULL)
-        return sqlp_fail_nomem(src->host, "reading the parameters", err);
+        return support_fail_nomem(src->host, "sqlite", "reading the parameters", err);
     for (int i = 1; i <= count; i++) {
         const char *name = sqlite3_bind_parameter_name(stmt, i);
         const sqlp_bind *bind = NULL;
@@ -214,7 +184,7 @@ static int match_params(sqlp_source *src, sqlite3_stmt *stmt, quire_error *err)
             return query_error(src, err, "parameter %s has no value (set bind_%s)", name, name + 1);
         src->params[src->nparams].name = src->host->strdup(name);
         if (src->params[src->nparams].name == NULL)
-            return sqlp_fail_nomem(src->host, "reading the parameters", err);
+            return support_fail_nomem(src->host, "sqlite", "reading the parameters", err);
         src->params[src->nparams++].bind = bind;
     }
     for (size_t b = 0; b < src->opt.nbinds; b++) {
@@ -227,7 +197,7 @@ static int match_params(sqlp_source *src, sqlite3_stmt *stmt, quire_error *err)
                                      src->params[p].name);
         src->host->error_set(
             err, QUIRE_E_INVALID, "%s: sqlite: %s: the %s has no parameter :%s (%s%s)",
-            jsonl_option_where(src->opt.binds[b].option, where, sizeof(where)),
+            support_option_where(src->opt.binds[b].option, where, sizeof(where)),
             src->opt.binds[b].option->key, src->opt.sql_option->key, src->opt.binds[b].name,
             src->nparams ? "its parameters: " : "it has none", list);
         return QUIRE_ERR;
@@ -283,9 +253,9 @@ void sqlp_seen_add(sqlp_seen *seen, sqlite3_stmt *stmt, int c)
         const char *s = (const char *)sqlite3_column_text(stmt, c);
         size_t n = (size_t)sqlite3_column_bytes(stmt, c);
         unsigned fits = 0;
-        if (s != NULL && n == 10 && jsonl_parse_date(s, n, &i64) == 0)
+        if (s != NULL && n == 10 && support_parse_date(s, n, &i64) == 0)
             fits = SQLP_FITS_DATE | SQLP_FITS_TIMESTAMP;
-        else if (s != NULL && jsonl_parse_timestamp(s, n, &i64) == 0)
+        else if (s != NULL && support_parse_timestamp(s, n, &i64) == 0)
             fits = SQLP_FITS_TIMESTAMP;
         seen->text_fits = seen->texts == 0 ? fits : (seen->text_fits & fits);
         seen->texts++;
@@ -320,7 +290,7 @@ static int make_columns(sqlp_source *src, sqlite3_stmt *stmt, int *need_inferenc
     src->columns = host->calloc(src->ncols, sizeof(*src->columns));
     src->cols = host->calloc(src->ncols, sizeof(*src->cols));
     if (src->columns == NULL || src->cols == NULL)
-        return sqlp_fail_nomem(host, "reading the columns", err);
+        return support_fail_nomem(host, "sqlite", "reading the columns", err);
     *need_inference = 0;
     for (size_t c = 0; c < src->ncols; c++) {
         const char *name = sqlite3_column_name(stmt, (int)c);
@@ -328,7 +298,7 @@ static int make_columns(sqlp_source *src, sqlite3_stmt *stmt, int *need_inferenc
         sqlp_column *col = &src->cols[c];
 
         if (name == NULL)
-            return sqlp_fail_nomem(host, "reading the columns", err);
+            return support_fail_nomem(host, "sqlite", "reading the columns", err);
         for (size_t d = 0; d < c; d++) {
             if (strcmp(src->columns[d].name, name) == 0) {
                 char shown[256];
@@ -336,47 +306,28 @@ static int make_columns(sqlp_source *src, sqlite3_stmt *stmt, int *need_inferenc
                                    "column %zu has the same name as column %zu: '%s' (rename "
                                    "one with AS)",
                                    c + 1, d + 1,
-                                   jsonl_show(name, strlen(name), shown, sizeof(shown)));
+                                   support_show(name, strlen(name), shown, sizeof(shown)));
             }
         }
         src->columns[c].name = host->strdup(name);
         if (src->columns[c].name == NULL)
-            return sqlp_fail_nomem(host, "reading the columns", err);
+            return support_fail_nomem(host, "sqlite", "reading the columns", err);
         if (decl != NULL && (col->decltype = host->strdup(decl)) == NULL)
-            return sqlp_fail_nomem(host, "reading the columns", err);
+            return support_fail_nomem(host, "sqlite", "reading the columns", err);
         if (sqlp_decltype_type(decl, &col->type, &col->scale))
             col->from = SQLP_TYPE_DECLARED;
         else
             col->from = SQLP_TYPE_INFERRED;
     }
-    for (size_t t = 0; t < src->opt.ntypes; t++) {
-        jsonl_type_override *o = &src->opt.types[t];
-        for (size_t c = 0; c < src->ncols && !o->used; c++) {
-            if (strcmp(src->columns[c].name, o->name) == 0) {
-                src->cols[c].type = o->type;
-                src->cols[c].scale = o->scale;
-                src->cols[c].from = SQLP_TYPE_OVERRIDE;
-                o->used = 1;
-            }
-        }
-        if (!o->used) {
-            char where[256], shown[256], list[320];
-            size_t used = 0;
-            for (size_t c = 0; c < src->ncols && used < sizeof(list); c++)
-                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", c ? ", " : "",
-                                         src->columns[c].name);
-            if (used >= sizeof(list))
-                memcpy(list + sizeof(list) - 4, "...", 4);
-            host->error_set(err, QUIRE_E_INVALID,
-                            "%s: sqlite: types: no column '%s' in the result (columns: %s)",
-                            jsonl_option_where(src->opt.types_option, where, sizeof(where)),
-                            jsonl_show(o->name, strlen(o->name), shown, sizeof(shown)), list);
-            return QUIRE_ERR;
-        }
-    }
-    for (size_t c = 0; c < src->ncols; c++)
+    for (size_t c = 0; c < src->ncols; c++) {
+        if (support_types_lookup(src->opt.types, src->opt.ntypes, src->columns[c].name,
+                                 &src->cols[c].type, &src->cols[c].scale))
+            src->cols[c].from = SQLP_TYPE_OVERRIDE;
         *need_inference |= src->cols[c].from == SQLP_TYPE_INFERRED;
-    return QUIRE_OK;
+    }
+    return support_types_check_used(host, "sqlite", src->opt.types, src->opt.ntypes,
+                                    src->opt.types_option, "the result", src->columns, src->ncols,
+                                    err);
 }
 
 /* Steps the base statement through the first infer_rows rows and types the
@@ -434,7 +385,7 @@ int sqlp_prepare_run(sqlp_source *src, const uint8_t *needed, sqlite3_stmt **out
         if (args == NULL || sqlp_wrap_sql(src->base, src->base_len, &w, &t, args, &nargs) != 0) {
             src->host->free(args);
             sqlp_text_free(&t);
-            return sqlp_fail_nomem(src->host, "building the query", err);
+            return support_fail_nomem(src->host, "sqlite", "building the query", err);
         }
         rc = sqlp_prepare(src, t.s, t.len, out, NULL, err);
     }
@@ -465,7 +416,7 @@ static int choose_pushdown(sqlp_source *src, const quire_source_args *args, quir
     if (args->nfilter > 0 && args->filter != NULL) {
         src->filter = src->host->calloc(args->nfilter, sizeof(*src->filter));
         if (src->filter == NULL)
-            return sqlp_fail_nomem(src->host, "pushing the filter down", err);
+            return support_fail_nomem(src->host, "sqlite", "pushing the filter down", err);
         for (size_t f = 0; f < args->nfilter; f++)
             if (sqlp_filter_pushable(src->columns, src->ncols, &args->filter[f]))
                 src->filter[src->nfilter++] = args->filter[f];

@@ -118,7 +118,7 @@ int sqlp_decltype_type(const char *decl, uint32_t *type, int32_t *scale)
             digits = 0;
         else
             return 0;
-        if (digits > JSONL_DECIMAL_DIGITS) {
+        if (digits > SUPPORT_DECIMAL_DIGITS) {
             *type = QUIRE_TYPE_FLOAT; /* no int64 holds that scale */
             return 1;
         }
@@ -147,11 +147,11 @@ int sqlp_bind_kind(const char *value, int64_t *i64, double *f64)
     /* 007 is an identifier (a zip code), not 7: text, as inference says. */
     if (n - sign >= 2 && value[sign] == '0' && value[sign + 1] >= '0' && value[sign + 1] <= '9')
         return SQLP_BIND_TEXT;
-    if (jsonl_parse_int(value, n, i64) == 0)
+    if (support_parse_int(value, n, i64) == 0)
         return SQLP_BIND_INT;
     /* A number, not inf or nan: those are words. */
     if (n > sign && ((value[sign] >= '0' && value[sign] <= '9') || value[sign] == '.') &&
-        jsonl_parse_float(value, n, f64) == 0)
+        support_parse_float(value, n, f64) == 0)
         return SQLP_BIND_FLOAT;
     return SQLP_BIND_TEXT;
 }
@@ -195,7 +195,8 @@ int sqlp_filter_pushable(const quire_column_info *columns, size_t ncolumns,
     case QUIRE_TYPE_DATE: return 1;
     case QUIRE_TYPE_STRING: return pred->str.ptr != NULL || pred->str.len == 0;
     case QUIRE_TYPE_DECIMAL:
-        return pred->op != QUIRE_PRED_NE && pred->scale >= 0 && pred->scale <= JSONL_DECIMAL_DIGITS;
+        return pred->op != QUIRE_PRED_NE && pred->scale >= 0 &&
+               pred->scale <= SUPPORT_DECIMAL_DIGITS;
     default: return 0;
     }
 }
@@ -346,7 +347,7 @@ static void append_sort_key(sqlp_text *t, const sqlp_wrap *w, const quire_sort_k
         sqlp_text_puts(t, " COLLATE BINARY");
         break;
     case QUIRE_TYPE_BOOL:
-        /* Text as the plugin reads it (jsonl_parse_bool), numbers as such. */
+        /* Text as the plugin reads it (support_parse_bool), numbers as such. */
         sqlp_text_puts(t, "CASE WHEN typeof(");
         sqlp_text_ident(t, key->column);
         sqlp_text_puts(t, ") = 'text' THEN lower(");

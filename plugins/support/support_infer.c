@@ -58,3 +58,14 @@ void support_infer_type(const support_infer *infer, uint32_t *type, int32_t *sca
     else
         *type = QUIRE_TYPE_STRING;
 }
+
+void support_columns_type(quire_column_info *columns, support_column *cols, size_t ncolumns)
+{
+    for (size_t c = 0; c < ncolumns; c++) {
+        support_column *col = &cols[c];
+        if (!col->overridden)
+            support_infer_type(&col->infer, &col->type, &col->scale);
+        columns[c].type = col->type;
+        columns[c].scale = col->scale;
+    }
+}

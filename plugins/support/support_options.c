@@ -59,6 +59,26 @@ int support_option_twice(const quire_host *host, const char *plugin, const quire
     return QUIRE_ERR;
 }
 
+int support_options_each(const quire_host *host, const char *plugin, const quire_source_args *args,
+                         const char *const *keys, int nkeys, const char *names,
+                         const quire_option **seen, support_option_fn parse, void *opts,
+                         quire_error *err)
+{
+    for (size_t i = 0; i < args->noptions; i++) {
+        const quire_option *option = &args->options[i];
+        int id = support_option_find(option, keys, nkeys);
+
+        if (id < 0)
+            return support_option_unknown(host, plugin, option, names, err);
+        if (seen[id] != NULL)
+            return support_option_twice(host, plugin, option, seen[id], err);
+        seen[id] = option;
+        if (parse(host, id, option, opts, err) != QUIRE_OK)
+            return QUIRE_ERR;
+    }
+    return QUIRE_OK;
+}
+
 int support_option_bad(const quire_host *host, const char *plugin, const quire_option *option,
                        const char *why, quire_error *err)
 {

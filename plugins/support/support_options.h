@@ -18,6 +18,8 @@
 
 #include <quire/source.h>
 
+#include "support_value.h"
+
 /* infer_rows: the largest sample a source may ask for. */
 #define SUPPORT_INFER_ROWS_MAX 1000000
 
@@ -41,6 +43,21 @@ int support_option_unknown(const quire_host *host, const char *plugin, const qui
  * FIRST'S WHERE)" (QUIRE_E_INVALID) and returns QUIRE_ERR. */
 int support_option_twice(const quire_host *host, const char *plugin, const quire_option *option,
                          const quire_option *first, quire_error *err);
+
+/* Parses one option, option->key being keys[id] of support_options_each;
+ * `opts` is the plugin's options struct. QUIRE_OK, or QUIRE_ERR with *err. */
+typedef int (*support_option_fn)(const quire_host *host, int id, const quire_option *option,
+                                 void *opts, quire_error *err);
+
+/* Goes through args->options in order: each key must be one of
+ * keys[0..nkeys) (else support_option_unknown, listing `names`) and given
+ * once (else support_option_twice); seen[id] (nkeys entries, NULL at the
+ * start) records where it was written, then parse() reads it. Returns
+ * QUIRE_OK, or QUIRE_ERR with *err at the first failure. */
+int support_options_each(const quire_host *host, const char *plugin, const quire_source_args *args,
+                         const char *const *keys, int nkeys, const char *names,
+                         const quire_option **seen, support_option_fn parse, void *opts,
+                         quire_error *err);
 
 /* Fills *err with "WHERE: PLUGIN: KEY: 'VALUE' WHY" (QUIRE_E_INVALID; the
  * value shown on one line, NULL as "") and returns QUIRE_ERR. */
@@ -127,5 +144,13 @@ int support_types_check_used(const quire_host *host, const char *plugin,
                              const support_type_override *types, size_t count,
                              const quire_option *option, const char *in,
                              const quire_column_info *columns, size_t ncolumns, quire_error *err);
+
+/* Applies the overrides to the columns of a source that infers types
+ * (support_column): a column an override names takes its type and is
+ * `overridden`. Then as support_types_check_used(). */
+int support_types_apply(const quire_host *host, const char *plugin, support_type_override *types,
+                        size_t count, const quire_option *option, const char *in,
+                        const quire_column_info *columns, support_column *cols, size_t ncolumns,
+                        quire_error *err);
 
 #endif /* QUIRE_SUPPORT_OPTIONS_H */

@@ -136,28 +136,16 @@ int support_parse_bool(const char *s, size_t n, int64_t *out)
     return -1;
 }
 
-/* 10^i for i in 0..18. */
+/* 10^i for i in 0..18 (four to a line: clang-format would give each one). */
+/* clang-format off */
 static const int64_t pow10_table[SUPPORT_DECIMAL_DIGITS + 1] = {
-    1,
-    10,
-    100,
-    1000,
-    10000,
-    100000,
-    1000000,
-    10000000,
-    100000000,
-    1000000000,
-    10000000000,
-    100000000000,
-    1000000000000,
-    10000000000000,
-    100000000000000,
-    1000000000000000,
-    10000000000000000,
-    100000000000000000,
-    1000000000000000000,
+    1, 10, 100, 1000,
+    10000, 100000, 1000000, 10000000,
+    100000000, 1000000000, 10000000000, 100000000000,
+    1000000000000, 10000000000000, 100000000000000, 1000000000000000,
+    10000000000000000, 100000000000000000, 1000000000000000000,
 };
+/* clang-format on */
 
 /* Reads the digits from *p up to `end` into *v (wrapping past 19 digits:
  * callers check the count). Returns how many it read; *p moves past them. */

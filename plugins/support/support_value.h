@@ -61,6 +61,23 @@ int support_parse_timestamp(const char *s, size_t n, int64_t *out);
  * at 1000); otherwise both are 0. */
 unsigned support_classify(const char *s, size_t n, int *int_digits, int *scale);
 
+/* Parses s[0..n) as a value of column col's type (bool, int, decimal at
+ * col->scale, float, date, timestamp) into row `row` of the column: 0, or
+ * -1 if it is not one (the cell is then undefined) or the type is another
+ * (string, say: the caller stores those). Inline, for the row loops. */
+static inline int support_parse_cell(quire_column *col, uint32_t row, const char *s, size_t n)
+{
+    switch (col->type) {
+    case QUIRE_TYPE_BOOL: return support_parse_bool(s, n, &col->v.i64[row]);
+    case QUIRE_TYPE_INT: return support_parse_int(s, n, &col->v.i64[row]);
+    case QUIRE_TYPE_DECIMAL: return support_parse_decimal(s, n, col->scale, &col->v.i64[row]);
+    case QUIRE_TYPE_FLOAT: return support_parse_float(s, n, &col->v.f64[row]);
+    case QUIRE_TYPE_DATE: return support_parse_date(s, n, &col->v.i64[row]);
+    case QUIRE_TYPE_TIMESTAMP: return support_parse_timestamp(s, n, &col->v.i64[row]);
+    default: return -1;
+    }
+}
+
 /* ============================== Inference (support_infer.c) =============== */
 
 /* What the non-NULL values of one column seen so far have in common. */
@@ -78,6 +95,19 @@ void support_infer_init(support_infer *infer);
  * that includes SUPPORT_FIT_DECIMAL, int_digits and scale are its digits
  * before and after the point (widening the column's). */
 void support_infer_add(support_infer *infer, unsigned fits, int int_digits, int scale);
+
+/* One column of a source that infers types from a sample (csv, jsonl). */
+typedef struct support_column {
+    uint32_t type; /* QUIRE_TYPE_* */
+    int32_t scale;
+    int overridden;      /* set by `types`, not inferred */
+    support_infer infer; /* what the sample said (for the hint in messages) */
+} support_column;
+
+/* Once the sample is read: every column not `overridden` takes the type
+ * its inference says (support_infer_type), and the schema columns[c] get
+ * each cols[c]'s type and scale. */
+void support_columns_type(quire_column_info *columns, support_column *cols, size_t ncolumns);
 
 /* The narrowest type every value seen fits, in the order bool < int <
  * decimal(scale) < float, date < timestamp, string: a decimal needs at most

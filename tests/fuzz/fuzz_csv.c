@@ -1,8 +1,8 @@
 /*
  * fuzz_csv.c - libFuzzer target for the csv source plugin: its lexer,
  * inference and value parsers, compiled in from the plugin's sources and fed the
- * input from memory through csv_open_reader() (no temp file), with a small
- * host table built here (libc memory, kernel/arena.c arenas).
+ * input from memory through csv_open_reader() (no temp file), with the small
+ * host table of fuzz_host.h (libc memory, kernel/arena.c arenas).
  *
  * The first 4 bytes choose the options (delimiter, quote, header, null
  * tokens, on_error, types, infer_rows, max_field_size, a projection); the
@@ -29,71 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
 #include "batch.h"
 #include "csv.h"
+#include "fuzz_host.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The plugin's entry point (QUIRE_PLUGIN_DEFINE in csv.c). */
 const quire_plugin_desc *quire_plugin_v1(void);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            __builtin_trap();                                                                      \
-    } while (0)
-
-/* ============================== Host table ================================ */
-
-static void fake_log(quire_plugin *self, int level, const char *fmt, ...)
-{
-    (void)self;
-    (void)level;
-    (void)fmt;
-}
-
-static int fake_log_enabled(quire_plugin *self, int level)
-{
-    (void)self;
-    (void)level;
-    return 0;
-}
-
-static void fake_error_set(quire_error *err, int code, const char *fmt, ...) QUIRE_PRINTF(3, 4);
-static void fake_error_set(quire_error *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    err->code = code;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-    va_end(ap);
-}
-
-static char *fake_strdup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-static const quire_host host = {
-    .size = sizeof(quire_host),
-    .abi_major = QUIRE_ABI_MAJOR,
-    .abi_minor = QUIRE_ABI_MINOR,
-    .kernel_version = "fuzz",
-    .log = fake_log,
-    .log_enabled = fake_log_enabled,
-    .malloc = malloc,
-    .calloc = calloc,
-    .realloc = realloc,
-    .free = free,
-    .strdup = fake_strdup,
-    .arena_new = arena_new,
-    .arena_alloc = arena_alloc,
-    .arena_strndup = arena_strndup,
-    .arena_reset = arena_reset,
-    .arena_free = arena_free,
-    .error_set = fake_error_set,
-};
 
 /* ============================== Input ===================================== */
 
@@ -193,9 +135,7 @@ static void read_one(const quire_source_args *base_args, csv_plugin *plugin, con
             res->failed = 1;
             break;
         }
-        CHECK(batch->rows <= mode->capacity);
-        CHECK(rc == QUIRE_DONE || batch->rows > 0);
-        CHECK(batch->first_row == delivered + 1);
+        fuzz_check_batch(batch, rc, mode->capacity, delivered);
         for (uint32_t r = 0; r < batch->rows; r++) {
             CHECK(batch->source_line[r] > last_line);
             last_line = batch->source_line[r];
@@ -208,7 +148,7 @@ static void read_one(const quire_source_args *base_args, csv_plugin *plugin, con
                     continue;
                 }
                 if (col->type == QUIRE_TYPE_STRING && !col->nulls[r])
-                    CHECK(csv_utf8_invalid_at(col->v.str[r].ptr, col->v.str[r].len) ==
+                    CHECK(support_utf8_invalid_at(col->v.str[r].ptr, col->v.str[r].len) ==
                           col->v.str[r].len);
                 batch_format_cell(batch, c, r, out);
             }
@@ -372,7 +312,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text = (const char *)data + 4;
     len = size - 4;
 
-    plugin.host = &host;
+    plugin.host = &fuzz_host;
     plugin.max_field_size = 1 + data[3] * 4;
     plugin.infer_rows = 1000;
     plugin.read_buffer = 4096;

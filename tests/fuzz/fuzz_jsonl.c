@@ -2,8 +2,8 @@
  * fuzz_jsonl.c - libFuzzer target for the jsonl source plugin: its line
  * reader, JSON parser, path tree, inference and value parsers, compiled in
  * from the plugin's sources and fed the input from memory through
- * jsonl_open_reader() (no temp file), with a small host table built here
- * (libc memory, kernel/arena.c arenas).
+ * jsonl_open_reader() (no temp file), with the small host table of
+ * fuzz_host.h (libc memory, kernel/arena.c arenas).
  *
  * The first 4 bytes choose the options (on_error, infer_rows, types,
  * columns, max_line_size); the rest is the JSON Lines text. Each input is
@@ -22,71 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
 #include "batch.h"
 #include "jsonl.h"
+#include "fuzz_host.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The plugin's entry point (QUIRE_PLUGIN_DEFINE in jsonl.c). */
 const quire_plugin_desc *quire_plugin_v1(void);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            __builtin_trap();                                                                      \
-    } while (0)
-
-/* ============================== Host table ================================ */
-
-static void fake_log(quire_plugin *self, int level, const char *fmt, ...)
-{
-    (void)self;
-    (void)level;
-    (void)fmt;
-}
-
-static int fake_log_enabled(quire_plugin *self, int level)
-{
-    (void)self;
-    (void)level;
-    return 0;
-}
-
-static void fake_error_set(quire_error *err, int code, const char *fmt, ...) QUIRE_PRINTF(3, 4);
-static void fake_error_set(quire_error *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    err->code = code;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-    va_end(ap);
-}
-
-static char *fake_strdup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-static const quire_host host = {
-    .size = sizeof(quire_host),
-    .abi_major = QUIRE_ABI_MAJOR,
-    .abi_minor = QUIRE_ABI_MINOR,
-    .kernel_version = "fuzz",
-    .log = fake_log,
-    .log_enabled = fake_log_enabled,
-    .malloc = malloc,
-    .calloc = calloc,
-    .realloc = realloc,
-    .free = free,
-    .strdup = fake_strdup,
-    .arena_new = arena_new,
-    .arena_alloc = arena_alloc,
-    .arena_strndup = arena_strndup,
-    .arena_reset = arena_reset,
-    .arena_free = arena_free,
-    .error_set = fake_error_set,
-};
 
 /* ============================== Input ===================================== */
 
@@ -176,9 +118,7 @@ static void read_all(jsonl_plugin *plugin, quire_source_args *args, const char *
             res->failed = 1;
             break;
         }
-        CHECK(batch->rows <= capacity);
-        CHECK(rc == QUIRE_DONE || batch->rows > 0);
-        CHECK(batch->first_row == delivered + 1);
+        fuzz_check_batch(batch, rc, capacity, delivered);
         for (uint32_t r = 0; r < batch->rows; r++) {
             CHECK(batch->source_line[r] > last_line);
             last_line = batch->source_line[r];
@@ -188,7 +128,7 @@ static void read_all(jsonl_plugin *plugin, quire_source_args *args, const char *
                 if (col->type == QUIRE_TYPE_STRING && !col->nulls[r]) {
                     const quire_str *s = &col->v.str[r];
                     for (size_t i = 0; i < s->len;) {
-                        size_t n = jsonl_utf8_len((const unsigned char *)s->ptr + i, s->len - i);
+                        size_t n = support_utf8_len((const unsigned char *)s->ptr + i, s->len - i);
                         CHECK(n > 0);
                         i += n;
                     }
@@ -241,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     args.options = options;
     args.noptions = n;
 
-    plugin.host = &host;
+    plugin.host = &fuzz_host;
     plugin.max_line_size = 16 + data[2] * 8 + data[3];
     plugin.infer_rows = 1000;
 

@@ -31,239 +31,19 @@
 
 #include <cmocka.h>
 
-#include "batch.h"
 #include "calendar.h"
-#include "config.h"
-#include "kernel.h"
-#include "registry.h"
+#include "source_harness.h"
 
 /* ============================== Fixture =================================== */
 
-typedef struct fixture {
-    kernel *k;
-    plugin_rec *rec;
-    conf_file *conf; /* the [source.csv] text of the current state, or NULL */
-    /* The same configuration plus mmap = no: files are read with read(). */
-    conf_file *streamed_conf;
-    quire_config *streamed_config;
-    void *streamed_state;
-    char old_cwd[PATH_MAX];
-    char dir[PATH_MAX]; /* scratch directory, the cwd during the tests */
-    int saved_stderr;   /* stderr while a run captures it, else -1 */
-} fixture;
-
-/* Builds rec->config from `conf_text` (NULL: defaults) and runs init. */
-static void plugin_init(fixture *f, const char *conf_text)
-{
-    plugin_rec *rec = f->rec;
-    quire_error err = {0};
-    diag d = {0};
-
-    if (conf_text != NULL)
-        assert_int_equal(
-            conf_file_parse_text("quire.conf", conf_text, strlen(conf_text), &f->conf, &d),
-            QUIRE_OK);
-    if (config_build(f->conf, rec->label, rec->schema, rec->nkeys, &rec->config, &d) != QUIRE_OK)
-        fail_msg("config_build: %s", d.count ? d.items[0].text : "?");
-    diag_clear(&d);
-    if (rec->desc.init(host_api(), rec, rec->config, &rec->state_ptr, &err) != QUIRE_OK)
-        fail_msg("init: %s", err.msg);
-    rec->state = PLUGIN_READY;
-
-    /* The test sections are all [source.csv]: the key goes at the end. */
-    {
-        char streamed[512];
-        snprintf(streamed, sizeof(streamed), "%s%smmap = no\n", conf_text != NULL ? conf_text : "",
-                 conf_text != NULL ? "" : "[source.csv]\n");
-        assert_int_equal(
-            conf_file_parse_text("quire.conf", streamed, strlen(streamed), &f->streamed_conf, &d),
-            QUIRE_OK);
-        if (config_build(f->streamed_conf, rec->label, rec->schema, rec->nkeys, &f->streamed_config,
-                         &d) != QUIRE_OK)
-            fail_msg("config_build: %s", d.count ? d.items[0].text : "?");
-        if (rec->desc.init(host_api(), rec, f->streamed_config, &f->streamed_state, &err) !=
-            QUIRE_OK)
-            fail_msg("init: %s", err.msg);
-    }
-}
-
-/* Undoes plugin_init (kernel_close would call destroy itself). */
-static void plugin_fini(fixture *f)
-{
-    plugin_rec *rec = f->rec;
-
-    if (rec->state == PLUGIN_READY && rec->desc.destroy) {
-        rec->desc.destroy(rec->state_ptr);
-        rec->desc.destroy(f->streamed_state);
-    }
-    f->streamed_state = NULL;
-    config_free(f->streamed_config);
-    f->streamed_config = NULL;
-    conf_file_free(f->streamed_conf);
-    f->streamed_conf = NULL;
-    rec->state = PLUGIN_LOADED;
-    rec->state_ptr = NULL;
-    config_free(rec->config);
-    rec->config = NULL;
-    conf_file_free(f->conf);
-    f->conf = NULL;
-}
-
-/* Gives the plugin another [source.csv] section for one test. */
-static void plugin_reconfigure(fixture *f, const char *conf_text)
-{
-    plugin_fini(f);
-    plugin_init(f, conf_text);
-}
-
+/* The csv plugin, and a second state with the same configuration plus
+ * mmap = no (f->alt_state): files read with read(). */
 static int group_setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
-    const char *build = getenv("QUIRE_BUILD");
-    char so[PATH_MAX + 32], so_abs[PATH_MAX];
-    diag d = {0};
-
-    if (f == NULL)
-        return -1;
-    f->saved_stderr = -1;
-    snprintf(so, sizeof(so), "%s/plugins/csv.so", build && build[0] ? build : "build");
-    if (realpath(so, so_abs) == NULL) {
-        fprintf(stderr, "# %s: not found (build it first)\n", so);
-        return -1;
-    }
-    if (kernel_open(NULL, &f->k, &d) != QUIRE_OK ||
-        kernel_load_path(f->k, so_abs, &f->rec, &d) != QUIRE_OK) {
-        for (size_t i = 0; i < d.count; i++)
-            fprintf(stderr, "# %s\n", d.items[i].text);
-        return -1;
-    }
-    diag_clear(&d);
-    plugin_init(f, NULL);
-    if (getcwd(f->old_cwd, sizeof(f->old_cwd)) == NULL)
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/quire-test-csv-XXXXXX");
-    if (mkdtemp(f->dir) == NULL || chdir(f->dir) != 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    fixture *f = *state;
-    DIR *dir;
-    struct dirent *e;
-
-    if (chdir(f->old_cwd) != 0)
-        return -1;
-    dir = opendir(f->dir);
-    while (dir != NULL && (e = readdir(dir)) != NULL) {
-        char path[PATH_MAX * 2];
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
-        if (unlink(path) != 0)
-            rmdir(path);
-    }
-    if (dir != NULL)
-        closedir(dir);
-    rmdir(f->dir);
-    plugin_fini(f);
-    kernel_close(f->k);
-    free(f);
-    return 0;
-}
-
-/* Every test starts from the default configuration, with stderr back even
- * if the previous test failed while capturing it. */
-static int test_setup(void **state)
-{
-    fixture *f = *state;
-    if (f->saved_stderr >= 0) {
-        dup2(f->saved_stderr, 2);
-        close(f->saved_stderr);
-        f->saved_stderr = -1;
-    }
-    if (f->conf != NULL)
-        plugin_reconfigure(f, NULL);
-    return 0;
+    return source_group_setup(state, "csv", "mmap = no\n");
 }
 
 /* ============================== Running the source ======================== */
-
-static void write_file(const char *name, const char *data, size_t len)
-{
-    FILE *fp = fopen(name, "wb");
-
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, len, fp), len);
-    assert_int_equal(fclose(fp), 0);
-}
-
-static const char *code_name(int code)
-{
-    switch (code) {
-    case QUIRE_E_INVALID: return "invalid";
-    case QUIRE_E_IO: return "io";
-    case QUIRE_E_NOMEM: return "nomem";
-    case QUIRE_E_ABI: return "abi";
-    case QUIRE_E_INTERNAL: return "internal";
-    }
-    return "?";
-}
-
-/* Options "key=value" become quire_options at report.qr:LINE:5, LINE being
- * their 1-based position. */
-static quire_option *make_options(const char *const *texts, size_t *count)
-{
-    size_t n = 0;
-    quire_option *options;
-
-    while (texts[n] != NULL)
-        n++;
-    options = calloc(n + 1, sizeof(*options));
-    assert_non_null(options);
-    for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(texts[i], '=');
-        assert_non_null(eq);
-        options[i].key = strndup(texts[i], (size_t)(eq - texts[i]));
-        options[i].value = eq + 1;
-        options[i].file = "report.qr";
-        options[i].line = (uint32_t)i + 1;
-        options[i].column = 5;
-    }
-    *count = n;
-    return options;
-}
-
-static void free_options(quire_option *options, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        free((char *)options[i].key);
-    free(options);
-}
-
-/* The file stderr goes to while the source runs. */
-static int open_fd_for_log(void)
-{
-    int fd = open("stderr.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-    assert_true(fd >= 0);
-    return fd;
-}
-
-/* Appends what the plugin logged (captured from stderr) as "log: " lines. */
-static void append_log(FILE *out, const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    char line[4096];
-
-    if (fp == NULL)
-        return;
-    while (fgets(line, sizeof(line), fp) != NULL)
-        fprintf(out, "log: %s", line);
-    fclose(fp);
-}
 
 /* How run_source_with() reads, besides the options. */
 typedef struct run_opts {
@@ -300,127 +80,48 @@ static char *run_source_with(fixture *f, const char *const *texts, uint32_t capa
 {
     static const run_opts whole = {0};
     const quire_source_ops *ops = &f->rec->ops.source;
-    quire_source_args args = {0};
     quire_error err = {0};
-    quire_option *options;
-    size_t noptions, len = 0;
     void *instance = NULL;
-    char *text = NULL;
-    FILE *out = open_memstream(&text, &len);
     uint8_t needed[64];
-    int log_fd;
+    source_run run;
 
     if (ro == NULL)
         ro = &whole;
-    assert_non_null(out);
-    options = make_options(texts, &noptions);
-    args.size = ro->abi_1_0 ? QUIRE_SOURCE_ARGS_1_0_SIZE : sizeof(args);
-    args.source_name = "sales";
-    args.options = options;
-    args.noptions = noptions;
-    args.batch_rows = capacity;
-    args.arena = host_api()->arena_new(0);
-    args.base_dir = ro->base_dir;
-    args.partition = ro->partition;
-    args.npartitions = ro->npartitions;
-
-    fflush(stderr);
-    f->saved_stderr = dup(2);
-    log_fd = open_fd_for_log();
-    dup2(log_fd, 2);
-    close(log_fd);
-
-    if (ops->open(ro->streamed ? f->streamed_state : f->rec->state_ptr, &args, &instance, &err) !=
+    run_begin(f, &run, texts, "sales", capacity);
+    run.args.size = ro->abi_1_0 ? QUIRE_SOURCE_ARGS_1_0_SIZE : sizeof(run.args);
+    run.args.base_dir = ro->base_dir;
+    run.args.partition = ro->partition;
+    run.args.npartitions = ro->npartitions;
+    if (ops->open(ro->streamed ? f->alt_state : f->rec->state_ptr, &run.args, &instance, &err) !=
         QUIRE_OK) {
         assert_null(instance);
-        fprintf(out, "error: %s [%s]\n", err.msg, code_name(err.code));
+        put_error(run.out, &err);
     } else {
         const quire_column_info *columns;
         size_t ncolumns;
-        quire_batch *batch;
-        int64_t delivered = 0;
-        char type[32];
-        int rc;
 
         assert_int_equal(ops->schema(instance, &columns, &ncolumns, &err), QUIRE_OK);
         assert_true(ncolumns <= sizeof(needed));
-        for (size_t c = 0; c < ncolumns; c++) {
+        for (size_t c = 0; c < ncolumns; c++)
             needed[c] = (uint8_t)(ro->columns == NULL || in_list(ro->columns, columns[c].name));
-            fprintf(out, "%s%s:%s", c ? "\t" : "", columns[c].name,
-                    batch_type_text(columns[c].type, columns[c].scale, type, sizeof(type)));
-        }
-        fputc('\n', out);
+        print_schema(run.out, columns, ncolumns);
         if (ro->columns != NULL)
             assert_int_equal(ops->project(instance, needed, ncolumns, &err), QUIRE_OK);
-        batch = batch_new(columns, ncolumns, capacity, flags);
-        assert_non_null(batch);
-        do {
-            batch_reset(batch);
-            rc = ops->next(instance, batch, &err);
-            if (rc == QUIRE_ERR) {
-                fprintf(out, "error: %s [%s]\n", err.msg, code_name(err.code));
-                break;
-            }
-            assert_true(batch->rows <= capacity);
-            assert_true(rc == QUIRE_DONE || batch->rows > 0);
-            assert_int_equal(batch->first_row, delivered + 1);
-            for (uint32_t r = 0; r < batch->rows; r++) {
-                fprintf(out, "%lld:", batch->source_line ? (long long)batch->source_line[r] : 0LL);
-                for (uint32_t c = 0; c < batch->ncolumns; c++) {
-                    fputc(c ? '\t' : ' ', out);
-                    if (needed[c])
-                        batch_format_cell(batch, c, r, out);
-                    else
-                        fputc('-', out);
-                }
-                fputc('\n', out);
-            }
-            delivered += batch->rows;
-        } while (rc == QUIRE_OK);
+        drain_rows(ops, instance, columns, ncolumns, capacity, flags, needed, ROWS_WITH_LINES,
+                   run.out);
         if (ro->stats != NULL) {
             memset(ro->stats, 0, sizeof(*ro->stats));
             ro->stats->size = sizeof(*ro->stats);
             ops->stats(instance, ro->stats);
         }
-        batch_free(batch);
         ops->close(instance);
     }
-
-    fflush(stderr);
-    dup2(f->saved_stderr, 2);
-    close(f->saved_stderr);
-    f->saved_stderr = -1;
-    append_log(out, "stderr.log");
-    host_api()->arena_free(args.arena);
-    free_options(options, noptions);
-    fclose(out);
-    return text;
+    return run_end(f, &run);
 }
 
 static char *run_source(fixture *f, const char *const *texts, uint32_t capacity, unsigned flags)
 {
     return run_source_with(f, texts, capacity, flags, NULL);
-}
-
-/* Drops the row lines of a failed run: how many rows came before the error
- * depends on the batch size (a failed next() returns none of its batch). */
-static void drop_rows_if_failed(char *text)
-{
-    char *src = text, *dst = text;
-
-    if (strncmp(text, "error: ", 7) != 0 && strstr(text, "\nerror: ") == NULL)
-        return;
-    while (*src) {
-        char *eol = strchr(src, '\n');
-        size_t n = eol ? (size_t)(eol - src) + 1 : strlen(src);
-        int is_row = src[0] >= '0' && src[0] <= '9';
-        if (!is_row) {
-            memmove(dst, src, n);
-            dst += n;
-        }
-        src += n;
-    }
-    *dst = '\0';
 }
 
 static const uint32_t capacities[] = {1, 2, 7, 1024};
@@ -430,15 +131,10 @@ static const uint32_t capacities[] = {1, 2, 7, 1024};
 static char *run_csv_flags(fixture *f, const char *data, size_t len, const char *const *texts,
                            unsigned flags)
 {
-    const char *all[32] = {"path=data.csv"};
+    const char *all[32];
     char *first = NULL;
-    size_t n = 1;
 
-    for (size_t i = 0; texts[i] != NULL; i++) {
-        assert_true(n + 1 < sizeof(all) / sizeof(all[0]));
-        all[n++] = texts[i];
-    }
-    all[n] = NULL;
+    options_after(all, sizeof(all) / sizeof(all[0]), "path=data.csv", texts);
     write_file("data.csv", data, len);
     for (size_t i = 0; i < 2 * sizeof(capacities) / sizeof(capacities[0]); i++) {
         run_opts ro = {.streamed = (int)(i & 1)};
@@ -470,11 +166,8 @@ static void check_csv(fixture *f, const char *data, size_t len, const char *cons
     free(text);
 }
 
-#define OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define NO_OPTS   ((const char *const[]){NULL})
 /* CHECK(fixture, "csv bytes", OPTS(...) or NO_OPTS, "expected text") */
 #define CHECK(f, data, opts, expected) check_csv((f), (data), sizeof(data) - 1, (opts), (expected))
-#define FIX                            ((fixture *)*state)
 
 /* Runs the source on its own options only (no automatic path). */
 static void check_options(fixture *f, const char *const *texts, const char *expected)

@@ -31,270 +31,29 @@
 
 #include <cmocka.h>
 
-#include "batch.h"
-#include "config.h"
-#include "kernel.h"
-#include "registry.h"
+#include "source_harness.h"
 
 /* ============================== Fixture =================================== */
 
-typedef struct fixture {
-    kernel *k;
-    plugin_rec *rec;
-    conf_file *conf; /* the [source.jsonl] text of the current state, or NULL */
-    char old_cwd[PATH_MAX];
-    char dir[PATH_MAX]; /* scratch directory, the cwd during the tests */
-    int saved_stderr;   /* stderr while a run captures it, else -1 */
-} fixture;
-
-/* Builds rec->config from `conf_text` (NULL: defaults) and runs init. */
-static void plugin_init(fixture *f, const char *conf_text)
-{
-    plugin_rec *rec = f->rec;
-    quire_error err = {0};
-    diag d = {0};
-
-    if (conf_text != NULL)
-        assert_int_equal(
-            conf_file_parse_text("quire.conf", conf_text, strlen(conf_text), &f->conf, &d),
-            QUIRE_OK);
-    if (config_build(f->conf, rec->label, rec->schema, rec->nkeys, &rec->config, &d) != QUIRE_OK)
-        fail_msg("config_build: %s", d.count ? d.items[0].text : "?");
-    diag_clear(&d);
-    if (rec->desc.init(host_api(), rec, rec->config, &rec->state_ptr, &err) != QUIRE_OK)
-        fail_msg("init: %s", err.msg);
-    rec->state = PLUGIN_READY;
-}
-
-static void plugin_fini(fixture *f)
-{
-    plugin_rec *rec = f->rec;
-
-    if (rec->state == PLUGIN_READY && rec->desc.destroy)
-        rec->desc.destroy(rec->state_ptr);
-    rec->state = PLUGIN_LOADED;
-    rec->state_ptr = NULL;
-    config_free(rec->config);
-    rec->config = NULL;
-    conf_file_free(f->conf);
-    f->conf = NULL;
-}
-
-/* Gives the plugin another [source.jsonl] section for one test. */
-static void plugin_reconfigure(fixture *f, const char *conf_text)
-{
-    plugin_fini(f);
-    plugin_init(f, conf_text);
-}
-
 static int group_setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
-    const char *build = getenv("QUIRE_BUILD");
-    char so[PATH_MAX + 32], so_abs[PATH_MAX];
-    diag d = {0};
-
-    if (f == NULL)
-        return -1;
-    f->saved_stderr = -1;
-    snprintf(so, sizeof(so), "%s/plugins/jsonl.so", build && build[0] ? build : "build");
-    if (realpath(so, so_abs) == NULL) {
-        fprintf(stderr, "# %s: not found (build it first)\n", so);
-        return -1;
-    }
-    if (kernel_open(NULL, &f->k, &d) != QUIRE_OK ||
-        kernel_load_path(f->k, so_abs, &f->rec, &d) != QUIRE_OK) {
-        for (size_t i = 0; i < d.count; i++)
-            fprintf(stderr, "# %s\n", d.items[i].text);
-        return -1;
-    }
-    diag_clear(&d);
-    plugin_init(f, NULL);
-    if (getcwd(f->old_cwd, sizeof(f->old_cwd)) == NULL)
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/quire-test-jsonl-XXXXXX");
-    if (mkdtemp(f->dir) == NULL || chdir(f->dir) != 0)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-/* Removes the scratch directory (one level of subdirectories). */
-static void remove_tree(const char *path)
-{
-    DIR *dir = opendir(path);
-    struct dirent *e;
-
-    while (dir != NULL && (e = readdir(dir)) != NULL) {
-        char child[PATH_MAX * 2];
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-        if (unlink(child) != 0)
-            remove_tree(child);
-    }
-    if (dir != NULL)
-        closedir(dir);
-    rmdir(path);
-}
-
-static int group_teardown(void **state)
-{
-    fixture *f = *state;
-
-    if (chdir(f->old_cwd) != 0)
-        return -1;
-    remove_tree(f->dir);
-    plugin_fini(f);
-    kernel_close(f->k);
-    free(f);
-    return 0;
-}
-
-/* Every test starts from the default configuration, with stderr back even
- * if the previous test failed while capturing it. */
-static int test_setup(void **state)
-{
-    fixture *f = *state;
-    if (f->saved_stderr >= 0) {
-        dup2(f->saved_stderr, 2);
-        close(f->saved_stderr);
-        f->saved_stderr = -1;
-    }
-    if (f->conf != NULL)
-        plugin_reconfigure(f, NULL);
-    return 0;
+    return source_group_setup(state, "jsonl", NULL);
 }
 
 /* ============================== Running the source ======================== */
 
-static void write_file(const char *name, const char *data, size_t len)
-{
-    FILE *fp = fopen(name, "wb");
-
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, len, fp), len);
-    assert_int_equal(fclose(fp), 0);
-}
-
-static const char *code_name(int code)
-{
-    switch (code) {
-    case QUIRE_E_INVALID: return "invalid";
-    case QUIRE_E_IO: return "io";
-    case QUIRE_E_NOMEM: return "nomem";
-    case QUIRE_E_ABI: return "abi";
-    case QUIRE_E_INTERNAL: return "internal";
-    }
-    return "?";
-}
-
-/* Options "key=value" become quire_options at report.qr:LINE:5, LINE being
- * their 1-based position. */
-static quire_option *make_options(const char *const *texts, size_t *count)
-{
-    size_t n = 0;
-    quire_option *options;
-
-    while (texts[n] != NULL)
-        n++;
-    options = calloc(n + 1, sizeof(*options));
-    assert_non_null(options);
-    for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(texts[i], '=');
-        assert_non_null(eq);
-        options[i].key = strndup(texts[i], (size_t)(eq - texts[i]));
-        options[i].value = eq + 1;
-        options[i].file = "report.qr";
-        options[i].line = (uint32_t)i + 1;
-        options[i].column = 5;
-    }
-    *count = n;
-    return options;
-}
-
-static void free_options(quire_option *options, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        free((char *)options[i].key);
-    free(options);
-}
-
-/* Appends what the plugin logged (captured from stderr) as "log: " lines. */
-static void append_log(FILE *out, const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    char line[4096];
-
-    if (fp == NULL)
-        return;
-    while (fgets(line, sizeof(line), fp) != NULL)
-        fprintf(out, "log: %s", line);
-    fclose(fp);
-}
-
-/* Sends stderr to stderr.log until capture_end(). */
-static void capture_begin(fixture *f)
-{
-    int fd;
-
-    fflush(stderr);
-    f->saved_stderr = dup(2);
-    fd = open("stderr.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    assert_true(fd >= 0);
-    dup2(fd, 2);
-    close(fd);
-}
-
-static void capture_end(fixture *f)
-{
-    fflush(stderr);
-    dup2(f->saved_stderr, 2);
-    close(f->saved_stderr);
-    f->saved_stderr = -1;
-}
-
-/* Pulls every batch of an open instance, printing rows to `out` (see the
- * top of the file). Returns the rows delivered. */
+/* Pulls every batch of an open instance, printing the schema and the rows
+ * to `out` (see the top of the file). Returns the rows delivered. */
 static int64_t drain(const quire_source_ops *ops, void *instance, uint32_t capacity, FILE *out)
 {
     const quire_column_info *columns;
     size_t ncolumns;
-    quire_batch *batch;
     quire_error err = {0};
-    int64_t delivered = 0;
-    char type[32];
-    int rc;
 
     assert_int_equal(ops->schema(instance, &columns, &ncolumns, &err), QUIRE_OK);
-    for (size_t c = 0; c < ncolumns; c++)
-        fprintf(out, "%s%s:%s", c ? "\t" : "", columns[c].name,
-                batch_type_text(columns[c].type, columns[c].scale, type, sizeof(type)));
-    fputc('\n', out);
-    batch = batch_new(columns, ncolumns, capacity, BATCH_LINES);
-    assert_non_null(batch);
-    do {
-        batch_reset(batch);
-        rc = ops->next(instance, batch, &err);
-        if (rc == QUIRE_ERR) {
-            fprintf(out, "error: %s [%s]\n", err.msg, code_name(err.code));
-            break;
-        }
-        assert_true(batch->rows <= capacity);
-        assert_true(rc == QUIRE_DONE || batch->rows > 0);
-        assert_int_equal(batch->first_row, delivered + 1);
-        for (uint32_t r = 0; r < batch->rows; r++) {
-            fprintf(out, "%lld:", (long long)batch->source_line[r]);
-            for (uint32_t c = 0; c < batch->ncolumns; c++) {
-                fputc(c ? '\t' : ' ', out);
-                batch_format_cell(batch, c, r, out);
-            }
-            fputc('\n', out);
-        }
-        delivered += batch->rows;
-    } while (rc == QUIRE_OK);
-    batch_free(batch);
-    return delivered;
+    print_schema(out, columns, ncolumns);
+    return drain_rows(ops, instance, columns, ncolumns, capacity, BATCH_LINES, NULL,
+                      ROWS_WITH_LINES, out);
 }
 
 /* Runs the source with these options and batches of `capacity` rows;
@@ -302,58 +61,19 @@ static int64_t drain(const quire_source_ops *ops, void *instance, uint32_t capac
 static char *run_source(fixture *f, const char *const *texts, uint32_t capacity)
 {
     const quire_source_ops *ops = &f->rec->ops.source;
-    quire_source_args args = {0};
     quire_error err = {0};
-    quire_option *options;
-    size_t noptions, len = 0;
     void *instance = NULL;
-    char *text = NULL;
-    FILE *out = open_memstream(&text, &len);
+    source_run run;
 
-    assert_non_null(out);
-    options = make_options(texts, &noptions);
-    args.size = sizeof(args);
-    args.source_name = "sales";
-    args.options = options;
-    args.noptions = noptions;
-    args.batch_rows = capacity;
-    args.arena = host_api()->arena_new(0);
-
-    capture_begin(f);
-    if (ops->open(f->rec->state_ptr, &args, &instance, &err) != QUIRE_OK) {
+    run_begin(f, &run, texts, "sales", capacity);
+    if (ops->open(f->rec->state_ptr, &run.args, &instance, &err) != QUIRE_OK) {
         assert_null(instance);
-        fprintf(out, "error: %s [%s]\n", err.msg, code_name(err.code));
+        put_error(run.out, &err);
     } else {
-        drain(ops, instance, capacity, out);
+        drain(ops, instance, capacity, run.out);
         ops->close(instance);
     }
-    capture_end(f);
-    append_log(out, "stderr.log");
-    host_api()->arena_free(args.arena);
-    free_options(options, noptions);
-    fclose(out);
-    return text;
-}
-
-/* Drops the row lines of a failed run: how many rows came before the error
- * depends on the batch size (a failed next() returns none of its batch). */
-static void drop_rows_if_failed(char *text)
-{
-    char *src = text, *dst = text;
-
-    if (strncmp(text, "error: ", 7) != 0 && strstr(text, "\nerror: ") == NULL)
-        return;
-    while (*src) {
-        char *eol = strchr(src, '\n');
-        size_t n = eol ? (size_t)(eol - src) + 1 : strlen(src);
-        int is_row = src[0] >= '0' && src[0] <= '9';
-        if (!is_row) {
-            memmove(dst, src, n);
-            dst += n;
-        }
-        src += n;
-    }
-    *dst = '\0';
+    return run_end(f, &run);
 }
 
 static const uint32_t capacities[] = {1, 2, 7, 1024};
@@ -362,15 +82,10 @@ static const uint32_t capacities[] = {1, 2, 7, 1024};
  * batch capacity, checks they agree and returns the text (caller frees). */
 static char *run_jsonl(fixture *f, const char *data, size_t len, const char *const *texts)
 {
-    const char *all[32] = {"path=data.jsonl"};
+    const char *all[32];
     char *first = NULL;
-    size_t n = 1;
 
-    for (size_t i = 0; texts[i] != NULL; i++) {
-        assert_true(n + 1 < sizeof(all) / sizeof(all[0]));
-        all[n++] = texts[i];
-    }
-    all[n] = NULL;
+    options_after(all, sizeof(all) / sizeof(all[0]), "path=data.jsonl", texts);
     write_file("data.jsonl", data, len);
     for (size_t i = 0; i < sizeof(capacities) / sizeof(capacities[0]); i++) {
         char *text = run_source(f, all, capacities[i]);
@@ -395,12 +110,9 @@ static void check_jsonl(fixture *f, const char *data, size_t len, const char *co
     free(text);
 }
 
-#define OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define NO_OPTS   ((const char *const[]){NULL})
 /* CHECK(fixture, "jsonl bytes", OPTS(...) or NO_OPTS, "expected text") */
 #define CHECK(f, data, opts, expected)                                                             \
     check_jsonl((f), (data), sizeof(data) - 1, (opts), (expected))
-#define FIX ((fixture *)*state)
 
 /* Runs the source on its own options only (no automatic path). */
 static void check_options(fixture *f, const char *const *texts, const char *expected)

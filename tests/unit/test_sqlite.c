@@ -32,108 +32,14 @@
 
 #include <cmocka.h>
 
-#include "batch.h"
-#include "config.h"
-#include "kernel.h"
-#include "registry.h"
+#include "source_harness.h"
 
 /* ============================== Fixture =================================== */
 
-typedef struct fixture {
-    kernel *k;
-    plugin_rec *rec;
-    char old_cwd[PATH_MAX];
-    char dir[PATH_MAX]; /* scratch directory, the cwd during the tests */
-    int saved_stderr;   /* stderr while a run captures it, else -1 */
-} fixture;
-
 static int group_setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
-    const char *build = getenv("QUIRE_BUILD");
-    char so[PATH_MAX + 32], so_abs[PATH_MAX];
-    quire_error err = {0};
-    diag d = {0};
-
-    if (f == NULL)
-        return -1;
-    f->saved_stderr = -1;
-    snprintf(so, sizeof(so), "%s/plugins/sqlite.so", build && build[0] ? build : "build");
-    if (realpath(so, so_abs) == NULL) {
-        fprintf(stderr, "# %s: not found (build it first)\n", so);
-        return -1;
-    }
-    if (kernel_open(NULL, &f->k, &d) != QUIRE_OK ||
-        kernel_load_path(f->k, so_abs, &f->rec, &d) != QUIRE_OK ||
-        config_build(NULL, f->rec->label, f->rec->schema, f->rec->nkeys, &f->rec->config, &d) !=
-            QUIRE_OK) {
-        for (size_t i = 0; i < d.count; i++)
-            fprintf(stderr, "# %s\n", d.items[i].text);
-        return -1;
-    }
-    diag_clear(&d);
-    if (f->rec->desc.init(host_api(), f->rec, f->rec->config, &f->rec->state_ptr, &err) !=
-        QUIRE_OK) {
-        fprintf(stderr, "# init: %s\n", err.msg);
-        return -1;
-    }
-    f->rec->state = PLUGIN_READY;
-    if (getcwd(f->old_cwd, sizeof(f->old_cwd)) == NULL)
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/quire-test-sqlite-XXXXXX");
-    if (mkdtemp(f->dir) == NULL || chdir(f->dir) != 0)
-        return -1;
-    *state = f;
-    return 0;
+    return source_group_setup(state, "sqlite", NULL);
 }
-
-/* Removes the scratch directory (and its subdirectories). */
-static void remove_tree(const char *path)
-{
-    DIR *dir = opendir(path);
-    struct dirent *e;
-
-    while (dir != NULL && (e = readdir(dir)) != NULL) {
-        char child[PATH_MAX * 2];
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-        if (unlink(child) != 0)
-            remove_tree(child);
-    }
-    if (dir != NULL)
-        closedir(dir);
-    rmdir(path);
-}
-
-static int group_teardown(void **state)
-{
-    fixture *f = *state;
-
-    if (chdir(f->old_cwd) != 0)
-        return -1;
-    remove_tree(f->dir);
-    f->rec->desc.destroy(f->rec->state_ptr);
-    f->rec->state = PLUGIN_LOADED;
-    config_free(f->rec->config);
-    f->rec->config = NULL;
-    kernel_close(f->k);
-    free(f);
-    return 0;
-}
-
-static int test_setup(void **state)
-{
-    fixture *f = *state;
-    if (f->saved_stderr >= 0) {
-        dup2(f->saved_stderr, 2);
-        close(f->saved_stderr);
-        f->saved_stderr = -1;
-    }
-    return 0;
-}
-
-#define FIX ((fixture *)*state)
 
 /* ============================== Databases ================================= */
 
@@ -153,49 +59,6 @@ static void make_db(const char *name, const char *sql)
 
 /* ============================== Running the source ======================== */
 
-static const char *code_name(int code)
-{
-    switch (code) {
-    case QUIRE_E_INVALID: return "invalid";
-    case QUIRE_E_IO: return "io";
-    case QUIRE_E_NOMEM: return "nomem";
-    case QUIRE_E_ABI: return "abi";
-    case QUIRE_E_INTERNAL: return "internal";
-    }
-    return "?";
-}
-
-/* Options "key=value" become quire_options at report.qr:LINE:5, LINE being
- * their 1-based position. */
-static quire_option *make_options(const char *const *texts, size_t *count)
-{
-    size_t n = 0;
-    quire_option *options;
-
-    while (texts[n] != NULL)
-        n++;
-    options = calloc(n + 1, sizeof(*options));
-    assert_non_null(options);
-    for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(texts[i], '=');
-        assert_non_null(eq);
-        options[i].key = strndup(texts[i], (size_t)(eq - texts[i]));
-        options[i].value = eq + 1;
-        options[i].file = "report.qr";
-        options[i].line = (uint32_t)i + 1;
-        options[i].column = 5;
-    }
-    *count = n;
-    return options;
-}
-
-static void free_options(quire_option *options, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        free((char *)options[i].key);
-    free(options);
-}
-
 /* What a run pushes down. */
 typedef struct pushdown {
     const quire_sort_key *sort;
@@ -211,109 +74,41 @@ static char *run_source(fixture *f, const char *const *texts, uint32_t capacity,
                         const pushdown *push)
 {
     const quire_source_ops *ops = &f->rec->ops.source;
-    quire_source_args args = {0};
     quire_error err = {0};
-    quire_option *options;
-    size_t noptions, len = 0;
     void *instance = NULL;
-    char *text = NULL;
-    FILE *out = open_memstream(&text, &len);
-    int log_fd;
+    source_run run;
 
-    assert_non_null(out);
-    options = make_options(texts, &noptions);
-    args.size = sizeof(args);
-    args.source_name = "orders";
-    args.options = options;
-    args.noptions = noptions;
-    args.batch_rows = capacity;
-    args.arena = host_api()->arena_new(0);
+    run_begin(f, &run, texts, "orders", capacity);
     if (push != NULL) {
-        args.sort = push->sort;
-        args.nsort = push->nsort;
-        args.filter = push->filter;
-        args.nfilter = push->nfilter;
+        run.args.sort = push->sort;
+        run.args.nsort = push->nsort;
+        run.args.filter = push->filter;
+        run.args.nfilter = push->nfilter;
     }
-
-    fflush(stderr);
-    f->saved_stderr = dup(2);
-    log_fd = open("stderr.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    assert_true(log_fd >= 0);
-    dup2(log_fd, 2);
-    close(log_fd);
-
-    if (ops->open(f->rec->state_ptr, &args, &instance, &err) != QUIRE_OK) {
+    if (ops->open(f->rec->state_ptr, &run.args, &instance, &err) != QUIRE_OK) {
         assert_null(instance);
-        fprintf(out, "error: %s [%s]\n", err.msg, code_name(err.code));
+        put_error(run.out, &err);
     } else {
+        const uint8_t *needed = push != NULL ? push->needed : NULL;
         const quire_column_info *columns;
         size_t ncolumns;
-        quire_batch *batch;
-        int64_t delivered = 0;
-        char type[32];
-        int rc;
 
         assert_int_equal(ops->schema(instance, &columns, &ncolumns, &err), QUIRE_OK);
-        for (size_t c = 0; c < ncolumns; c++)
-            fprintf(out, "%s%s:%s", c ? "\t" : "", columns[c].name,
-                    batch_type_text(columns[c].type, columns[c].scale, type, sizeof(type)));
-        fputc('\n', out);
-        if (push != NULL && push->needed != NULL)
-            assert_int_equal(ops->project(instance, push->needed, ncolumns, &err), QUIRE_OK);
+        print_schema(run.out, columns, ncolumns);
+        if (needed != NULL)
+            assert_int_equal(ops->project(instance, needed, ncolumns, &err), QUIRE_OK);
         if (ops->ordered(instance))
-            fprintf(out, "ordered\n");
-        batch = batch_new(columns, ncolumns, capacity, BATCH_LINES);
-        assert_non_null(batch);
-        do {
-            batch_reset(batch);
-            rc = ops->next(instance, batch, &err);
-            if (rc == QUIRE_ERR) {
-                fprintf(out, "error: %s [%s]\n", err.msg, code_name(err.code));
-                break;
-            }
-            assert_true(batch->rows <= capacity);
-            assert_true(rc == QUIRE_DONE || batch->rows > 0);
-            assert_int_equal(batch->first_row, delivered + 1);
-            for (uint32_t r = 0; r < batch->rows; r++) {
-                assert_int_equal(batch->source_line[r], 0);
-                for (uint32_t c = 0; c < batch->ncolumns; c++) {
-                    if (push != NULL && push->needed != NULL && !push->needed[c]) {
-                        fputs(c ? "\t-" : "-", out); /* not filled */
-                        continue;
-                    }
-                    if (c > 0)
-                        fputc('\t', out);
-                    batch_format_cell(batch, c, r, out);
-                }
-                fputc('\n', out);
-            }
-            delivered += batch->rows;
-        } while (rc == QUIRE_OK);
-        batch_free(batch);
+            fprintf(run.out, "ordered\n");
+        drain_rows(ops, instance, columns, ncolumns, capacity, BATCH_LINES, needed, ROWS_NO_LINES,
+                   run.out);
         ops->close(instance);
     }
-
-    fflush(stderr);
-    dup2(f->saved_stderr, 2);
-    close(f->saved_stderr);
-    f->saved_stderr = -1;
-    {
-        FILE *fp = fopen("stderr.log", "r");
-        char line[1024];
-        while (fp != NULL && fgets(line, sizeof(line), fp) != NULL)
-            fprintf(out, "log: %s", line);
-        if (fp != NULL)
-            fclose(fp);
-    }
-    host_api()->arena_free(args.arena);
-    free_options(options, noptions);
-    fclose(out);
-    return text;
+    return run_end(f, &run);
 }
 
 /* Drops the row lines of a failed run (how many came first depends on the
  * batch size): rows are the lines that are not schema, error or log. */
-static void drop_rows_if_failed(char *text)
+static void drop_rows_after_schema_if_failed(char *text)
 {
     char *src, *dst;
 
@@ -347,7 +142,7 @@ static void check_push(fixture *f, const char *const *texts, const pushdown *pus
     for (size_t i = 0; i < sizeof(capacities) / sizeof(capacities[0]); i++) {
         char *text = run_source(f, texts, capacities[i], push);
         if (strncmp(text, "error: ", 7) != 0)
-            drop_rows_if_failed(text);
+            drop_rows_after_schema_if_failed(text);
         if (first == NULL) {
             first = text;
             continue;
@@ -361,7 +156,6 @@ static void check_push(fixture *f, const char *const *texts, const pushdown *pus
     free(first);
 }
 
-#define OPTS(...)                         ((const char *const[]){__VA_ARGS__, NULL})
 #define CHECK(f, opts, expected)          check_push((f), (opts), NULL, (expected))
 #define CHECK_PUSH(f, opts, push, expect) check_push((f), (opts), (push), (expect))
 
