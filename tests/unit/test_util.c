@@ -134,6 +134,23 @@ static void test_diag_collects_everything(void **state)
     assert_int_equal(d.errors, 0);
 }
 
+static void test_diag_located_and_one_line(void **state)
+{
+    diag d = {0};
+    const char *text = "first\n  ab\tcd = 1\nthird";
+    (void)state;
+    diag_error(&d, "label 'a\nb\x01' \rok");
+    assert_string_equal(d.items[0].text, "label 'a\\nb\\x01' \\rok");
+    diag_error_at(&d, "r.quire", text, strlen(text), 2, 7, "bad %s", "x");
+    assert_string_equal(d.items[1].where, "r.quire:2:7");
+    assert_string_equal(d.items[1].text, "bad x");
+    /* The line as written, and a caret under column 7 keeping the tab. */
+    assert_string_equal(d.items[1].detail, "      ab\tcd = 1\n        \t ^");
+    diag_error_at(&d, "r.quire", text, strlen(text), 9, 1, "past the end");
+    assert_null(d.items[2].detail);
+    diag_clear(&d);
+}
+
 static void test_log_levels(void **state)
 {
     (void)state;
@@ -153,6 +170,7 @@ int main(void)
         cmocka_unit_test(test_arena_alignment_and_reuse),
         cmocka_unit_test(test_arena_large_and_strings),
         cmocka_unit_test(test_diag_collects_everything),
+        cmocka_unit_test(test_diag_located_and_one_line),
         cmocka_unit_test(test_log_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
