@@ -1,9 +1,10 @@
 /*
  * agg.h - the aggregation core: accumulators packed into fixed-size state
- * blocks and updated a batch column at a time (agg.c), a hash table of
- * groups with dictionary-encoded keys (agg_group.c), time buckets and gap
- * filling for chart categories (agg_bucket.c), and top N with an "other"
- * group (agg_topn.c).
+ * blocks and updated a batch column at a time (agg.c, with the kinds in
+ * agg_numeric.c, agg_order.c and agg_values.c), a hash table of groups with
+ * dictionary-encoded keys (agg_group.c), time buckets and gap filling for
+ * chart categories (agg_bucket.c), and top N with an "other" group
+ * (agg_topn.c).
  *
  * ===== Accumulator semantics =====
  *

@@ -1,6 +1,6 @@
 /*
  * ast_lex.h - the tokenizer of the report language (*.quire), used by the
- * parser (ast_parse.c). It turns bytes into tokens one at a time, decodes
+ * parser (ast_parse*.c). It turns bytes into tokens one at a time, decodes
  * every literal (numbers, strings, dates, timestamps, lengths) and reports
  * malformed ones itself, so the parser only sees well-formed tokens or
  * TOK_ERROR (already reported).

@@ -3,9 +3,10 @@
  * (ast_lex.c) in, the syntax tree of ast.h out. It knows the one shape of
  * the language (attributes, blocks, comments, expressions) and nothing about
  * reports. After an error it skips to the end of the item and goes on, so
- * one run reports every problem.
+ * one run reports every problem. This file reads items and blocks and
+ * recovers from errors; expressions are parsed in ast_parse_expr.c.
  */
-#include "ast.h"
+#include "ast_parse_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -13,30 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast_lex.h"
-
 /* ============================== Parser state ============================== */
 
-typedef struct parser {
-    ast_lexer lx;
-    ast_token tok; /* the current token */
-    quire_arena *arena;
-    uint32_t depth;     /* blocks, parentheses, brackets and unary operators open */
-    int in_group;       /* > 0 inside ( ) or [ ]: newlines and comments are skipped */
-    int whole_expr;     /* ast_parse_expr: newlines never end anything */
-    ast_item **pending; /* comments met inside an expression, moved before its item */
-    uint32_t npending, cap_pending;
-    int oom;
-} parser;
-
-/* A growable array of pointers in the arena (the old copy is abandoned on
- * growth, which at most doubles the space used). */
-typedef struct ptr_vec {
-    void **v;
-    uint32_t n, cap;
-} ptr_vec;
-
-static int vec_push(parser *p, ptr_vec *vec, void *x)
+int ap_vec_push(parser *p, ptr_vec *vec, void *x)
 {
     if (vec->n == vec->cap) {
         uint32_t cap = vec->cap ? vec->cap * 2 : 4;
@@ -59,8 +39,7 @@ static int vec_push(parser *p, ptr_vec *vec, void *x)
     return 0;
 }
 
-static void error_at(parser *p, ast_loc loc, const char *fmt, ...) QUIRE_PRINTF(3, 4);
-static void error_at(parser *p, ast_loc loc, const char *fmt, ...)
+void ap_error_at(parser *p, ast_loc loc, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -75,14 +54,14 @@ static void error_at(parser *p, ast_loc loc, const char *fmt, ...)
     ast_lex_error(&p->lx, loc, "%s", msg);
 }
 
-static void report_oom(parser *p, ast_loc loc)
+void ap_report_oom(parser *p, ast_loc loc)
 {
     if (!p->oom)
-        error_at(p, loc, "out of memory");
+        ap_error_at(p, loc, "out of memory");
     p->oom = 1;
 }
 
-static const char *describe(parser *p, char *buf, size_t cap)
+const char *ap_describe(parser *p, char *buf, size_t cap)
 {
     return ast_tok_describe(&p->lx, &p->tok, buf, cap);
 }
@@ -91,7 +70,7 @@ static void add_pending_comment(parser *p);
 
 /* Moves to the next token. Inside ( ) and [ ] newlines are skipped and
  * comments are set aside to be placed before the item. */
-static void advance(parser *p)
+void ap_advance(parser *p)
 {
     for (;;) {
         ast_lex_next(&p->lx, &p->tok);
@@ -108,21 +87,11 @@ static void advance(parser *p)
     }
 }
 
-static int is_kind(const parser *p, ast_tok_kind kind)
-{
-    return p->tok.kind == kind;
-}
-
-static int is_kw(const parser *p, ast_keyword kw)
-{
-    return p->tok.kind == TOK_NAME && p->tok.kw == kw;
-}
-
 /* Enters one nesting level; reports and returns -1 past AST_MAX_DEPTH. */
-static int enter(parser *p)
+int ap_enter(parser *p)
 {
     if (p->depth >= AST_MAX_DEPTH) {
-        error_at(p, p->tok.loc, "nesting deeper than %d levels", AST_MAX_DEPTH);
+        ap_error_at(p, p->tok.loc, "nesting deeper than %d levels", AST_MAX_DEPTH);
         return -1;
     }
     p->depth++;
@@ -136,7 +105,7 @@ static ast_item *new_item(parser *p, ast_item_kind kind, ast_loc loc)
     ast_item *it = arena_alloc(p->arena, sizeof(*it));
 
     if (it == NULL) {
-        report_oom(p, loc);
+        ap_report_oom(p, loc);
         return NULL;
     }
     memset(it, 0, sizeof(*it));
@@ -150,7 +119,7 @@ static const char *comment_text(parser *p)
     const char *s = arena_strndup(p->arena, p->tok.s, p->tok.slen);
 
     if (s == NULL)
-        report_oom(p, p->tok.loc);
+        ap_report_oom(p, p->tok.loc);
     return s;
 }
 
@@ -165,7 +134,7 @@ static void add_pending_comment(parser *p)
         uint32_t cap = p->cap_pending ? p->cap_pending * 2 : 4;
         ast_item **v = arena_alloc(p->arena, cap * sizeof(*v));
         if (v == NULL) {
-            report_oom(p, p->tok.loc);
+            ap_report_oom(p, p->tok.loc);
             return;
         }
         if (p->npending > 0)
@@ -174,468 +143,6 @@ static void add_pending_comment(parser *p)
         p->cap_pending = cap;
     }
     p->pending[p->npending++] = it;
-}
-
-/* ============================== Expressions =============================== */
-
-static ast_expr *parse_expr(parser *p);
-
-static ast_expr *new_expr(parser *p, ast_expr_kind kind, const ast_token *at)
-{
-    ast_expr *e = arena_alloc(p->arena, sizeof(*e));
-
-    if (e == NULL) {
-        report_oom(p, at->loc);
-        return NULL;
-    }
-    memset(e, 0, sizeof(*e));
-    e->kind = kind;
-    e->loc = at->loc;
-    e->start = at->start;
-    e->end = at->end;
-    e->height = 1;
-    return e;
-}
-
-/* Sets e->height from its operands; reports a tree taller than allowed. */
-static int finish_height(parser *p, ast_expr *e)
-{
-    uint32_t h = 0;
-
-    for (uint32_t k = 0; k < e->nargs; k++) {
-        if (e->args[k]->height > h)
-            h = e->args[k]->height;
-    }
-    e->height = h + 1;
-    if (e->height > AST_MAX_EXPR_HEIGHT) {
-        error_at(p, e->loc, "expression is nested too deeply (more than %d operators deep)",
-                 AST_MAX_EXPR_HEIGHT);
-        return -1;
-    }
-    return 0;
-}
-
-static int set_args(parser *p, ast_expr *e, ast_expr **args, uint32_t n)
-{
-    e->args = args;
-    e->nargs = n;
-    return finish_height(p, e);
-}
-
-/* Binary node of lhs op rhs spanning both. */
-static ast_expr *make_binary(parser *p, ast_op op, ast_expr *lhs, ast_expr *rhs)
-{
-    ast_expr *e = arena_alloc(p->arena, sizeof(*e));
-    ast_expr **args = arena_alloc(p->arena, 2 * sizeof(*args));
-
-    if (e == NULL || args == NULL) {
-        report_oom(p, lhs->loc);
-        return NULL;
-    }
-    memset(e, 0, sizeof(*e));
-    e->kind = AST_BINARY;
-    e->op = op;
-    e->loc = lhs->loc;
-    e->start = lhs->start;
-    e->end = rhs->end;
-    args[0] = lhs;
-    args[1] = rhs;
-    if (set_args(p, e, args, 2) < 0)
-        return NULL;
-    return e;
-}
-
-/* Reads comma-separated expressions up to `close` (a trailing comma is
- * allowed) after the opening token was consumed; consumes `close`. */
-static int parse_list_items(parser *p, ast_tok_kind close, const char *closer, ast_loc open,
-                            ptr_vec *out)
-{
-    char buf[64];
-
-    while (!is_kind(p, close)) {
-        ast_expr *e = parse_expr(p);
-        if (e == NULL)
-            return -1;
-        if (vec_push(p, out, e) < 0) {
-            report_oom(p, e->loc);
-            return -1;
-        }
-        if (is_kind(p, TOK_COMMA)) {
-            advance(p);
-            continue;
-        }
-        if (!is_kind(p, close)) {
-            error_at(p, p->tok.loc, "expected ',' or '%s' (for the '%c' at %u:%u), got %s", closer,
-                     close == TOK_RPAREN ? '(' : '[', open.line, open.column,
-                     describe(p, buf, sizeof(buf)));
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* The part inside a bracket pair: ( expr ), [ list ], f( args ). On entry
- * the current token is the opener. */
-static int open_group(parser *p)
-{
-    if (enter(p) < 0)
-        return -1;
-    p->in_group++;
-    advance(p);
-    return 0;
-}
-
-/* Consumes the closer: newlines count again right after it. */
-static void close_group(parser *p)
-{
-    p->in_group--;
-    p->depth--;
-    advance(p);
-}
-
-static ast_expr *parse_literal(parser *p)
-{
-    static const ast_expr_kind kinds[] = {
-        [TOK_INT] = AST_INT,       [TOK_DECIMAL] = AST_DECIMAL, [TOK_FLOAT] = AST_FLOAT,
-        [TOK_STRING] = AST_STRING, [TOK_DATE] = AST_DATE,       [TOK_TIMESTAMP] = AST_TIMESTAMP,
-        [TOK_LENGTH] = AST_LENGTH,
-    };
-    ast_expr *e = new_expr(p, kinds[p->tok.kind], &p->tok);
-
-    if (e == NULL)
-        return NULL;
-    e->i = p->tok.i;
-    e->scale = p->tok.scale;
-    e->f = p->tok.f;
-    e->s = p->tok.s;
-    e->slen = p->tok.slen;
-    advance(p);
-    return e;
-}
-
-static ast_expr *parse_name(parser *p)
-{
-    ast_token name = p->tok;
-    ast_expr *e;
-    ptr_vec args = {0};
-    ast_loc open;
-
-    advance(p);
-    if (!is_kind(p, TOK_LPAREN)) {
-        e = new_expr(p, AST_NAME, &name);
-        if (e == NULL)
-            return NULL;
-        e->name = arena_strndup(p->arena, name.s, name.slen);
-        if (e->name == NULL) {
-            report_oom(p, name.loc);
-            return NULL;
-        }
-        return e;
-    }
-    e = new_expr(p, AST_CALL, &name);
-    if (e == NULL)
-        return NULL;
-    e->name = arena_strndup(p->arena, name.s, name.slen);
-    if (e->name == NULL) {
-        report_oom(p, name.loc);
-        return NULL;
-    }
-    open = p->tok.loc;
-    if (open_group(p) < 0)
-        return NULL;
-    if (parse_list_items(p, TOK_RPAREN, ")", open, &args) < 0)
-        return NULL;
-    e->end = p->tok.end;
-    close_group(p);
-    if (set_args(p, e, (ast_expr **)args.v, args.n) < 0)
-        return NULL;
-    return e;
-}
-
-static ast_expr *parse_list(parser *p)
-{
-    ast_expr *e = new_expr(p, AST_LIST, &p->tok);
-    ast_loc open = p->tok.loc;
-    ptr_vec items = {0};
-
-    if (e == NULL || open_group(p) < 0)
-        return NULL;
-    if (parse_list_items(p, TOK_RBRACKET, "]", open, &items) < 0)
-        return NULL;
-    e->end = p->tok.end;
-    close_group(p);
-    if (set_args(p, e, (ast_expr **)items.v, items.n) < 0)
-        return NULL;
-    return e;
-}
-
-static ast_expr *parse_primary(parser *p)
-{
-    char buf[64];
-    ast_expr *e;
-
-    switch (p->tok.kind) {
-    case TOK_INT:
-    case TOK_DECIMAL:
-    case TOK_FLOAT:
-    case TOK_STRING:
-    case TOK_DATE:
-    case TOK_TIMESTAMP:
-    case TOK_LENGTH: return parse_literal(p);
-    case TOK_NAME:
-        switch (p->tok.kw) {
-        case KW_NONE: return parse_name(p);
-        case KW_NULL:
-        case KW_TRUE:
-        case KW_FALSE:
-            e = new_expr(p, p->tok.kw == KW_NULL ? AST_NULL : AST_BOOL, &p->tok);
-            if (e == NULL)
-                return NULL;
-            e->i = p->tok.kw == KW_TRUE;
-            advance(p);
-            return e;
-        default:
-            error_at(p, p->tok.loc, "expected an expression, got keyword %s",
-                     describe(p, buf, sizeof(buf)));
-            return NULL;
-        }
-    case TOK_LPAREN: {
-        ast_token open = p->tok;
-        if (open_group(p) < 0)
-            return NULL;
-        e = parse_expr(p);
-        if (e == NULL)
-            return NULL;
-        if (!is_kind(p, TOK_RPAREN)) {
-            error_at(p, p->tok.loc, "expected ')' (for the '(' at %u:%u), got %s", open.loc.line,
-                     open.loc.column, describe(p, buf, sizeof(buf)));
-            return NULL;
-        }
-        e->parenthesised = 1;
-        e->loc = open.loc;
-        e->start = open.start;
-        e->end = p->tok.end;
-        close_group(p);
-        return e;
-    }
-    case TOK_LBRACKET: return parse_list(p);
-    case TOK_ERROR: return NULL; /* already reported */
-    default:
-        error_at(p, p->tok.loc, "expected an expression, got %s", describe(p, buf, sizeof(buf)));
-        return NULL;
-    }
-}
-
-/* A prefix operator: `op` is - or not; `next` parses the operand level. */
-static ast_expr *parse_prefix(parser *p, ast_op op, ast_expr *(*next)(parser *))
-{
-    ast_token at = p->tok;
-    ast_expr *e, *operand, **args;
-
-    if (enter(p) < 0)
-        return NULL;
-    advance(p);
-    operand = next(p);
-    p->depth--;
-    if (operand == NULL)
-        return NULL;
-    e = new_expr(p, AST_UNARY, &at);
-    args = arena_alloc(p->arena, sizeof(*args));
-    if (e == NULL || args == NULL) {
-        report_oom(p, at.loc);
-        return NULL;
-    }
-    e->op = op;
-    e->end = operand->end;
-    args[0] = operand;
-    if (set_args(p, e, args, 1) < 0)
-        return NULL;
-    return e;
-}
-
-static ast_expr *parse_unary(parser *p)
-{
-    if (is_kind(p, TOK_MINUS))
-        return parse_prefix(p, AST_OP_NEG, parse_unary);
-    return parse_primary(p);
-}
-
-/* One left-associative binary level: operand (op operand)*. */
-typedef struct op_map {
-    ast_tok_kind tok;
-    ast_keyword kw;
-    ast_op op;
-} op_map;
-
-static ast_op match_op(const parser *p, const op_map *ops, size_t n)
-{
-    for (size_t k = 0; k < n; k++) {
-        if (ops[k].kw != KW_NONE ? is_kw(p, ops[k].kw) : is_kind(p, ops[k].tok))
-            return ops[k].op;
-    }
-    return AST_OP_NONE;
-}
-
-static ast_expr *parse_binary_level(parser *p, const op_map *ops, size_t n,
-                                    ast_expr *(*next)(parser *))
-{
-    ast_expr *lhs = next(p);
-
-    while (lhs != NULL) {
-        ast_op op = match_op(p, ops, n);
-        ast_expr *rhs;
-        if (op == AST_OP_NONE)
-            break;
-        advance(p);
-        rhs = next(p);
-        if (rhs == NULL)
-            return NULL;
-        lhs = make_binary(p, op, lhs, rhs);
-    }
-    return lhs;
-}
-
-static ast_expr *parse_mul(parser *p)
-{
-    static const op_map ops[] = {
-        {TOK_STAR, KW_NONE, AST_OP_MUL},
-        {TOK_SLASH, KW_NONE, AST_OP_DIV},
-        {TOK_PERCENT, KW_NONE, AST_OP_MOD},
-    };
-    return parse_binary_level(p, ops, 3, parse_unary);
-}
-
-static ast_expr *parse_add(parser *p)
-{
-    static const op_map ops[] = {
-        {TOK_PLUS, KW_NONE, AST_OP_ADD},
-        {TOK_MINUS, KW_NONE, AST_OP_SUB},
-    };
-    return parse_binary_level(p, ops, 2, parse_mul);
-}
-
-static ast_expr *parse_concat(parser *p)
-{
-    static const op_map ops[] = {{TOK_CONCAT, KW_NONE, AST_OP_CONCAT}};
-    return parse_binary_level(p, ops, 1, parse_add);
-}
-
-/* x is [not] null, x [not] in [list] */
-static ast_expr *parse_postfix_test(parser *p, ast_expr *lhs)
-{
-    char buf[64];
-    int negated = 0;
-    ast_expr *e, **args;
-
-    if (is_kw(p, KW_IS)) {
-        advance(p);
-        if (is_kw(p, KW_NOT)) {
-            negated = 1;
-            advance(p);
-        }
-        if (!is_kw(p, KW_NULL)) {
-            error_at(p, p->tok.loc, "expected 'null' after '%s', got %s", negated ? "is not" : "is",
-                     describe(p, buf, sizeof(buf)));
-            return NULL;
-        }
-        e = new_expr(p, AST_IS_NULL, &p->tok);
-        args = arena_alloc(p->arena, sizeof(*args));
-        if (e == NULL || args == NULL) {
-            report_oom(p, lhs->loc);
-            return NULL;
-        }
-        e->loc = lhs->loc;
-        e->start = lhs->start;
-        e->end = p->tok.end;
-        e->negated = negated;
-        args[0] = lhs;
-        advance(p);
-        if (set_args(p, e, args, 1) < 0)
-            return NULL;
-        return e;
-    }
-    /* [not] in */
-    if (is_kw(p, KW_NOT)) {
-        negated = 1;
-        advance(p);
-        if (!is_kw(p, KW_IN)) {
-            error_at(p, p->tok.loc, "expected 'in' after 'not', got %s",
-                     describe(p, buf, sizeof(buf)));
-            return NULL;
-        }
-    }
-    advance(p);
-    if (!is_kind(p, TOK_LBRACKET)) {
-        error_at(p, p->tok.loc, "expected '[' after '%s', got %s", negated ? "not in" : "in",
-                 describe(p, buf, sizeof(buf)));
-        return NULL;
-    }
-    ast_expr *list = parse_list(p);
-    if (list == NULL)
-        return NULL;
-    e = new_expr(p, AST_IN, &p->tok);
-    args = arena_alloc(p->arena, ((size_t)list->nargs + 1) * sizeof(*args));
-    if (e == NULL || args == NULL) {
-        report_oom(p, lhs->loc);
-        return NULL;
-    }
-    e->loc = lhs->loc;
-    e->start = lhs->start;
-    e->end = list->end;
-    e->negated = negated;
-    args[0] = lhs;
-    if (list->nargs > 0)
-        memcpy(args + 1, list->args, list->nargs * sizeof(*args));
-    if (set_args(p, e, args, list->nargs + 1) < 0)
-        return NULL;
-    return e;
-}
-
-static ast_expr *parse_cmp(parser *p)
-{
-    static const op_map ops[] = {
-        {TOK_ASSIGN, KW_NONE, AST_OP_EQ}, {TOK_EQ, KW_NONE, AST_OP_EQ},
-        {TOK_NE, KW_NONE, AST_OP_NE},     {TOK_LT, KW_NONE, AST_OP_LT},
-        {TOK_LE, KW_NONE, AST_OP_LE},     {TOK_GT, KW_NONE, AST_OP_GT},
-        {TOK_GE, KW_NONE, AST_OP_GE},
-    };
-    ast_expr *lhs = parse_concat(p);
-
-    while (lhs != NULL) {
-        ast_op op = match_op(p, ops, sizeof(ops) / sizeof(ops[0]));
-        if (op != AST_OP_NONE) {
-            ast_expr *rhs;
-            advance(p);
-            rhs = parse_concat(p);
-            if (rhs == NULL)
-                return NULL;
-            lhs = make_binary(p, op, lhs, rhs);
-        } else if (is_kw(p, KW_IS) || is_kw(p, KW_IN) || is_kw(p, KW_NOT)) {
-            lhs = parse_postfix_test(p, lhs);
-        } else {
-            break;
-        }
-    }
-    return lhs;
-}
-
-static ast_expr *parse_not(parser *p)
-{
-    if (is_kw(p, KW_NOT))
-        return parse_prefix(p, AST_OP_NOT, parse_not);
-    return parse_cmp(p);
-}
-
-static ast_expr *parse_and(parser *p)
-{
-    static const op_map ops[] = {{TOK_NAME, KW_AND, AST_OP_AND}};
-    return parse_binary_level(p, ops, 1, parse_not);
-}
-
-static ast_expr *parse_expr(parser *p)
-{
-    static const op_map ops[] = {{TOK_NAME, KW_OR, AST_OP_OR}};
-    return parse_binary_level(p, ops, 1, parse_and);
 }
 
 /* ============================== Recovery ================================== */
@@ -656,7 +163,7 @@ static void skip_item(parser *p)
         case TOK_NEWLINE:
         case TOK_SEMI:
             if (groups <= 0 && braces == 0) {
-                advance(p);
+                ap_advance(p);
                 return;
             }
             break;
@@ -675,7 +182,7 @@ static void skip_item(parser *p)
             break;
         default: break;
         }
-        advance(p);
+        ap_advance(p);
     }
 }
 
@@ -685,8 +192,8 @@ static int parse_items(parser *p, ast_item *block, ptr_vec *out);
 
 static int push_item(parser *p, ptr_vec *out, ast_item *it)
 {
-    if (vec_push(p, out, it) < 0) {
-        report_oom(p, it->loc);
+    if (ap_vec_push(p, out, it) < 0) {
+        ap_report_oom(p, it->loc);
         return -1;
     }
     return 0;
@@ -695,11 +202,11 @@ static int push_item(parser *p, ptr_vec *out, ast_item *it)
 /* Takes a comment right after an item on the same line. */
 static void trailing_comment(parser *p, ast_item *it)
 {
-    if (is_kind(p, TOK_SEMI))
-        advance(p);
-    if (is_kind(p, TOK_COMMENT)) {
+    if (ap_is_kind(p, TOK_SEMI))
+        ap_advance(p);
+    if (ap_is_kind(p, TOK_COMMENT)) {
         it->comment = comment_text(p);
-        advance(p);
+        ap_advance(p);
     }
 }
 
@@ -708,14 +215,14 @@ static int parse_attribute(parser *p, ast_item *it)
 {
     char buf[64];
 
-    advance(p); /* '=' */
-    it->value = parse_expr(p);
+    ap_advance(p); /* '=' */
+    it->value = ap_parse_expr(p);
     if (it->value == NULL)
         return -1;
-    if (!is_kind(p, TOK_NEWLINE) && !is_kind(p, TOK_SEMI) && !is_kind(p, TOK_RBRACE) &&
-        !is_kind(p, TOK_EOF) && !is_kind(p, TOK_COMMENT)) {
-        error_at(p, p->tok.loc, "expected end of line or ';' after the value of '%s', got %s",
-                 it->name, describe(p, buf, sizeof(buf)));
+    if (!ap_is_kind(p, TOK_NEWLINE) && !ap_is_kind(p, TOK_SEMI) && !ap_is_kind(p, TOK_RBRACE) &&
+        !ap_is_kind(p, TOK_EOF) && !ap_is_kind(p, TOK_COMMENT)) {
+        ap_error_at(p, p->tok.loc, "expected end of line or ';' after the value of '%s', got %s",
+                    it->name, ap_describe(p, buf, sizeof(buf)));
         return -1;
     }
     trailing_comment(p, it);
@@ -729,48 +236,49 @@ static int parse_block(parser *p, ast_item *it)
     ptr_vec labels = {0};
     ptr_vec body = {0};
 
-    while (is_kind(p, TOK_NAME) || is_kind(p, TOK_STRING)) {
+    while (ap_is_kind(p, TOK_NAME) || ap_is_kind(p, TOK_STRING)) {
         ast_label *l = arena_alloc(p->arena, sizeof(*l));
         if (l == NULL) {
-            report_oom(p, p->tok.loc);
+            ap_report_oom(p, p->tok.loc);
             return -1;
         }
-        if (is_kind(p, TOK_NAME) && p->tok.kw != KW_NONE) {
-            error_at(p, p->tok.loc, "keyword %s cannot be a block label",
-                     describe(p, buf, sizeof(buf)));
+        if (ap_is_kind(p, TOK_NAME) && p->tok.kw != KW_NONE) {
+            ap_error_at(p, p->tok.loc, "keyword %s cannot be a block label",
+                        ap_describe(p, buf, sizeof(buf)));
             return -1;
         }
-        l->quoted = is_kind(p, TOK_STRING);
+        l->quoted = ap_is_kind(p, TOK_STRING);
         l->loc = p->tok.loc;
         l->text = l->quoted ? p->tok.s : arena_strndup(p->arena, p->tok.s, p->tok.slen);
-        if (l->text == NULL || vec_push(p, &labels, l) < 0) {
-            report_oom(p, p->tok.loc);
+        if (l->text == NULL || ap_vec_push(p, &labels, l) < 0) {
+            ap_report_oom(p, p->tok.loc);
             return -1;
         }
-        advance(p);
+        ap_advance(p);
     }
-    if (!is_kind(p, TOK_LBRACE)) {
+    if (!ap_is_kind(p, TOK_LBRACE)) {
         if (labels.n == 0)
-            error_at(p, p->tok.loc, "expected '=' or '{' after '%s', got %s", it->name,
-                     describe(p, buf, sizeof(buf)));
+            ap_error_at(p, p->tok.loc, "expected '=' or '{' after '%s', got %s", it->name,
+                        ap_describe(p, buf, sizeof(buf)));
         else
-            error_at(p, p->tok.loc, "expected '{' after '%s %s', got %s", it->name,
-                     ((ast_label *)labels.v[labels.n - 1])->text, describe(p, buf, sizeof(buf)));
+            ap_error_at(p, p->tok.loc, "expected '{' after '%s %s', got %s", it->name,
+                        ((ast_label *)labels.v[labels.n - 1])->text,
+                        ap_describe(p, buf, sizeof(buf)));
         return -1;
     }
     it->labels = arena_alloc(p->arena, (labels.n ? labels.n : 1) * sizeof(ast_label));
     if (it->labels == NULL) {
-        report_oom(p, it->loc);
+        ap_report_oom(p, it->loc);
         return -1;
     }
     for (uint32_t k = 0; k < labels.n; k++)
         it->labels[k] = *(ast_label *)labels.v[k];
     it->nlabels = labels.n;
-    if (enter(p) < 0) {
+    if (ap_enter(p) < 0) {
         /* Skip the whole too-deep block, braces balanced. */
         return -1;
     }
-    advance(p);
+    ap_advance(p);
     if (parse_items(p, it, &body) < 0) {
         p->depth--;
         return -2; /* the end of input: nothing left to recover */
@@ -779,9 +287,9 @@ static int parse_block(parser *p, ast_item *it)
     it->items = (ast_item **)body.v;
     it->nitems = body.n;
     it->close_loc = p->tok.loc;
-    advance(p); /* '}' */
-    if (!is_kind(p, TOK_NEWLINE) && !is_kind(p, TOK_SEMI) && !is_kind(p, TOK_RBRACE) &&
-        !is_kind(p, TOK_EOF) && !is_kind(p, TOK_COMMENT)) {
+    ap_advance(p); /* '}' */
+    if (!ap_is_kind(p, TOK_NEWLINE) && !ap_is_kind(p, TOK_SEMI) && !ap_is_kind(p, TOK_RBRACE) &&
+        !ap_is_kind(p, TOK_EOF) && !ap_is_kind(p, TOK_COMMENT)) {
         /* `a { } b = 1` on one line is two items: allowed, like after ';'. */
         return 0;
     }
@@ -804,28 +312,28 @@ static int parse_items(parser *p, ast_item *block, ptr_vec *out)
         int rc;
 
         if (p->lx.gave_up || p->oom) {
-            while (!is_kind(p, TOK_EOF))
-                advance(p);
+            while (!ap_is_kind(p, TOK_EOF))
+                ap_advance(p);
             return block != NULL ? -1 : 0;
         }
         switch (p->tok.kind) {
         case TOK_NEWLINE:
             newlines++;
-            advance(p);
+            ap_advance(p);
             continue;
-        case TOK_SEMI: advance(p); continue;
+        case TOK_SEMI: ap_advance(p); continue;
         case TOK_EOF:
             if (block != NULL) {
-                error_at(p, p->tok.loc, "missing '}' for block '%s' opened at line %u", block->name,
-                         block->loc.line);
+                ap_error_at(p, p->tok.loc, "missing '}' for block '%s' opened at line %u",
+                            block->name, block->loc.line);
                 return -1;
             }
             return 0;
         case TOK_RBRACE:
             if (block != NULL)
                 return 0;
-            error_at(p, p->tok.loc, "unexpected '}'");
-            advance(p);
+            ap_error_at(p, p->tok.loc, "unexpected '}'");
+            ap_advance(p);
             continue;
         case TOK_COMMENT:
             it = new_item(p, AST_COMMENT, p->tok.loc);
@@ -835,7 +343,7 @@ static int parse_items(parser *p, ast_item *block, ptr_vec *out)
             it->blank_before = newlines >= 2;
             newlines = 0;
             push_item(p, out, it);
-            advance(p);
+            ap_advance(p);
             continue;
         case TOK_ERROR: skip_item(p); continue;
         case TOK_NAME:
@@ -843,8 +351,8 @@ static int parse_items(parser *p, ast_item *block, ptr_vec *out)
                 break;
             /* fall through */
         default:
-            error_at(p, p->tok.loc, "expected an attribute or a block, got %s",
-                     describe(p, buf, sizeof(buf)));
+            ap_error_at(p, p->tok.loc, "expected an attribute or a block, got %s",
+                        ap_describe(p, buf, sizeof(buf)));
             skip_item(p);
             continue;
         }
@@ -855,10 +363,10 @@ static int parse_items(parser *p, ast_item *block, ptr_vec *out)
         it->name = arena_strndup(p->arena, p->tok.s, p->tok.slen);
         it->blank_before = newlines >= 2;
         newlines = 0;
-        advance(p);
+        ap_advance(p);
         uint32_t depth = p->depth;
         p->npending = 0;
-        if (is_kind(p, TOK_ASSIGN)) {
+        if (ap_is_kind(p, TOK_ASSIGN)) {
             rc = parse_attribute(p, it);
         } else {
             it->kind = AST_BLOCK;
@@ -917,7 +425,7 @@ int ast_parse(const char *path, const char *text, size_t len, ast_file **out, di
         goto fail_oom;
     p->arena = arena;
     ast_lex_init(&p->lx, file->path, file->text, len, arena, d);
-    advance(p);
+    ap_advance(p);
     parse_items(p, NULL, &items);
     file->items = (ast_item **)items.v;
     file->nitems = items.n;
@@ -988,41 +496,6 @@ fail_close:
         fclose(f);
     free(buf);
     return -1;
-}
-
-ast_expr *ast_parse_expr(const char *what, const char *text, size_t len, quire_arena *arena,
-                         diag *d)
-{
-    char buf[64];
-    parser p;
-    ast_expr *e;
-    size_t errors_before = d->errors;
-
-    if (len > AST_MAX_SIZE) {
-        diag_error(d, "%s: expression is too large (%zu bytes; at most %u)", what, len,
-                   AST_MAX_SIZE);
-        return NULL;
-    }
-    if (text == NULL)
-        text = "";
-    memset(&p, 0, sizeof(p));
-    p.arena = arena;
-    p.whole_expr = 1;
-    ast_lex_init(&p.lx, what, text, len, arena, d);
-    advance(&p);
-    if (is_kind(&p, TOK_EOF)) {
-        error_at(&p, p.tok.loc, "expected an expression, got end of input");
-        return NULL;
-    }
-    e = parse_expr(&p);
-    if (e != NULL && !is_kind(&p, TOK_EOF)) {
-        error_at(&p, p.tok.loc, "unexpected %s after the expression",
-                 describe(&p, buf, sizeof(buf)));
-        return NULL;
-    }
-    if (e == NULL || d->errors > errors_before || p.oom)
-        return NULL;
-    return e;
 }
 
 void ast_free(ast_file *file)

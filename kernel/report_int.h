@@ -1,9 +1,10 @@
 /*
  * report_int.h - what the files of report_load() share (report_load.c,
- * report_value.c, report_style.c, report_band.c): the loader state, the
- * attribute lookup with duplicate and "did you mean" checks, and the readers
- * that turn one attribute's value into a typed field with a precise message
- * when it does not fit. Not for use outside report_*.c.
+ * report_value.c, report_meta.c, report_data.c, report_style.c,
+ * report_band.c): the loader state, the attribute lookup with duplicate and
+ * "did you mean" checks, the readers that turn one attribute's value into a
+ * typed field with a precise message when it does not fit, and each file's
+ * block readers. Not for use outside report_*.c.
  */
 #ifndef QUIRE_REPORT_INT_H
 #define QUIRE_REPORT_INT_H
@@ -169,6 +170,26 @@ extern const char *const rl_style_prop_names[];
 /* Reads style property number `k` (an index into rl_style_prop_names) from
  * attribute `it` into props. */
 int rl_style_prop(loader *L, size_t k, const ast_item *it, report_style_props *props);
+
+/* report_meta.c: the `report { }` block into r->meta. */
+void rl_load_report_block(loader *L, const ast_item *it);
+/* The report settings without a report block: en-US, A4 portrait, 20mm
+ * margins, one column, no pages without data. */
+void rl_meta_defaults(report_meta *m);
+/* After every block: sets meta.landscape and reports margins that leave no
+ * room on the page. */
+void rl_finish_meta(loader *L);
+
+/* report_data.c: one block (its name already registered) into the element
+ * pass 1 allocated for it. */
+void rl_load_source(loader *L, const ast_item *it, report_source *s);
+void rl_load_param(loader *L, const ast_item *it, report_param *p);
+void rl_load_field(loader *L, const ast_item *it, report_field *f);
+void rl_load_group(loader *L, const ast_item *it, report_group *g);
+void rl_load_variable(loader *L, const ast_item *it, report_variable *v);
+void rl_load_dataset(loader *L, const ast_item *it, report_dataset *ds);
+/* The top-level `sort = KEY` or `sort = [KEY, ...]` attribute into r->sort. */
+void rl_load_sort(loader *L, const ast_item *a);
 
 /* report_style.c: one `style NAME { }` block into r->styles[index]. */
 void rl_load_style(loader *L, const ast_item *it, report_style *s);

@@ -112,11 +112,11 @@ void sorter_free(sorter *s);
 /* ============================== Spill files (sort_run.c) ================== */
 
 /*
- * What follows is the sorter's own plumbing, shared by sort.c and
- * sort_run.c; nothing else should need it. A spill file holds sorted runs
- * back to back; each run is a sequence of records, a record being a LEB128
- * byte count followed by that many bytes (sort.c's row encoding). Every
- * I/O error names the temp directory.
+ * What follows is the sorter's own plumbing, shared by its files (sort.c,
+ * sort_key.c, sort_merge.c, sort_run.c); nothing else should need it. A
+ * spill file holds sorted runs back to back; each run is a sequence of
+ * records, a record being a LEB128 byte count followed by that many bytes
+ * (sort_key.c's row encoding). Every I/O error names the temp directory.
  */
 
 typedef struct spill_file {
