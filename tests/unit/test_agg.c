@@ -1,5 +1,5 @@
 /*
- * test_agg.c - the accumulators of the aggregation core (kernel/agg.c).
+ * test_agg.c - the accumulators of the aggregation core (kernel/agg*.c).
  *
  * Every aggregate is checked against a value the test computes on its own,
  * by a different and simpler method: sums in a plain loop over __int128 or

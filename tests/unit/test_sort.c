@@ -1,5 +1,5 @@
 /*
- * test_sort.c - the kernel's bounded-memory sort (kernel/sort.c,
+ * test_sort.c - the kernel's bounded-memory sort (kernel/sort*.c,
  * kernel/sort_run.c).
  *
  * Random rows of every column type (NULLs, duplicates, empty and long
