@@ -398,8 +398,8 @@ int agg_update(const agg_layout *l, uint32_t acc, void *base, const uint32_t *gi
     case K_DISTINCT_S: rc = acc_upd_distinct_s(a, in->v.str); break;
     case K_SUM_I: acc_upd_sum_i(a, in->v.i64); break;
     case K_SUM_F: acc_upd_sum_f(a, in->v.f64); break;
-    case K_MIN_I: acc_upd_min_i(a, in->v.i64); break;
-    case K_MAX_I: acc_upd_max_i(a, in->v.i64); break;
+    case K_MIN_I: acc_upd_minmax_i(a, in->v.i64, -1); break;
+    case K_MAX_I: acc_upd_minmax_i(a, in->v.i64, 1); break;
     case K_MIN_F: acc_upd_minmax_f(a, in->v.f64, -1); break;
     case K_MAX_F: acc_upd_minmax_f(a, in->v.f64, 1); break;
     case K_MIN_S: rc = acc_upd_minmax_s(a, in->v.str, -1); break;
@@ -469,7 +469,7 @@ static int merge_one(const acc_def *d, char *dst, const char *src)
     case K_MAX_S: {
         st_pick_s *a = (st_pick_s *)dst;
         const st_pick_s *b = (const st_pick_s *)src;
-        if (b->has && (!a->has || acc_bytes_cmp(b->s.buf, b->s.len, a->s.buf, a->s.len) ==
+        if (b->has && (!a->has || agg_bytes_cmp(b->s.buf, b->s.len, a->s.buf, a->s.len) ==
                                       (d->kind == K_MIN_S ? -1 : 1)))
             return acc_merge_pick_s(a, b);
         break;

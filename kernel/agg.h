@@ -72,6 +72,7 @@
 #ifndef QUIRE_AGG_H
 #define QUIRE_AGG_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -337,6 +338,18 @@ typedef int (*agg_cmp_fn)(const void *ctx, uint32_t a, uint32_t b);
  * merge buffer runs out (a is then unchanged). */
 int agg_msort(uint32_t *a, size_t n, agg_cmp_fn cmp, const void *ctx);
 
+/* Bytewise order of a[0..alen) and b[0..blen), a proper prefix first:
+ * -1, 0 or 1. */
+static inline int agg_bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t m = alen < blen ? alen : blen;
+    int c = m > 0 ? memcmp(a, b, m) : 0;
+
+    if (c != 0)
+        return c < 0 ? -1 : 1;
+    return (alen > blen) - (alen < blen);
+}
+
 /* ============================== Hashing =================================== */
 
 /* Hash helpers shared by the distinct sets and the group table; inline
@@ -417,17 +430,19 @@ static inline uint64_t agg_hash_bytes(const char *p, size_t len)
     return agg_hash_final(wa, wb, len);
 }
 
-/* Whether x[0..len) and y[0..len) are the same bytes; the same four loads
- * as the hash for 4..16 bytes, memcmp otherwise. */
-static inline int agg_bytes_eq(const char *x, const char *y, size_t len)
+/* The bits a float key is hashed and compared by: -0.0 as 0.0 and every
+ * NaN as one NaN, so each group or distinct value holds all that compare
+ * equal. */
+static inline uint64_t agg_float_key(double f)
 {
-    if (len - 4 <= 12) {
-        size_t d = (len >> 3) << 2, e = len - 4;
-        return ((agg_load32(x) ^ agg_load32(y)) | (agg_load32(x + d) ^ agg_load32(y + d)) |
-                (agg_load32(x + e) ^ agg_load32(y + e)) |
-                (agg_load32(x + e - d) ^ agg_load32(y + e - d))) == 0;
-    }
-    return len == 0 || memcmp(x, y, len) == 0;
+    uint64_t bits;
+
+    if (f == 0.0)
+        f = 0.0;
+    else if (isnan(f))
+        f = NAN;
+    memcpy(&bits, &f, sizeof(bits));
+    return bits;
 }
 
 #endif /* QUIRE_AGG_H */

@@ -17,21 +17,10 @@
 
 /* ============================== Calendar ================================== */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static int64_t floor_mod(int64_t a, int64_t b)
-{
-    return a - floor_div(a, b) * b;
-}
-
 /* Monday of the ISO week holding `days` (1970-01-01 was a Thursday). */
 static int64_t monday_of(int64_t days)
 {
-    return days - floor_mod(days + 3, 7);
+    return days - (cal_weekday(days) - 1);
 }
 
 /* The first day of the bucket holding the date `days`. */
@@ -76,13 +65,7 @@ static int64_t date_next(report_bucket b, int64_t days)
 
 void bucket_iso_week(int64_t days, int64_t *year, unsigned *week)
 {
-    /* The ISO year of a week is the year of its Thursday. */
-    int64_t thursday = monday_of(days) + 3, y;
-    unsigned m, d;
-
-    cal_civil_from_days(thursday, &y, &m, &d);
-    *year = y;
-    *week = (unsigned)((thursday - cal_days_from_civil(y, 1, 1)) / 7 + 1);
+    cal_iso_week(days, year, week);
 }
 
 /* ============================== Buckets =================================== */
@@ -112,8 +95,8 @@ int64_t bucket_floor(report_bucket b, uint32_t type, int64_t v)
     if (type != QUIRE_TYPE_TIMESTAMP)
         return v;
     if (b == BUCKET_HOUR)
-        return mul_sat(floor_div(v, HOUR_US), HOUR_US);
-    return mul_sat(date_floor(b, floor_div(v, DAY_US)), DAY_US);
+        return mul_sat(cal_floor_div(v, HOUR_US), HOUR_US);
+    return mul_sat(date_floor(b, cal_floor_div(v, DAY_US)), DAY_US);
 }
 
 int64_t bucket_next(report_bucket b, uint32_t type, int64_t v)
@@ -123,8 +106,8 @@ int64_t bucket_next(report_bucket b, uint32_t type, int64_t v)
     if (type == QUIRE_TYPE_DATE)
         return v > DATE_LIMIT || v < -DATE_LIMIT ? add_sat(v, 1) : date_next(b, v);
     if (b == BUCKET_HOUR)
-        return add_sat(mul_sat(floor_div(v, HOUR_US), HOUR_US), HOUR_US);
-    return mul_sat(date_next(b, floor_div(v, DAY_US)), DAY_US);
+        return add_sat(mul_sat(cal_floor_div(v, HOUR_US), HOUR_US), HOUR_US);
+    return mul_sat(date_next(b, cal_floor_div(v, DAY_US)), DAY_US);
 }
 
 /* ============================== Gap filling =============================== */

@@ -29,7 +29,6 @@
 #include "agg.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -445,7 +444,7 @@ static int find_or_add(group_table *g, const uint64_t *kw, uint8_t nulls, uint64
     return 0;
 fail_nomem:
     error_setf(err, QUIRE_E_NOMEM, "out of memory growing the group table past %" PRIu32 " groups",
-              g->count);
+               g->count);
     return -1;
 }
 
@@ -484,8 +483,8 @@ static int check_key(const group_table *g, uint32_t k, const quire_column *c, qu
         return -1;
     }
     error_setf(err, QUIRE_E_INTERNAL, "group key %" PRIu32 " is %s, the table's key is %s", k + 1,
-              batch_type_text(c->type, c->scale, got, sizeof(got)),
-              batch_type_text(g->key_types[k], g->key_scales[k], want, sizeof(want)));
+               batch_type_text(c->type, c->scale, got, sizeof(got)),
+               batch_type_text(g->key_types[k], g->key_scales[k], want, sizeof(want)));
     return -1;
 }
 
@@ -515,20 +514,14 @@ static int encode_key(group_table *g, uint32_t k, const quire_column *c, const u
             uint32_t id;
             if (dict_id(d, g->arena, c->v.str[r].ptr, c->v.str[r].len, &id) != 0) {
                 error_setf(err, QUIRE_E_NOMEM,
-                          "out of memory for the strings of group key %" PRIu32 " (%" PRIu32
-                          " distinct)",
-                          k + 1, d->count);
+                           "out of memory for the strings of group key %" PRIu32 " (%" PRIu32
+                           " distinct)",
+                           k + 1, d->count);
                 return -1;
             }
             w = (uint64_t)id + 1;
         } else if (c->type == QUIRE_TYPE_FLOAT) {
-            double f = c->v.f64[r];
-            /* Group -0.0 with 0.0 and every NaN together. */
-            if (f == 0.0)
-                f = 0.0;
-            else if (f != f)
-                f = NAN;
-            memcpy(&w, &f, sizeof(w));
+            w = agg_float_key(c->v.f64[r]);
         } else {
             w = (uint64_t)c->v.i64[r];
         }
@@ -705,12 +698,8 @@ static int cmp_dict_ids(const void *ctx, uint32_t a, uint32_t b)
 {
     const quire_str *x = &((const dict_order *)ctx)->d->strs[a];
     const quire_str *y = &((const dict_order *)ctx)->d->strs[b];
-    size_t m = x->len < y->len ? x->len : y->len;
-    int c = m > 0 ? memcmp(x->ptr, y->ptr, m) : 0;
 
-    if (c != 0)
-        return c;
-    return (x->len > y->len) - (x->len < y->len);
+    return agg_bytes_cmp(x->ptr, x->len, y->ptr, y->len);
 }
 
 typedef struct group_order {

@@ -149,18 +149,6 @@ typedef struct acc_rows {
 
 /* ============================== Inline helpers ============================ */
 
-/* Bytewise order of a[0..alen) and b[0..blen), a proper prefix first:
- * -1, 0 or 1. */
-static inline int acc_bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
-{
-    size_t m = alen < blen ? alen : blen;
-    int c = m > 0 ? memcmp(a, b, m) : 0;
-
-    if (c != 0)
-        return c < 0 ? -1 : 1;
-    return (alen > blen) - (alen < blen);
-}
-
 /* Floats in a total order: -0.0 < 0.0, every NaN equal and above +inf. */
 static inline int acc_float_cmp(double a, double b)
 {
@@ -232,9 +220,8 @@ qv acc_result_var(const acc_def *d, const char *st);
 /* ============================== Min, max, first, last ===================== */
 /* agg_order.c */
 
-/* min and max of 64-bit integer-like values. */
-void acc_upd_min_i(acc_rows a, const int64_t *v);
-void acc_upd_max_i(acc_rows a, const int64_t *v);
+/* min (want = -1) or max (want = 1) of 64-bit integer-like values. */
+void acc_upd_minmax_i(acc_rows a, const int64_t *v, int want);
 
 /* min (want = -1) or max (want = 1) of floats, in acc_float_cmp order. */
 void acc_upd_minmax_f(acc_rows a, const double *v, int want);

@@ -35,14 +35,15 @@ int agg_value_cmp(const qv *a, const qv *b)
 {
     switch (a->type) {
     case QUIRE_TYPE_FLOAT: return acc_float_cmp(a->u.f, b->u.f);
-    case QUIRE_TYPE_STRING: return acc_bytes_cmp(a->u.s.ptr, a->u.s.len, b->u.s.ptr, b->u.s.len);
+    case QUIRE_TYPE_STRING: return agg_bytes_cmp(a->u.s.ptr, a->u.s.len, b->u.s.ptr, b->u.s.len);
     default: return (a->u.i > b->u.i) - (a->u.i < b->u.i);
     }
 }
 
 /* ============================== Update ==================================== */
 
-void acc_upd_min_i(acc_rows a, const int64_t *v)
+/* min (want = -1) or max (want = 1) of 64-bit integer-like values. */
+void acc_upd_minmax_i(acc_rows a, const int64_t *v, int want)
 {
     for (uint32_t i = 0; i < a.n; i++) {
         uint32_t r = ROW(a, i);
@@ -50,22 +51,7 @@ void acc_upd_min_i(acc_rows a, const int64_t *v)
         if (IS_NULL(a, r))
             continue;
         st = STATE(a, r);
-        if (!st->has || v[r] < st->v) {
-            st->v = v[r];
-            st->has = 1;
-        }
-    }
-}
-
-void acc_upd_max_i(acc_rows a, const int64_t *v)
-{
-    for (uint32_t i = 0; i < a.n; i++) {
-        uint32_t r = ROW(a, i);
-        st_pick_i *st;
-        if (IS_NULL(a, r))
-            continue;
-        st = STATE(a, r);
-        if (!st->has || v[r] > st->v) {
+        if (!st->has || (want < 0 ? v[r] < st->v : v[r] > st->v)) {
             st->v = v[r];
             st->has = 1;
         }
@@ -96,7 +82,7 @@ int acc_upd_minmax_s(acc_rows a, const quire_str *v, int want)
         if (IS_NULL(a, r))
             continue;
         st = STATE(a, r);
-        if (!st->has || acc_bytes_cmp(v[r].ptr, v[r].len, st->s.buf, st->s.len) == want) {
+        if (!st->has || agg_bytes_cmp(v[r].ptr, v[r].len, st->s.buf, st->s.len) == want) {
             if (own_str_set(&st->s, v[r].ptr, v[r].len) != 0)
                 return -1;
             st->has = 1;

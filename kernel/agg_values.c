@@ -233,19 +233,6 @@ int acc_dset_merge(dset **pdst, const dset *src, int strings)
     return 0;
 }
 
-/* The bits count_distinct keys a float by: one zero, one NaN. */
-static uint64_t float_key(double f)
-{
-    uint64_t bits;
-
-    if (f == 0.0)
-        f = 0.0;
-    else if (isnan(f))
-        f = NAN;
-    memcpy(&bits, &f, sizeof(bits));
-    return bits;
-}
-
 /* ============================== Value lists =============================== */
 
 static int pct_push(st_pct *st, const void *v)
@@ -370,7 +357,7 @@ int acc_upd_distinct_f(acc_rows a, const double *v)
         uint32_t r = ROW(a, i);
         if (IS_NULL(a, r))
             continue;
-        if (dset_add_u64(&((st_distinct *)STATE(a, r))->set, float_key(v[r])) != 0)
+        if (dset_add_u64(&((st_distinct *)STATE(a, r))->set, agg_float_key(v[r])) != 0)
             return -1;
     }
     return 0;

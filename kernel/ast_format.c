@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
+
 #define INDENT     4
 #define LINE_WIDTH 100
 
@@ -85,21 +87,9 @@ static size_t width_of(const char *s, size_t n)
 /* A scaled integer as digits with `scale` of them after the point. */
 static void put_scaled(sbuf *b, int64_t v, int32_t scale)
 {
-    char digits[32];
-    int n;
+    char digits[48];
 
-    if (scale <= 0) {
-        sb_printf(b, "%" PRId64, v);
-        return;
-    }
-    n = snprintf(digits, sizeof(digits), "%0*" PRId64, (int)scale + 1, v);
-    if (n < 0 || (size_t)n >= sizeof(digits)) {
-        b->oom = 1;
-        return;
-    }
-    sb_add(b, digits, (size_t)(n - scale));
-    sb_add(b, ".", 1);
-    sb_add(b, digits + n - scale, (size_t)scale);
+    sb_add(b, digits, dec_format(v, scale, digits, sizeof(digits)));
 }
 
 /* The shortest mantissa/exponent form that reads back as the same double,

@@ -5,6 +5,7 @@
  */
 #include "ast_lex.h"
 #include "calendar.h"
+#include "decimal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -423,11 +424,8 @@ static void lex_number(ast_lexer *lx, ast_token *tok)
     }
     tok->i = v;
     if (p > unit_start) {
-        double mantissa = (double)v;
-        for (int32_t k = 0; k < tok->scale; k++)
-            mantissa /= 10;
         tok->kind = TOK_LENGTH;
-        tok->f = mantissa * unit_points(lx->text + unit_start, p - unit_start);
+        tok->f = dec_to_double(v, tok->scale) * unit_points(lx->text + unit_start, p - unit_start);
         tok->s = arena_strndup(lx->arena, lx->text + unit_start, p - unit_start);
         tok->slen = 2;
         if (tok->s == NULL) {

@@ -31,6 +31,26 @@ void cal_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned 
     *year = yoe + era * 400 + (*month <= 2);
 }
 
+int64_t cal_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+int cal_weekday(int64_t days)
+{
+    /* 1970-01-01 was a Thursday (4). */
+    return (int)(((days % 7) + 7 + 3) % 7) + 1;
+}
+
+void cal_iso_week(int64_t days, int64_t *year, unsigned *week)
+{
+    int64_t thursday = days - cal_weekday(days) + 4;
+    unsigned m, d;
+    cal_civil_from_days(thursday, year, &m, &d);
+    *week = (unsigned)((thursday - cal_days_from_civil(*year, 1, 1)) / 7 + 1);
+}
+
 int cal_is_leap(int64_t year)
 {
     return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;

@@ -15,6 +15,17 @@ int64_t cal_days_from_civil(int64_t year, unsigned month, unsigned day);
 /* The civil date of `days` since 1970-01-01. Exact for |days| < 2^60. */
 void cal_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day);
 
+/* a / b rounded towards negative infinity (b > 0): the day of a
+ * timestamp before 1970 is the one before, not the one after. */
+int64_t cal_floor_div(int64_t a, int64_t b);
+
+/* ISO day of the week of `days`: 1 = Monday .. 7 = Sunday. */
+int cal_weekday(int64_t days);
+
+/* ISO 8601 week of `days`: the week's year (the year of its Thursday,
+ * which may differ from the date's near New Year) and number 1..53. */
+void cal_iso_week(int64_t days, int64_t *year, unsigned *week);
+
 /* 1 for a leap year. */
 int cal_is_leap(int64_t year);
 

@@ -55,18 +55,11 @@ static double seconds_since(const struct timespec *t0)
     return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Writes n with thousands separators into buf. */
+/* n with thousands separators, as the report formatter writes them. */
 static const char *grouped(int64_t n, char *buf, size_t len)
 {
-    char raw[32];
-    int digits = snprintf(raw, sizeof(raw), "%lld", (long long)n);
-    size_t at = 0;
-    for (int i = 0; i < digits && at + 2 < len; i++) {
-        if (i > 0 && (digits - i) % 3 == 0 && raw[0] != '-')
-            buf[at++] = ',';
-        buf[at++] = raw[i];
-    }
-    buf[at] = '\0';
+    qv v = qv_int(n);
+    fmt_value(&v, "#,##0", fmt_locale_get("en-US"), buf, len);
     return buf;
 }
 

@@ -32,19 +32,6 @@ static int store(i128 v, int64_t *out)
     return DEC_OK;
 }
 
-/* n / d rounded half away from zero; d > 0. */
-static i128 div_round(i128 n, i128 d)
-{
-    i128 q = n / d;
-    i128 r = n % d;
-
-    if (r < 0)
-        r = -r;
-    if (2 * r >= d)
-        q += n < 0 ? -1 : 1;
-    return q;
-}
-
 /* ============================== Scale ===================================== */
 
 int dec_rescale(int64_t v, int from, int to, int64_t *out)
@@ -53,7 +40,7 @@ int dec_rescale(int64_t v, int from, int to, int64_t *out)
         return DEC_SCALE;
     if (to >= from)
         return store((i128)v * dec_pow10(to - from), out);
-    return store(div_round(v, dec_pow10(from - to)), out);
+    return store(dec_div_round(v, dec_pow10(from - to)), out);
 }
 
 int dec_round(int64_t v, int scale, int digits, int64_t *out, int *so)
@@ -84,7 +71,7 @@ int dec_round(int64_t v, int scale, int digits, int64_t *out, int *so)
         i128 p = dec_pow10(scale);
         for (int i = 0; i < -digits; i++)
             p *= 10;
-        whole = (int64_t)div_round(v, p); /* |result| <= |v| */
+        whole = (int64_t)dec_div_round(v, p); /* |result| <= |v| */
         return store((i128)whole * (p / dec_pow10(scale)), out);
     }
 }
@@ -137,7 +124,7 @@ int dec_mul(int64_t a, int sa, int64_t b, int sb, int64_t *out, int *so)
     p = (i128)a * b; /* |p| < 2^126: cannot overflow */
     *so = dec_mul_scale(sa, sb);
     if (sa + sb > DEC_MAX_SCALE)
-        p = div_round(p, dec_pow10(sa + sb - DEC_MAX_SCALE));
+        p = dec_div_round(p, dec_pow10(sa + sb - DEC_MAX_SCALE));
     return store(p, out);
 }
 

@@ -59,6 +59,19 @@ static inline int64_t dec_pow10(int n)
     return p[n];
 }
 
+/* n / d rounded half away from zero; d > 0. Inline so the expression
+ * engine's per-row decimal product can use it. */
+static inline __int128 dec_div_round(__int128 n, __int128 d)
+{
+    __int128 q = n / d, r = n % d;
+
+    if (r < 0)
+        r = -r;
+    if (2 * r >= d)
+        q += n < 0 ? -1 : 1;
+    return q;
+}
+
 /* The scale of a quotient of operands with scales sa and sb. */
 static inline int dec_div_scale(int sa, int sb)
 {

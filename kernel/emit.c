@@ -180,13 +180,19 @@ static int eval_value(emitter *em, const plan_band *band, size_t i, const expr_c
     }
     if (expr_eval(pv->value, ctx, row, &v, err) != QUIRE_OK)
         return QUIRE_ERR;
-    if (v.type == QUIRE_TYPE_STRING && !v.null) {
+    /* Bytes from the batch or the scratch arena are valid for a direct
+     * send; an instance held back must own them. */
+    if (v.type == QUIRE_TYPE_STRING && !v.null && arena == em->held) {
         char *copy = arena_strndup(arena, v.u.s.ptr, v.u.s.len);
         if (copy == NULL)
             goto fail_oom;
         v.u.s.ptr = copy;
     }
     out->value = to_value(&v);
+    if (v.type == QUIRE_TYPE_STRING && !v.null && pv->pattern == NULL) {
+        out->text = v.u.s; /* a string's canonical text is itself */
+        return QUIRE_OK;
+    }
     need = fmt_value(&v, pv->pattern, em->p->locale, buf, sizeof(buf));
     if (need < sizeof(buf)) {
         out->text.ptr = arena_strndup(arena, buf, need);
@@ -394,17 +400,6 @@ static int resolve(emitter *em, int scope, quire_error *err)
 
 /* ============================== Units ===================================== */
 
-static int key_equal(const qv *a, const qv *b)
-{
-    if (a->null || b->null)
-        return a->null && b->null;
-    if (a->type == QUIRE_TYPE_STRING)
-        return a->u.s.len == b->u.s.len && memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
-    if (a->type == QUIRE_TYPE_FLOAT)
-        return a->u.f == b->u.f || (a->u.f != a->u.f && b->u.f != b->u.f);
-    return a->u.i == b->u.i;
-}
-
 static int set_key(level_key *k, const qv *v)
 {
     k->value = *v;
@@ -444,7 +439,7 @@ int emit_break(emitter *em, const qv *keys, quire_error *err)
         level = 1;
     } else {
         for (uint32_t l = 0; l < p->ngroups; l++)
-            if (!key_equal(&em->keys[l].value, &keys[l])) {
+            if (!qv_same_key(&em->keys[l].value, &keys[l])) {
                 level = (int)l + 1;
                 break;
             }

@@ -142,12 +142,13 @@ static int apply_cast(const expr *e, const qv *a, const expr_ctx *ctx, qv *out, 
         return QUIRE_OK;
     default: {
         char small[64];
-        size_t n = fmt_value(a, NULL, NULL, small, sizeof(small));
+        size_t n;
         char *buf;
         if (a->type == QUIRE_TYPE_STRING) {
             *out = *a;
             return QUIRE_OK;
         }
+        n = fmt_value(a, NULL, NULL, small, sizeof(small));
         buf = expr_alloc(ctx, e, n + 1, err);
         if (buf == NULL)
             return QUIRE_ERR;

@@ -106,33 +106,22 @@ static void vec_put(bvec *v, uint32_t row, const qv *x)
 }
 
 /* Copies rows sel[0..n) of src into dst (same type). */
+#define COPY_LOOP(FIELD)                                                                           \
+    for (uint32_t i = 0; i < n; i++) {                                                             \
+        uint32_t r = sel[i];                                                                       \
+        dst->nulls[r] = sn[r & m];                                                                 \
+        dst->v.FIELD[r] = src->col.v.FIELD[r & m];                                                 \
+    }
+
 static void copy_rows(quire_column *dst, const bvec *src, const uint32_t *sel, uint32_t n)
 {
     uint32_t m = src->mask;
     const uint8_t *sn = src->col.nulls;
 
     switch (dst->type) {
-    case QUIRE_TYPE_FLOAT:
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t r = sel[i];
-            dst->nulls[r] = sn[r & m];
-            dst->v.f64[r] = src->col.v.f64[r & m];
-        }
-        break;
-    case QUIRE_TYPE_STRING:
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t r = sel[i];
-            dst->nulls[r] = sn[r & m];
-            dst->v.str[r] = src->col.v.str[r & m];
-        }
-        break;
-    default:
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t r = sel[i];
-            dst->nulls[r] = sn[r & m];
-            dst->v.i64[r] = src->col.v.i64[r & m];
-        }
-        break;
+    case QUIRE_TYPE_FLOAT: COPY_LOOP(f64); break;
+    case QUIRE_TYPE_STRING: COPY_LOOP(str); break;
+    default: COPY_LOOP(i64); break;
     }
 }
 

@@ -18,32 +18,18 @@
 
 /* ============================== Calendar ================================== */
 
-int64_t expr_floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-int expr_weekday(int64_t days)
-{
-    /* 1970-01-01 was a Thursday (4). */
-    return (int)(((days % 7) + 7 + 3) % 7) + 1;
-}
-
 static int iso_week(int64_t days)
 {
-    int64_t thursday = days - expr_weekday(days) + 4;
     int64_t y;
-    unsigned m, d;
-
-    cal_civil_from_days(thursday, &y, &m, &d);
-    return (int)((thursday - cal_days_from_civil(y, 1, 1)) / 7 + 1);
+    unsigned w;
+    cal_iso_week(days, &y, &w);
+    return (int)w;
 }
 
 /* The day of a date or timestamp argument; -1 with *err if out of range. */
 static int arg_days(const expr *e, const qv *v, int64_t *days, quire_error *err)
 {
-    *days = v->type == QUIRE_TYPE_TIMESTAMP ? expr_floor_div(v->u.i, EXPR_US_PER_DAY) : v->u.i;
+    *days = v->type == QUIRE_TYPE_TIMESTAMP ? cal_floor_div(v->u.i, EXPR_US_PER_DAY) : v->u.i;
     if (*days > DAYS_LIMIT || *days < -DAYS_LIMIT)
         return expr_fail(err, e, "date out of range in '%s'", e->opname);
     return QUIRE_OK;
@@ -72,7 +58,7 @@ static int date_part(const expr *e, const qv *args, qv *out, quire_error *err, i
     case PART_DAY: *out = qv_int(d); break;
     case PART_QUARTER: *out = qv_int((m - 1) / 3 + 1); break;
     case PART_WEEK: *out = qv_int(iso_week(days)); break;
-    default: *out = qv_int(expr_weekday(days)); break;
+    default: *out = qv_int(cal_weekday(days)); break;
     }
     return QUIRE_OK;
 }
@@ -185,7 +171,7 @@ static int fn_date_trunc(const expr *e, const qv *args, const expr_ctx *ctx, qv 
     cal_civil_from_days(days, &y, &m, &d);
     switch (e->aux) {
     case UNIT_DAY: t = days; break;
-    case UNIT_WEEK: t = days - expr_weekday(days) + 1; break;
+    case UNIT_WEEK: t = days - cal_weekday(days) + 1; break;
     case UNIT_MONTH: t = cal_days_from_civil(y, m, 1); break;
     case UNIT_QUARTER: t = cal_days_from_civil(y, (m - 1) / 3 * 3 + 1, 1); break;
     default: t = cal_days_from_civil(y, 1, 1); break;
@@ -211,7 +197,7 @@ static int fn_now(const expr *e, const qv *args, const expr_ctx *ctx, qv *out, q
 static int fn_today(const expr *e, const qv *args, const expr_ctx *ctx, qv *out, quire_error *err)
 {
     (void)e, (void)args, (void)err;
-    *out = qv_int(expr_floor_div(ctx->now_us, EXPR_US_PER_DAY));
+    *out = qv_int(cal_floor_div(ctx->now_us, EXPR_US_PER_DAY));
     out->type = QUIRE_TYPE_DATE;
     return QUIRE_OK;
 }

@@ -8,7 +8,6 @@
 #include "expr_impl.h"
 
 #include <math.h>
-#include <string.h>
 
 /* ============================== round ===================================== */
 
@@ -133,13 +132,7 @@ static int qv_compare(const qv *a, const qv *b)
 {
     switch (a->type) {
     case QUIRE_TYPE_FLOAT: return (a->u.f > b->u.f) - (a->u.f < b->u.f);
-    case QUIRE_TYPE_STRING: {
-        size_t n = a->u.s.len < b->u.s.len ? a->u.s.len : b->u.s.len;
-        int c = n > 0 ? memcmp(a->u.s.ptr, b->u.s.ptr, n) : 0;
-        if (c != 0)
-            return c < 0 ? -1 : 1;
-        return (a->u.s.len > b->u.s.len) - (a->u.s.len < b->u.s.len);
-    }
+    case QUIRE_TYPE_STRING: return ek_str_cmp(a->u.s, b->u.s);
     default: return (a->u.i > b->u.i) - (a->u.i < b->u.i);
     }
 }

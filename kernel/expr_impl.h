@@ -203,8 +203,6 @@ int expr_apply(const expr *e, const qv *args, const expr_ctx *ctx, qv *out, quir
 size_t expr_utf8_len(const unsigned char *s, size_t n);
 
 /* Calendar helpers on days since 1970-01-01. */
-int expr_weekday(int64_t days); /* 1 = Monday .. 7 = Sunday */
-int64_t expr_floor_div(int64_t a, int64_t b);
 
 #define EXPR_US_PER_DAY INT64_C(86400000000)
 #define EXPR_US_PER_SEC INT64_C(1000000)
@@ -265,14 +263,8 @@ static inline int ek_dec_mul(int64_t a, int64_t b, int shift, int64_t *r)
 {
     expr_i128 v = (expr_i128)a * b;
 
-    if (shift > 0) {
-        expr_i128 d = dec_pow10(shift), q = v / d, m = v % d;
-        if (m < 0)
-            m = -m;
-        if (2 * m >= d)
-            q += v < 0 ? -1 : 1;
-        v = q;
-    }
+    if (shift > 0)
+        v = dec_div_round(v, dec_pow10(shift));
     return ek_store(v, r);
 }
 

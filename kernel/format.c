@@ -544,7 +544,7 @@ static int date_walk(const char *pattern, int date_only, fmt_out *o, const qv *v
         else
             days = v->u.i;
         cal_civil_from_days(days, &year, &month, &day);
-        weekday = (int)(((days % 7) + 7 + 3) % 7); /* 1970-01-01 was a Thursday */
+        weekday = cal_weekday(days) - 1;
     }
     for (const char *p = pattern; *p != '\0';) {
         char c = *p;
@@ -728,10 +728,9 @@ size_t fmt_value(const qv *v, const char *pattern, const fmt_locale *loc, char *
     }
     if ((v->type == QUIRE_TYPE_TIMESTAMP ||
          (v->type == QUIRE_TYPE_DATE && v->u.i <= DAYS_PRINTABLE && v->u.i >= -DAYS_PRINTABLE)) &&
-        date_walk(pattern, 0, NULL, NULL, NULL, NULL, 0) == 0) {
-        date_walk(pattern, 0, &o, v, loc, NULL, 0);
+        date_walk(pattern, 0, &o, v, loc, NULL, 0) == 0)
         return finish(&o);
-    }
+    o.len = 0; /* a bad date pattern may have written a part */
     canon(&o, v);
     return finish(&o);
 }

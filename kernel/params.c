@@ -4,7 +4,6 @@
 #include "params.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "arena.h"
 #include "batch.h"
 #include "calendar.h"
+#include "decimal.h"
 
 /* ============================== Text to values ============================ */
 
@@ -84,36 +84,26 @@ static int parse_timestamp(const char *s, int64_t *us)
     return 0;
 }
 
-/* "-12.345" to an integer scaled by 10^scale, rounding half away from zero. */
+/* "-12.345" to an integer scaled by 10^scale, rounding half away from zero
+ * (dec_parse reads it exactly, dec_rescale rounds). */
 static int parse_decimal(const char *s, int32_t scale, int64_t *out)
 {
-    int neg = 0, seen = 0, frac_digits = 0, round_up = 0;
-    __int128 v = 0;
-    if (*s == '-' || *s == '+')
-        neg = *s++ == '-';
-    for (; *s >= '0' && *s <= '9'; s++, seen = 1)
-        v = v * 10 + (*s - '0');
-    if (*s == '.') {
+    char buf[64];
+    int64_t v;
+    int from;
+    /* On the command line "+5" and ".25" are as good as "5" and "0.25". */
+    if (*s == '+')
         s++;
-        for (; *s >= '0' && *s <= '9'; s++, seen = 1) {
-            if (frac_digits < scale) {
-                v = v * 10 + (*s - '0');
-                frac_digits++;
-            } else if (frac_digits == scale) {
-                round_up = *s >= '5';
-                frac_digits++;
-            }
-        }
+    if (*s == '.' && strlen(s) < sizeof(buf) - 1) {
+        snprintf(buf, sizeof(buf), "0%s", s);
+        s = buf;
+    } else if (s[0] == '-' && s[1] == '.' && strlen(s) < sizeof(buf) - 1) {
+        snprintf(buf, sizeof(buf), "-0%s", s + 1);
+        s = buf;
     }
-    if (!seen || *s != '\0')
+    if (dec_parse(s, strlen(s), &v, &from) != 0)
         return -1;
-    for (int i = frac_digits; i < scale; i++)
-        v *= 10;
-    v += round_up;
-    if (v > INT64_MAX)
-        return -1;
-    *out = neg ? -(int64_t)v : (int64_t)v;
-    return 0;
+    return dec_rescale(v, from, scale, out) != 0 ? -1 : 0;
 }
 
 int params_parse_value(const char *text, uint32_t type, int32_t scale, qv *out, char *why,
@@ -197,18 +187,12 @@ static int literal_value(const ast_expr *e, const report_param *rp, qv *out)
     case AST_INT:
     case AST_DECIMAL: {
         int32_t from = e->kind == AST_DECIMAL ? e->scale : 0;
-        int64_t v = e->i;
-        if (rp->type == QUIRE_TYPE_FLOAT) {
-            out->u.f = (double)v / pow(10, from);
-        } else if (rp->type == QUIRE_TYPE_DECIMAL) {
-            for (int32_t s = from; s < rp->scale; s++)
-                v *= 10;
-            for (int32_t s = rp->scale; s < from; s++)
-                v = (v + (s + 1 == from ? 5 : 0)) / 10;
-            out->u.i = v;
-        } else {
-            out->u.i = v;
-        }
+        if (rp->type == QUIRE_TYPE_FLOAT)
+            out->u.f = dec_to_double(e->i, from);
+        else if (rp->type == QUIRE_TYPE_DECIMAL)
+            return dec_rescale(neg ? -e->i : e->i, from, rp->scale, &out->u.i) != 0 ? -1 : 0;
+        else
+            out->u.i = e->i;
         break;
     }
     case AST_FLOAT: out->u.f = e->f; break;

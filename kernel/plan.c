@@ -39,9 +39,15 @@ void plan_error_at(const plan *p, diag *d, ast_loc loc, const char *fmt, ...)
     diag_error_at(d, p->rep->path, f->text, f->len, loc.line, loc.column, "%s", msg);
 }
 
-const char *plan_type_name(uint32_t type, int32_t scale, char *buf, size_t len)
+expr *plan_compile_bool(plan *p, const ast_expr *e, resolve_ctx *c, int allow_page,
+                        const char *what)
 {
-    return batch_type_text(type, scale, buf, len);
+    expr *x = plan_compile(p, e, c, allow_page);
+    char t[32];
+    if (x != NULL && expr_type(x) != QUIRE_TYPE_BOOL)
+        plan_error_at(p, c->d, e->loc, "%s must be a condition (bool), got %s", what,
+                      batch_type_text(expr_type(x), expr_scale(x), t, sizeof(t)));
+    return x;
 }
 
 /* ============================== Name resolution =========================== */
@@ -427,15 +433,15 @@ static int build_columns(plan *p, diag *d)
     p->nfields = (uint32_t)rep->nfields;
     if (rep->filter != NULL) {
         c.field_limit = p->nfields;
-        p->filter = plan_compile(p, rep->filter, &c, 0);
-        if (p->filter != NULL && expr_type(p->filter) != QUIRE_TYPE_BOOL) {
-            char t[32];
-            plan_error_at(
-                p, d, rep->filter->loc, "filter must be a condition (bool), got %s",
-                plan_type_name(expr_type(p->filter), expr_scale(p->filter), t, sizeof(t)));
-        }
+        p->filter = plan_compile_bool(p, rep->filter, &c, 0, "filter");
     }
     p->ngroups = (uint32_t)rep->ngroups;
+    if (rep->ngroups > PLAN_MAX_GROUPS) {
+        plan_error_at(p, d, rep->groups[PLAN_MAX_GROUPS].loc,
+                      "group '%s': a report may nest at most %d groups",
+                      rep->groups[PLAN_MAX_GROUPS].name, PLAN_MAX_GROUPS);
+        return 0;
+    }
     for (size_t g = 0; g < rep->ngroups; g++) {
         int col = key_column(p, rep->groups[g].by, d);
         p->group_column[g] = col < 0 ? 0 : (uint32_t)col;
@@ -503,13 +509,7 @@ static int build_variables(plan *p, diag *d)
                 in_scale = expr_scale(v->arg);
             }
             if (rv->when != NULL) {
-                v->when = plan_compile(p, rv->when, &c, 0);
-                if (v->when != NULL && expr_type(v->when) != QUIRE_TYPE_BOOL) {
-                    char t[32];
-                    plan_error_at(
-                        p, d, rv->when->loc, "'when' must be a condition (bool), got %s",
-                        plan_type_name(expr_type(v->when), expr_scale(v->when), t, sizeof(t)));
-                }
+                v->when = plan_compile_bool(p, rv->when, &c, 0, "'when'");
             }
             {
                 agg_spec spec = {.calc = rv->calc,

@@ -36,7 +36,10 @@
 
 /* Scopes, outermost first: report (0; page scope is the report for data
  * exports), group levels 1..ngroups, then the row. */
-#define PLAN_SCOPE_REPORT    0
+#define PLAN_SCOPE_REPORT 0
+
+/* Groups a report may nest (runs keep per-level keys in fixed arrays). */
+#define PLAN_MAX_GROUPS      16
 #define PLAN_SCOPE_ROW(plan) ((int)(plan)->ngroups + 1)
 
 typedef struct plan_var {

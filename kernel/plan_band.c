@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "batch.h"
 #include "kernel.h"
 #include "plan_int.h"
 
@@ -96,7 +97,7 @@ static int add_value(plan *p, plan_band *b, const report_element *el, resolve_ct
     v->resolve_scope = -1;
     v->loc = el->loc;
     if (el->print_when != NULL)
-        v->print_when = plan_compile(p, el->print_when, c, allow_page);
+        v->print_when = plan_compile_bool(p, el->print_when, c, allow_page, "print_when");
     if (el->kind == EL_TEXT) {
         v->is_static = 1;
         v->text = el->text;
@@ -131,7 +132,7 @@ static int compile_elements(plan *p, plan_band *b, const report_element *els, si
             /* Shapes, images, charts are drawn by the filler and chart
              * issues; their conditions are checked now. */
             if (el->print_when != NULL)
-                plan_compile(p, el->print_when, c, allow_page);
+                plan_compile_bool(p, el->print_when, c, allow_page, "print_when");
             continue;
         }
         if (add_value(p, b, el, c, allow_page, d) != 0)
@@ -170,7 +171,7 @@ int plan_build_bands(plan *p, diag *d)
                                 : CALC_FIRST;
         }
         if (rb->print_when != NULL)
-            b->print_when = plan_compile(p, rb->print_when, &c, allow_page);
+            b->print_when = plan_compile_bool(p, rb->print_when, &c, allow_page, "print_when");
         if (compile_elements(p, b, rb->elements, rb->nelements, &c, allow_page, d) != 0)
             return -1;
         switch (kind) {
@@ -253,14 +254,6 @@ static int decide_delay(plan *p, const plan_band *b, plan_value *v, uint8_t *scr
 
 /* ============================== Datasets and styles ======================= */
 
-static void require_bool(plan *p, const expr *x, const ast_expr *e, const char *what, diag *d)
-{
-    char t[32];
-    if (x != NULL && expr_type(x) != QUIRE_TYPE_BOOL)
-        plan_error_at(p, d, e->loc, "%s must be a condition (bool), got %s", what,
-                      plan_type_name(expr_type(x), expr_scale(x), t, sizeof(t)));
-}
-
 /* Type-checks what the chart datasets aggregate (they are computed by the
  * chart issue's pass, but a wrong name or type is the author's error now)
  * and the conditions of conditional styles. */
@@ -279,13 +272,13 @@ void plan_check_datasets_and_styles(plan *p, diag *d)
                 char t[32];
                 plan_error_at(p, d, ds->category->loc,
                               "dataset '%s': bucket needs a date or timestamp category, got %s",
-                              ds->name, plan_type_name(expr_type(x), expr_scale(x), t, sizeof(t)));
+                              ds->name, batch_type_text(expr_type(x), expr_scale(x), t, sizeof(t)));
             }
         }
         if (ds->series != NULL)
             plan_compile(p, ds->series, &row, 0);
         if (ds->when != NULL)
-            require_bool(p, plan_compile(p, ds->when, &row, 0), ds->when, "'when'", d);
+            plan_compile_bool(p, ds->when, &row, 0, "'when'");
         for (size_t m = 0; m < ds->nmeasures; m++) {
             const report_measure *ms = &ds->measures[m];
             agg_spec spec = {.calc = ms->calc, .in_type = QUIRE_TYPE_INT, .p = ms->percentile};
@@ -308,7 +301,7 @@ void plan_check_datasets_and_styles(plan *p, diag *d)
         for (size_t c = 0; c < rep->styles[i].nconds; c++) {
             const ast_expr *when = rep->styles[i].conds[c].when;
             if (when != NULL)
-                require_bool(p, plan_compile(p, when, &band, 0), when, "a style condition", d);
+                plan_compile_bool(p, when, &band, 0, "a style condition");
         }
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "decimal.h"
 #include "kernel.h"
 #include "plan_int.h"
 
@@ -70,17 +71,11 @@ static int fit_value(const quire_column_info *col, const qv *v, quire_predicate 
         pred->i64 = v->u.i;
         return 0;
     case QUIRE_TYPE_DECIMAL: {
-        int64_t x = v->u.i;
         int from = v->type == QUIRE_TYPE_DECIMAL ? v->scale : 0;
+        /* Only widening is exact: a literal with more digits is not pushed. */
         if ((v->type != QUIRE_TYPE_INT && v->type != QUIRE_TYPE_DECIMAL) || from > col->scale)
             return -1;
-        for (int s = from; s < col->scale; s++) {
-            if (x > INT64_MAX / 10 || x < INT64_MIN / 10)
-                return -1;
-            x *= 10;
-        }
-        pred->i64 = x;
-        return 0;
+        return dec_rescale(v->u.i, from, col->scale, &pred->i64) != 0 ? -1 : 0;
     }
     case QUIRE_TYPE_FLOAT:
         if (v->type != QUIRE_TYPE_FLOAT)

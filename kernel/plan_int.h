@@ -34,8 +34,10 @@ void *plan_zalloc(plan *p, size_t size);
 /* An error located in the definition ("PATH:LINE:COL: message"). */
 void plan_error_at(const plan *p, diag *d, ast_loc loc, const char *fmt, ...) QUIRE_PRINTF(4, 5);
 
-/* A column type as users read it ("decimal(2)") in buf. */
-const char *plan_type_name(uint32_t type, int32_t scale, char *buf, size_t len);
+/* plan_compile(), and an error unless the expression is a bool: "WHAT
+ * must be a condition (bool), got TYPE". */
+expr *plan_compile_bool(plan *p, const ast_expr *e, resolve_ctx *c, int allow_page,
+                        const char *what);
 
 /* Compiles `e` with the names `c` resolves; errors go to c->d. */
 expr *plan_compile(plan *p, const ast_expr *e, resolve_ctx *c, int allow_page);

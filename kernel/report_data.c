@@ -42,14 +42,16 @@ static const char *option_text(loader *L, const ast_item *a)
 void rl_load_source(loader *L, const ast_item *it, report_source *s)
 {
     char where[160];
+    const ast_item *a;
+    uint32_t k = 0;
     size_t n = 0;
     int ns = L->next_ns++;
     const char *path = NULL;
     const ast_item *plugin = NULL;
 
     snprintf(where, sizeof(where), "source '%s'", s->name);
-    for (uint32_t k = 0; k < it->nitems; k++)
-        n += it->items[k]->kind == AST_ATTRIBUTE;
+    for (uint32_t j = 0; j < it->nitems; j++)
+        n += it->items[j]->kind == AST_ATTRIBUTE;
     if (n > 0) {
         s->options = arena_alloc(L->arena, n * sizeof(*s->options));
         if (s->options == NULL) {
@@ -57,14 +59,7 @@ void rl_load_source(loader *L, const ast_item *it, report_source *s)
             return;
         }
     }
-    for (uint32_t k = 0; k < it->nitems; k++) {
-        const ast_item *a = it->items[k];
-        if (a->kind == AST_COMMENT)
-            continue;
-        if (a->kind == AST_BLOCK) {
-            rl_unexpected_block(L, a, where);
-            continue;
-        }
+    while ((a = rl_next_attr(L, it, &k, where)) != NULL) {
         if (rl_option_add(L, ns, a) < 0)
             continue;
         if (strcmp(a->name, "plugin") == 0) {
@@ -156,20 +151,15 @@ void rl_load_param(loader *L, const ast_item *it, report_param *p)
     static const char *const own[] = {"type", "scale", "default", "label", "choices", NULL};
     rl_attrs attrs = {0};
     char where[160], what[200];
+    const ast_item *a;
+    uint32_t k = 0;
     int type = -1;
     int64_t scale = 2;
 
     snprintf(where, sizeof(where), "param '%s'", p->name);
     rl_attrs_add(&attrs, own);
     p->scale = 2;
-    for (uint32_t k = 0; k < it->nitems; k++) {
-        const ast_item *a = it->items[k];
-        if (a->kind == AST_COMMENT)
-            continue;
-        if (a->kind == AST_BLOCK) {
-            rl_unexpected_block(L, a, where);
-            continue;
-        }
+    while ((a = rl_next_attr(L, it, &k, where)) != NULL) {
         switch (rl_attr_index(L, &attrs, a, where)) {
         case 0:
             if (rl_enum(L, a, type_names, &type) == 0)
@@ -204,9 +194,9 @@ void rl_load_param(loader *L, const ast_item *it, report_param *p)
         literal_fits(L, p->default_value, p->type, p->scale, what);
     }
     if (p->choices != NULL) {
-        for (uint32_t k = 0; k < p->choices->nargs; k++) {
-            snprintf(what, sizeof(what), "choice %u of param '%s'", k + 1, p->name);
-            literal_fits(L, p->choices->args[k], p->type, p->scale, what);
+        for (uint32_t j = 0; j < p->choices->nargs; j++) {
+            snprintf(what, sizeof(what), "choice %u of param '%s'", j + 1, p->name);
+            literal_fits(L, p->choices->args[j], p->type, p->scale, what);
         }
     }
 }
@@ -218,17 +208,12 @@ void rl_load_field(loader *L, const ast_item *it, report_field *f)
     static const char *const own[] = {"value", NULL};
     rl_attrs attrs = {0};
     char where[160];
+    const ast_item *a;
+    uint32_t k = 0;
 
     snprintf(where, sizeof(where), "field '%s'", f->name);
     rl_attrs_add(&attrs, own);
-    for (uint32_t k = 0; k < it->nitems; k++) {
-        const ast_item *a = it->items[k];
-        if (a->kind == AST_COMMENT)
-            continue;
-        if (a->kind == AST_BLOCK) {
-            rl_unexpected_block(L, a, where);
-            continue;
-        }
+    while ((a = rl_next_attr(L, it, &k, where)) != NULL) {
         if (rl_attr_index(L, &attrs, a, where) == 0)
             rl_expr(L, a, &f->value);
     }
@@ -310,17 +295,12 @@ void rl_load_group(loader *L, const ast_item *it, report_group *g)
                                           "collate_at_bottom", NULL};
     rl_attrs attrs = {0};
     char where[160];
+    const ast_item *a;
+    uint32_t k = 0;
 
     snprintf(where, sizeof(where), "group '%s'", g->name);
     rl_attrs_add(&attrs, own);
-    for (uint32_t k = 0; k < it->nitems; k++) {
-        const ast_item *a = it->items[k];
-        if (a->kind == AST_COMMENT)
-            continue;
-        if (a->kind == AST_BLOCK) {
-            rl_unexpected_block(L, a, where);
-            continue;
-        }
+    while ((a = rl_next_attr(L, it, &k, where)) != NULL) {
         switch (rl_attr_index(L, &attrs, a, where)) {
         case 0: rl_expr(L, a, &g->by); break;
         case 1: rl_enum(L, a, orders, &g->desc); break;
@@ -345,18 +325,13 @@ void rl_load_variable(loader *L, const ast_item *it, report_variable *v)
     static const char *const own[] = {"value", "reset", "when", NULL};
     rl_attrs attrs = {0};
     char where[160];
+    const ast_item *a;
+    uint32_t k = 0;
 
     snprintf(where, sizeof(where), "variable '%s'", v->name);
     rl_attrs_add(&attrs, own);
     v->group_index = -1;
-    for (uint32_t k = 0; k < it->nitems; k++) {
-        const ast_item *a = it->items[k];
-        if (a->kind == AST_COMMENT)
-            continue;
-        if (a->kind == AST_BLOCK) {
-            rl_unexpected_block(L, a, where);
-            continue;
-        }
+    while ((a = rl_next_attr(L, it, &k, where)) != NULL) {
         switch (rl_attr_index(L, &attrs, a, where)) {
         case 0:
             v->value = a->value;
@@ -441,19 +416,14 @@ void rl_load_dataset(loader *L, const ast_item *it, report_dataset *ds)
                                           "month", "quarter", "year", NULL};
     rl_attrs attrs = {0};
     char where[160];
+    const ast_item *a;
+    uint32_t k = 0;
     int bucket;
 
     snprintf(where, sizeof(where), "dataset '%s'", ds->name);
     rl_attrs_add(&attrs, own);
     ds->group_index = -1;
-    for (uint32_t k = 0; k < it->nitems; k++) {
-        const ast_item *a = it->items[k];
-        if (a->kind == AST_COMMENT)
-            continue;
-        if (a->kind == AST_BLOCK) {
-            rl_unexpected_block(L, a, where);
-            continue;
-        }
+    while ((a = rl_next_attr(L, it, &k, where)) != NULL) {
         switch (rl_attr_index(L, &attrs, a, where)) {
         case 0: rl_expr(L, a, &ds->category); break;
         case 1: rl_expr(L, a, &ds->series); break;

@@ -113,6 +113,12 @@ int rl_attr_index(loader *L, rl_attrs *a, const ast_item *it, const char *where)
  * attribute is ("unexpected block 'x' in group"). */
 void rl_unexpected_block(loader *L, const ast_item *it, const char *where);
 
+/* The next attribute of `block` (one that takes only attributes) from
+ * items[*k] on, advancing *k past it: skips comments and reports every
+ * nested block with rl_unexpected_block(). NULL at the end. Start with
+ * *k = 0. */
+const ast_item *rl_next_attr(loader *L, const ast_item *block, uint32_t *k, const char *where);
+
 /* Reports a block's label problems: wants one NAME label (`what` the block
  * kind) and returns it, or NULL after reporting. */
 const char *rl_one_name(loader *L, const ast_item *it, const char *what);

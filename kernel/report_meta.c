@@ -134,18 +134,13 @@ void rl_load_report_block(loader *L, const ast_item *it)
     rl_attrs attrs = {0};
     int direction = -1, orientation = -1;
     int64_t columns;
+    const ast_item *a;
+    uint32_t k = 0;
 
     m->loc = it->loc;
     rl_no_labels(L, it, "report");
     rl_attrs_add(&attrs, own);
-    for (uint32_t k = 0; k < it->nitems; k++) {
-        const ast_item *a = it->items[k];
-        if (a->kind == AST_COMMENT)
-            continue;
-        if (a->kind == AST_BLOCK) {
-            rl_unexpected_block(L, a, "report");
-            continue;
-        }
+    while ((a = rl_next_attr(L, it, &k, "report")) != NULL) {
         switch (rl_attr_index(L, &attrs, a, "report")) {
         case 0: rl_string(L, a, &m->title); break;
         case 1: rl_string(L, a, &m->author); break;

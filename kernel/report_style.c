@@ -53,22 +53,16 @@ static void load_condition(loader *L, const ast_item *it, const char *style, rep
     static const char *const own[] = {"when", NULL};
     rl_attrs attrs = {0};
     char where[160];
+    const ast_item *a;
+    uint32_t k = 0;
 
     snprintf(where, sizeof(where), "condition of style '%s'", style);
     rl_attrs_add(&attrs, own);
     rl_attrs_add(&attrs, rl_style_prop_names);
     c->loc = it->loc;
     rl_no_labels(L, it, "condition");
-    for (uint32_t k = 0; k < it->nitems; k++) {
-        const ast_item *a = it->items[k];
-        int idx;
-        if (a->kind == AST_COMMENT)
-            continue;
-        if (a->kind == AST_BLOCK) {
-            rl_unexpected_block(L, a, where);
-            continue;
-        }
-        idx = rl_attr_index(L, &attrs, a, where);
+    while ((a = rl_next_attr(L, it, &k, where)) != NULL) {
+        int idx = rl_attr_index(L, &attrs, a, where);
         if (idx == 0)
             rl_expr(L, a, &c->when);
         else if (idx > 0)

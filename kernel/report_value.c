@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
+
 /* ============================== Messages ================================== */
 
 void rl_error(loader *L, ast_loc loc, const char *fmt, ...)
@@ -68,7 +70,9 @@ const char *rl_text(loader *L, const ast_expr *e, char *buf, size_t cap)
 }
 
 /* Levenshtein distance between a[0..la) and b, giving up (returning 3)
- * past 2 or on long words. */
+ * past 2 or on long words. Row minima never decrease, so the first row with
+ * no cell within 2 settles it: an unknown reference is compared with every
+ * name of its kind, and a report may have many. */
 static int edit_distance(const char *a, size_t la, const char *b)
 {
     size_t lb = strnlen(b, 66);
@@ -80,6 +84,7 @@ static int edit_distance(const char *a, size_t la, const char *b)
         row[j] = (int)j;
     for (size_t i = 1; i <= la; i++) {
         int prev = row[0];
+        int low = (int)i;
         row[0] = (int)i;
         for (size_t j = 1; j <= lb; j++) {
             int cur = row[j];
@@ -90,7 +95,11 @@ static int edit_distance(const char *a, size_t la, const char *b)
                 best = row[j - 1] + 1;
             row[j] = best;
             prev = cur;
+            if (best < low)
+                low = best;
         }
+        if (low > 2)
+            return 3;
     }
     return row[lb];
 }
@@ -254,11 +263,12 @@ static const char **names_of(const void *base, size_t count, size_t stride)
 static int resolve_in(loader *L, int ns, const char *what, const char *name, ast_loc loc,
                       const void *base, size_t count, size_t stride)
 {
+    const rl_name *e = rl_name_find(L, ns, name);
     const char **all;
     int rc;
 
-    if (rl_name_find(L, ns, name) != NULL)
-        return rl_name_find(L, ns, name)->index;
+    if (e != NULL)
+        return e->index;
     if (L->gave_up)
         return -1;
     all = names_of(base, count, stride);
@@ -328,6 +338,18 @@ void rl_unexpected_block(loader *L, const ast_item *it, const char *where)
              it->name, where);
 }
 
+const ast_item *rl_next_attr(loader *L, const ast_item *block, uint32_t *k, const char *where)
+{
+    while (*k < block->nitems) {
+        const ast_item *a = block->items[(*k)++];
+        if (a->kind == AST_ATTRIBUTE)
+            return a;
+        if (a->kind == AST_BLOCK)
+            rl_unexpected_block(L, a, where);
+    }
+    return NULL;
+}
+
 const char *rl_one_name(loader *L, const ast_item *it, const char *what)
 {
     if (it->nlabels == 0) {
@@ -374,11 +396,7 @@ int rl_number_literal(const ast_expr *e, double *out)
     switch (e->kind) {
     case AST_INT: v = (double)e->i; break;
     case AST_FLOAT: v = e->f; break;
-    case AST_DECIMAL:
-        v = (double)e->i;
-        for (int32_t k = 0; k < e->scale; k++)
-            v /= 10;
-        break;
+    case AST_DECIMAL: v = dec_to_double(e->i, e->scale); break;
     default: return -1;
     }
     *out = neg ? -v : v;

@@ -262,7 +262,7 @@ static void *hash_worker(void *arg)
     plan *p = w->p;
     const quire_source_ops *ops = &p->source->ops.source;
     quire_batch *batch = batch_new(p->schema, p->nsource, RUN_BATCH_ROWS, 0);
-    const quire_column *keys[16];
+    const quire_column *keys[PLAN_MAX_GROUPS];
     int64_t last_bytes = 0;
     int rc;
 
@@ -327,7 +327,7 @@ static int emit_groups(plan *p, group_table *table, emitter *em, quire_error *er
 {
     uint32_t n = group_table_count(table);
     uint32_t *order = group_table_sorted(table, p->group_desc);
-    qv keys[16];
+    qv keys[PLAN_MAX_GROUPS];
     int rc = QUIRE_ERR;
     if (order == NULL && n > 0) {
         error_setf(err, QUIRE_E_NOMEM, "out of memory sorting %u groups", n);
@@ -403,10 +403,6 @@ static int run_hash(plan *p, emitter *em, const run_options *opt, run_progress *
         nparts = (uint32_t)opt->workers;
     if (nparts > 16)
         nparts = 16;
-    if (p->ngroups > 16) {
-        error_setf(err, QUIRE_E_INVALID, "a report may nest at most 16 groups");
-        return QUIRE_ERR;
-    }
     w = calloc(nparts, sizeof(*w));
     threads = calloc(nparts, sizeof(*threads));
     if (w == NULL || threads == NULL) {
@@ -427,8 +423,8 @@ static int run_hash(plan *p, emitter *em, const run_options *opt, run_progress *
         if (inputs_init(&w[i].ri, p, RUN_BATCH_ROWS) != 0)
             goto fail_oom;
         if (p->ngroups > 0) {
-            uint32_t types[16];
-            int32_t scales[16];
+            uint32_t types[PLAN_MAX_GROUPS];
+            int32_t scales[PLAN_MAX_GROUPS];
             for (uint32_t g = 0; g < p->ngroups; g++) {
                 types[g] = p->wide[p->group_column[g]].type;
                 scales[g] = p->wide[p->group_column[g]].scale;
@@ -516,7 +512,7 @@ typedef struct streamer {
     emitter *em;
     int64_t groups; /* innermost groups started */
     row_inputs ri;
-    qv keys[16];
+    qv keys[PLAN_MAX_GROUPS];
     int64_t ordinal; /* rows emitted so far */
 } streamer;
 
@@ -528,22 +524,9 @@ static void read_keys(streamer *s, uint32_t row, qv *keys)
 
 static int same_keys(const qv *a, const qv *b, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        if (a[i].null != b[i].null)
+    for (uint32_t i = 0; i < n; i++)
+        if (!qv_same_key(&a[i], &b[i]))
             return 0;
-        if (a[i].null)
-            continue;
-        if (a[i].type == QUIRE_TYPE_STRING) {
-            if (a[i].u.s.len != b[i].u.s.len ||
-                memcmp(a[i].u.s.ptr, b[i].u.s.ptr, a[i].u.s.len) != 0)
-                return 0;
-        } else if (a[i].type == QUIRE_TYPE_FLOAT) {
-            if (a[i].u.f != b[i].u.f)
-                return 0;
-        } else if (a[i].u.i != b[i].u.i) {
-            return 0;
-        }
-    }
     return 1;
 }
 
@@ -568,7 +551,7 @@ static int stream_batch(streamer *s, int64_t ordinal_base, quire_error *err)
     plan *p = s->p;
     row_inputs *ri = &s->ri;
     uint32_t i = 0;
-    qv next[16];
+    qv next[PLAN_MAX_GROUPS];
 
     if (eval_var_inputs(ri, err) != QUIRE_OK)
         return QUIRE_ERR;
@@ -577,7 +560,7 @@ static int stream_batch(streamer *s, int64_t ordinal_base, quire_error *err)
         int level;
         read_keys(s, ri->sel[start], next);
         while (end < ri->nsel && p->ngroups > 0) {
-            qv k[16];
+            qv k[PLAN_MAX_GROUPS];
             read_keys(s, ri->sel[end], k);
             if (!same_keys(k, next, p->ngroups))
                 break;

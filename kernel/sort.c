@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "batch.h"
-#include "registry.h"
+#include "diag.h"
 
 #define MIN_BLOCK ((size_t)4 * 1024)
 #define MAX_BLOCK ((size_t)1024 * 1024)
@@ -152,22 +152,21 @@ sorter *sorter_new(const quire_column_info *columns, size_t ncolumns, const sort
 
     for (size_t i = 0; i < ncolumns; i++) {
         if (!type_known(columns[i].type)) {
-            host_api()->error_set(
-                err, QUIRE_E_INVALID, "sort: column %zu ('%s') has unknown type %u", i + 1,
-                columns[i].name ? columns[i].name : "", (unsigned)columns[i].type);
+            error_setf(err, QUIRE_E_INVALID, "sort: column %zu ('%s') has unknown type %u", i + 1,
+                       columns[i].name ? columns[i].name : "", (unsigned)columns[i].type);
             return NULL;
         }
     }
     for (size_t k = 0; k < nkeys; k++) {
         if (keys[k].column >= ncolumns) {
-            host_api()->error_set(err, QUIRE_E_INVALID,
-                                  "sort: key %zu names column %u, but the rows have %zu columns",
-                                  k + 1, (unsigned)keys[k].column + 1, ncolumns);
+            error_setf(err, QUIRE_E_INVALID,
+                       "sort: key %zu names column %u, but the rows have %zu columns", k + 1,
+                       (unsigned)keys[k].column + 1, ncolumns);
             return NULL;
         }
     }
     if (ncolumns >= UINT32_MAX) {
-        host_api()->error_set(err, QUIRE_E_INVALID, "sort: %zu columns are too many", ncolumns);
+        error_setf(err, QUIRE_E_INVALID, "sort: %zu columns are too many", ncolumns);
         return NULL;
     }
     if (dir == NULL || *dir == '\0')
@@ -282,7 +281,7 @@ void sorter_stats(const sorter *s, sort_stats *out)
 
 int srt_oom(quire_error *err)
 {
-    host_api()->error_set(err, QUIRE_E_NOMEM, "sort: out of memory");
+    error_setf(err, QUIRE_E_NOMEM, "sort: out of memory");
     return -1;
 }
 
@@ -300,9 +299,9 @@ int srt_check_batch(const sorter *s, const quire_batch *b, const char *which, qu
     char have[32], want[32];
 
     if (b->ncolumns != s->ncolumns) {
-        host_api()->error_set(err, QUIRE_E_INVALID,
-                              "sort: the %s batch has %u columns, the sorter's rows have %zu",
-                              which, (unsigned)b->ncolumns, s->ncolumns);
+        error_setf(err, QUIRE_E_INVALID,
+                   "sort: the %s batch has %u columns, the sorter's rows have %zu", which,
+                   (unsigned)b->ncolumns, s->ncolumns);
         return -1;
     }
     for (size_t i = 0; i < s->ncolumns; i++) {
@@ -311,11 +310,10 @@ int srt_check_batch(const sorter *s, const quire_batch *b, const char *which, qu
 
         if (c->type == info->type && (c->type != QUIRE_TYPE_DECIMAL || c->scale == info->scale))
             continue;
-        host_api()->error_set(err, QUIRE_E_INVALID,
-                              "sort: column %zu ('%s') of the %s batch is %s, the sorter's is %s",
-                              i + 1, info->name, which,
-                              batch_type_text(c->type, c->scale, have, sizeof(have)),
-                              batch_type_text(info->type, info->scale, want, sizeof(want)));
+        error_setf(err, QUIRE_E_INVALID,
+                   "sort: column %zu ('%s') of the %s batch is %s, the sorter's is %s", i + 1,
+                   info->name, which, batch_type_text(c->type, c->scale, have, sizeof(have)),
+                   batch_type_text(info->type, info->scale, want, sizeof(want)));
         return -1;
     }
     return 0;
@@ -561,7 +559,7 @@ int sorter_add(sorter *s, const quire_batch *batch, const uint32_t *sel, uint32_
         return QUIRE_ERR;
     }
     if (s->state != SORT_ADDING) {
-        host_api()->error_set(e, QUIRE_E_INTERNAL, "sort: sorter_add after sorter_finish");
+        error_setf(e, QUIRE_E_INTERNAL, "sort: sorter_add after sorter_finish");
         return QUIRE_ERR;
     }
     if (srt_check_batch(s, batch, "input", e) != 0)
@@ -570,9 +568,9 @@ int sorter_add(sorter *s, const quire_batch *batch, const uint32_t *sel, uint32_
         uint32_t row = sel != NULL ? sel[i] : i;
 
         if (row >= batch->rows) {
-            host_api()->error_set(e, QUIRE_E_INVALID,
-                                  "sort: selection entry %u is row %u, but the batch has %u rows",
-                                  (unsigned)i, (unsigned)row, (unsigned)batch->rows);
+            error_setf(e, QUIRE_E_INVALID,
+                       "sort: selection entry %u is row %u, but the batch has %u rows", (unsigned)i,
+                       (unsigned)row, (unsigned)batch->rows);
             return srt_fail(s, e);
         }
         if (add_row(s, batch, row, e) != 0)
@@ -645,7 +643,7 @@ int sorter_finish(sorter *s, quire_error *err)
         return QUIRE_ERR;
     }
     if (s->state != SORT_ADDING) {
-        host_api()->error_set(e, QUIRE_E_INTERNAL, "sort: sorter_finish called twice");
+        error_setf(e, QUIRE_E_INTERNAL, "sort: sorter_finish called twice");
         return QUIRE_ERR;
     }
     if (finish(s, e) != 0)

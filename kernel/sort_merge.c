@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "batch.h"
-#include "registry.h"
+#include "diag.h"
 
 /* ============================== Merging =================================== */
 
@@ -219,7 +219,7 @@ int sorter_next(sorter *s, quire_batch *out, quire_error *err)
         return QUIRE_ERR;
     }
     if (s->state == SORT_ADDING) {
-        host_api()->error_set(e, QUIRE_E_INTERNAL, "sort: sorter_next before sorter_finish");
+        error_setf(e, QUIRE_E_INTERNAL, "sort: sorter_next before sorter_finish");
         return QUIRE_ERR;
     }
     if (srt_check_batch(s, out, "output", e) != 0)

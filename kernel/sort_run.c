@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "registry.h"
+#include "diag.h"
 
 /* ============================== Files ===================================== */
 
@@ -26,23 +26,23 @@ int spill_open(spill_file *f, const char *dir, quire_error *err)
     f->fd = -1;
     f->size = 0;
     if (path == NULL) {
-        host_api()->error_set(err, QUIRE_E_NOMEM, "sort: out of memory");
+        error_setf(err, QUIRE_E_NOMEM, "sort: out of memory");
         return -1;
     }
     memcpy(path, dir, dlen);
     memcpy(path + dlen, name, sizeof(name));
     f->fd = mkstemp(path);
     if (f->fd < 0) {
-        host_api()->error_set(err, QUIRE_E_IO, "cannot create a sort spill file in '%s': %s", dir,
-                              strerror(errno));
+        error_setf(err, QUIRE_E_IO, "cannot create a sort spill file in '%s': %s", dir,
+                   strerror(errno));
         free(path);
         return -1;
     }
     /* Unlinked at once: the open descriptor keeps the data, and nothing is
      * left behind however the process ends. */
     if (unlink(path) != 0) {
-        host_api()->error_set(err, QUIRE_E_IO, "cannot remove a sort spill file in '%s': %s", dir,
-                              strerror(errno));
+        error_setf(err, QUIRE_E_IO, "cannot remove a sort spill file in '%s': %s", dir,
+                   strerror(errno));
         close(f->fd);
         f->fd = -1;
         free(path);
@@ -55,8 +55,8 @@ int spill_open(spill_file *f, const char *dir, quire_error *err)
 int spill_truncate(spill_file *f, const char *dir, quire_error *err)
 {
     if (ftruncate(f->fd, 0) != 0) {
-        host_api()->error_set(err, QUIRE_E_IO, "cannot truncate a sort spill file in '%s': %s", dir,
-                              strerror(errno));
+        error_setf(err, QUIRE_E_IO, "cannot truncate a sort spill file in '%s': %s", dir,
+                   strerror(errno));
         return -1;
     }
     f->size = 0;
@@ -82,17 +82,17 @@ int run_writer_flush(run_writer *w, quire_error *err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            host_api()->error_set(err, QUIRE_E_IO, "cannot write a sort spill file in '%s': %s",
-                                  w->dir, strerror(errno));
+            error_setf(err, QUIRE_E_IO, "cannot write a sort spill file in '%s': %s", w->dir,
+                       strerror(errno));
             return -1;
         }
         if (n == 0) {
             /* A short write retried makes the kernel say why (ENOSPC,
              * EFBIG); one that writes nothing at all has no errno to give. */
-            host_api()->error_set(err, QUIRE_E_IO,
-                                  "cannot write a sort spill file in '%s': short write (%zu of "
-                                  "%zu bytes)",
-                                  w->dir, done, w->len);
+            error_setf(err, QUIRE_E_IO,
+                       "cannot write a sort spill file in '%s': short write (%zu of "
+                       "%zu bytes)",
+                       w->dir, done, w->len);
             return -1;
         }
         done += (size_t)n;
@@ -133,7 +133,7 @@ int run_reader_open(run_reader *r, const spill_file *file, const sort_run *run, 
     r->end = run->offset + run->bytes;
     r->buf = malloc(cap);
     if (r->buf == NULL) {
-        host_api()->error_set(err, QUIRE_E_NOMEM, "sort: out of memory");
+        error_setf(err, QUIRE_E_NOMEM, "sort: out of memory");
         return -1;
     }
     r->cap = cap;
@@ -157,7 +157,7 @@ static ssize_t reader_ensure(run_reader *r, size_t want, quire_error *err)
     if (want > r->cap) {
         uint8_t *grown = realloc(r->buf, want);
         if (grown == NULL) {
-            host_api()->error_set(err, QUIRE_E_NOMEM, "sort: out of memory");
+            error_setf(err, QUIRE_E_NOMEM, "sort: out of memory");
             return -1;
         }
         r->buf = grown;
@@ -172,14 +172,13 @@ static ssize_t reader_ensure(run_reader *r, size_t want, quire_error *err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            host_api()->error_set(err, QUIRE_E_IO, "cannot read a sort spill file in '%s': %s",
-                                  r->dir, strerror(errno));
+            error_setf(err, QUIRE_E_IO, "cannot read a sort spill file in '%s': %s", r->dir,
+                       strerror(errno));
             return -1;
         }
         if (n == 0) {
-            host_api()->error_set(err, QUIRE_E_IO,
-                                  "cannot read a sort spill file in '%s': unexpected end of file",
-                                  r->dir);
+            error_setf(err, QUIRE_E_IO,
+                       "cannot read a sort spill file in '%s': unexpected end of file", r->dir);
             return -1;
         }
         r->fill += (size_t)n;
@@ -200,8 +199,8 @@ int run_reader_next(run_reader *r, const uint8_t **rec, size_t *len, quire_error
         return 0;
     head = sort_varint_get(r->buf + r->start, (size_t)have, &body);
     if (head == 0 || body > r->end - r->pos + (uint64_t)have - head) {
-        host_api()->error_set(err, QUIRE_E_INTERNAL,
-                              "sort spill file in '%s' is corrupt (bad record length)", r->dir);
+        error_setf(err, QUIRE_E_INTERNAL, "sort spill file in '%s' is corrupt (bad record length)",
+                   r->dir);
         return -1;
     }
     have = reader_ensure(r, head + (size_t)body, err);

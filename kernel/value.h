@@ -17,6 +17,7 @@
 #define QUIRE_VALUE_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <quire/types.h>
 
@@ -95,20 +96,26 @@ static inline qv qv_from_column(const quire_column *c, uint32_t row)
         return v;
     }
     switch (c->type) {
-    case QUIRE_TYPE_FLOAT:
-        v.u.f = c->v.f64[row];
-        break;
-    case QUIRE_TYPE_STRING:
-        v.u.s = c->v.str[row];
-        break;
-    case QUIRE_TYPE_NULL:
-        v.null = 1;
-        break;
-    default:
-        v.u.i = c->v.i64[row];
-        break;
+    case QUIRE_TYPE_FLOAT: v.u.f = c->v.f64[row]; break;
+    case QUIRE_TYPE_STRING: v.u.s = c->v.str[row]; break;
+    case QUIRE_TYPE_NULL: v.null = 1; break;
+    default: v.u.i = c->v.i64[row]; break;
     }
     return v;
+}
+
+/* Do a and b (same type) hold the same key? NULL equals NULL, and NaN
+ * equals NaN, as grouping needs (unlike SQL's `=`). */
+static inline int qv_same_key(const qv *a, const qv *b)
+{
+    if (a->null || b->null)
+        return a->null && b->null;
+    if (a->type == QUIRE_TYPE_STRING)
+        return a->u.s.len == b->u.s.len &&
+               (a->u.s.len == 0 || memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0);
+    if (a->type == QUIRE_TYPE_FLOAT)
+        return a->u.f == b->u.f || (a->u.f != a->u.f && b->u.f != b->u.f);
+    return a->u.i == b->u.i;
 }
 
 #endif /* QUIRE_VALUE_H */

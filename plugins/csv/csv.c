@@ -202,14 +202,14 @@ static int sample_add(csv_source *src, const csv_record *rec, quire_error *err)
     for (size_t c = 0; c < src->ncols; c++)
         bytes += rec->fields[c].len;
     /* + 1: the buffer exists even if every field so far was empty. */
-    if (csv_grow(host, (void **)&src->sample_bytes, &src->sample_bytes_cap,
-                 src->sample_nbytes + bytes + 1, 1) != 0 ||
-        csv_grow(host, (void **)&src->sample_fields, &src->sample_fields_cap, first + src->ncols,
-                 sizeof(csv_field)) != 0 ||
-        csv_grow(host, (void **)&src->sample_lines, &src->sample_lines_cap, src->sample_rows + 1,
-                 sizeof(int64_t)) != 0 ||
-        csv_grow(host, (void **)&src->sample_starts, &src->sample_starts_cap, src->sample_rows + 1,
-                 sizeof(int64_t)) != 0)
+    if (support_grow(host, (void **)&src->sample_bytes, &src->sample_bytes_cap,
+                     src->sample_nbytes + bytes + 1, 1) != 0 ||
+        support_grow(host, (void **)&src->sample_fields, &src->sample_fields_cap,
+                     first + src->ncols, sizeof(csv_field)) != 0 ||
+        support_grow(host, (void **)&src->sample_lines, &src->sample_lines_cap,
+                     src->sample_rows + 1, sizeof(int64_t)) != 0 ||
+        support_grow(host, (void **)&src->sample_starts, &src->sample_starts_cap,
+                     src->sample_rows + 1, sizeof(int64_t)) != 0)
         return support_fail_nomem(host, "csv", "keeping the type inference sample", err);
     for (size_t c = 0; c < src->ncols; c++) {
         const csv_field *f = &rec->fields[c];

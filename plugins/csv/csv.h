@@ -187,11 +187,6 @@ int64_t csv_lexer_line(csv_lexer *lexer, int64_t line);
 /* Frees the lexer. NULL is a no-op. */
 void csv_lexer_free(csv_lexer *lexer);
 
-/* Grows the host-allocated array *ptr (capacity *cap elements of `elem`
- * bytes) to hold at least `need` elements, doubling. Returns 0, or -1 on
- * overflow or allocation failure (then *ptr and *cap are unchanged). */
-int csv_grow(const quire_host *host, void **ptr, size_t *cap, size_t need, size_t elem);
-
 /* ============================== Inference (csv_infer.c) =================== */
 
 /* Accounts for one non-NULL field in its column's inference: what its text

@@ -176,7 +176,8 @@ int csv_lexer_expect(csv_lexer *lx, size_t nfields)
     lx->host->free(lx->want);
     lx->want = NULL;
     /* Room for every stored field: the fast path then never grows it. */
-    return csv_grow(lx->host, (void **)&lx->fields, &lx->fields_cap, nfields, sizeof(csv_field));
+    return support_grow(lx->host, (void **)&lx->fields, &lx->fields_cap, nfields,
+                        sizeof(csv_field));
 }
 
 int csv_lexer_want(csv_lexer *lx, const uint8_t *want)
@@ -296,26 +297,6 @@ static int refill(csv_lexer *lx, quire_error *err)
 
 /* ============================== Record building =========================== */
 
-int csv_grow(const quire_host *host, void **ptr, size_t *cap, size_t need, size_t elem)
-{
-    size_t n = *cap ? *cap : 64;
-    void *grown;
-
-    if (need <= *cap)
-        return 0;
-    while (n < need) {
-        if (n > SIZE_MAX / 2 / elem)
-            return -1;
-        n *= 2;
-    }
-    grown = host->realloc(*ptr, n * elem);
-    if (grown == NULL)
-        return -1;
-    *ptr = grown;
-    *cap = n;
-    return 0;
-}
-
 static int fail_nomem(csv_lexer *lx, quire_error *err)
 {
     lx->host->error_set(err, QUIRE_E_NOMEM, "%s: out of memory reading a record", lx->path);
@@ -382,8 +363,8 @@ static int store_field(csv_lexer *lx, size_t nf, size_t s, size_t e, int at_lf, 
 
     if (nf >= lx->limit)
         return lx->limit_is_max ? LEX_SLOW : QUIRE_OK;
-    if (nf >= lx->fields_cap &&
-        csv_grow(lx->host, (void **)&lx->fields, &lx->fields_cap, nf + 1, sizeof(csv_field)) != 0)
+    if (nf >= lx->fields_cap && support_grow(lx->host, (void **)&lx->fields, &lx->fields_cap,
+                                             nf + 1, sizeof(csv_field)) != 0)
         return fail_nomem(lx, err);
     if (at_lf && e > s && d[e - 1] == '\r')
         e--;
@@ -413,7 +394,7 @@ static int unescape_fields(csv_lexer *lx, size_t nf, quire_error *err)
     for (size_t i = 0; i < stored; i++)
         if (lx->fields[i].flags & FIELD_ESCAPED)
             total += lx->fields[i].len;
-    if (csv_grow(lx->host, (void **)&lx->bytes, &lx->bytes_cap, total, 1) != 0)
+    if (support_grow(lx->host, (void **)&lx->bytes, &lx->bytes_cap, total, 1) != 0)
         return fail_nomem(lx, err);
     for (size_t i = 0; i < stored; i++) {
         csv_field *f = &lx->fields[i];
@@ -549,7 +530,7 @@ static int append(csv_lexer *lx, size_t start, int64_t field_line, const char *p
         return QUIRE_ERR;
     }
     if (lx->nbytes + n > lx->bytes_cap &&
-        csv_grow(lx->host, (void **)&lx->bytes, &lx->bytes_cap, lx->nbytes + n, 1) != 0)
+        support_grow(lx->host, (void **)&lx->bytes, &lx->bytes_cap, lx->nbytes + n, 1) != 0)
         return fail_nomem(lx, err);
     memcpy(lx->bytes + lx->nbytes, p, n);
     lx->nbytes += n;
@@ -562,8 +543,8 @@ static int end_field(csv_lexer *lx, size_t start, int quoted, quire_error *err)
     if (lx->nfields < lx->limit) {
         csv_field *f;
         if (lx->nfields >= lx->fields_cap &&
-            csv_grow(lx->host, (void **)&lx->fields, &lx->fields_cap, lx->nfields + 1,
-                     sizeof(csv_field)) != 0)
+            support_grow(lx->host, (void **)&lx->fields, &lx->fields_cap, lx->nfields + 1,
+                         sizeof(csv_field)) != 0)
             return fail_nomem(lx, err);
         f = &lx->fields[lx->nfields];
         f->ptr = NULL; /* set when the record is done: bytes may still move */

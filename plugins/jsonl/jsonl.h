@@ -57,8 +57,7 @@ typedef struct jsonl_reader_opts {
 typedef struct jsonl_line {
     const char *text;
     size_t len;
-    int64_t number;     /* 1-based physical line */
-    int64_t end_offset; /* input offset just past the line end */
+    int64_t number; /* 1-based physical line */
 } jsonl_line;
 
 typedef struct jsonl_reader jsonl_reader;
@@ -79,13 +78,13 @@ int jsonl_reader_next(jsonl_reader *reader, jsonl_line *line, quire_error *err);
 /* Input offset just past the last line returned (or skipped). */
 int64_t jsonl_reader_offset(const jsonl_reader *reader);
 
+/* Number of the line at jsonl_reader_offset(): before the input's end,
+ * one more than the line ends the reader has gone past (blank lines
+ * included), counting from its first_line. */
+int64_t jsonl_reader_line(const jsonl_reader *reader);
+
 /* Frees the reader. NULL is a no-op. */
 void jsonl_reader_free(jsonl_reader *reader);
-
-/* Grows the host-allocated array *ptr (capacity *cap elements of `elem`
- * bytes) to hold at least `need` elements. Returns 0, or -1 on overflow or
- * allocation failure (*ptr and *cap unchanged). */
-int jsonl_grow(const quire_host *host, void **ptr, size_t *cap, size_t need, size_t elem);
 
 /* ============================== Path tree (jsonl_paths.c) ================= */
 

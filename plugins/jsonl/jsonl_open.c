@@ -58,8 +58,8 @@ static int read_sample(jsonl_source *src, quire_error *err)
         }
         if (rc == QUIRE_ERR && err->code != QUIRE_E_INVALID)
             return QUIRE_ERR;
-        if (jsonl_grow(host, (void **)&src->sample, &src->sample_cap, src->sample_rows + 1,
-                       sizeof(jsonl_sample_line)) != 0)
+        if (support_grow(host, (void **)&src->sample, &src->sample_cap, src->sample_rows + 1,
+                         sizeof(jsonl_sample_line)) != 0)
             return support_fail_nomem(host, "jsonl", "keeping the type inference sample", err);
         s = &src->sample[src->sample_rows++];
         memset(s, 0, sizeof(*s));
@@ -72,8 +72,8 @@ static int read_sample(jsonl_source *src, quire_error *err)
             continue;
         }
         /* + 1: the buffer exists even for an empty sample. */
-        if (jsonl_grow(host, (void **)&src->sample_bytes, &src->sample_bytes_cap,
-                       src->sample_nbytes + line.len + 1, 1) != 0)
+        if (support_grow(host, (void **)&src->sample_bytes, &src->sample_bytes_cap,
+                         src->sample_nbytes + line.len + 1, 1) != 0)
             return support_fail_nomem(host, "jsonl", "keeping the type inference sample", err);
         memcpy(src->sample_bytes + src->sample_nbytes, line.text, line.len);
         s->off = src->sample_nbytes;
@@ -268,16 +268,14 @@ static int infer_types(jsonl_source *src, quire_error *err)
 
 /* ============================== Partitions ================================ */
 
-/* Line ends in input bytes [0, upto): the number of the line at `upto` is
- * this plus one. */
-static int count_lines(jsonl_source *src, int64_t upto, int64_t *lines, quire_error *err)
+/* Adds the line ends in input bytes [offset, upto) to *lines. */
+static int count_lines(jsonl_source *src, int64_t offset, int64_t upto, int64_t *lines,
+                       quire_error *err)
 {
     const size_t cap = 64 * 1024; /* from the heap: worker stacks may be small */
     char *buf = src->host->malloc(cap);
-    int64_t offset = 0;
     int rc = QUIRE_OK;
 
-    *lines = 0;
     if (buf == NULL)
         return support_fail_nomem(src->host, "jsonl", "counting lines", err);
     while (offset < upto) {
@@ -296,11 +294,11 @@ static int count_lines(jsonl_source *src, int64_t upto, int64_t *lines, quire_er
 }
 
 /* Sets the byte range of partition `part` of `parts` and opens its reader
- * (the sample's reader is done with). */
+ * (in place of the sample's, which has stopped at sample_end). */
 static int open_partition(jsonl_source *src, uint32_t part, uint32_t parts, quire_error *err)
 {
     jsonl_reader_opts ro = {.max_line = (size_t)src->plugin->max_line_size, .end = -1};
-    int64_t before = 0;
+    int64_t before = 0, from = 0;
 
     if (src->input_size < 0) {
         /* Unknown size (a pipe): the first part reads everything. */
@@ -313,8 +311,13 @@ static int open_partition(jsonl_source *src, uint32_t part, uint32_t parts, quir
     }
     if (src->range_start > 0) {
         /* Start at the byte before the range: if it is a line end, the
-         * range starts with a whole line. */
-        if (count_lines(src, src->range_start - 1, &before, err) != QUIRE_OK)
+         * range starts with a whole line. The sample's reader has counted
+         * the line ends before where it stopped: count only the rest. */
+        if (!src->sample_hit_eof && src->sample_end <= src->range_start - 1) {
+            from = src->sample_end;
+            before = jsonl_reader_line(src->reader) - 1;
+        }
+        if (count_lines(src, from, src->range_start - 1, &before, err) != QUIRE_OK)
             return QUIRE_ERR;
         ro.start = src->range_start - 1;
         ro.skip_partial = 1;

@@ -519,7 +519,7 @@ int jsonl_parse_line(jsonl_parser *p, const char *name, int64_t line, const char
 
     /* Decoded strings never outgrow the line, so the scratch buffer does
      * not move while slices into it are handed out. */
-    if (jsonl_grow(p->host, (void **)&p->scratch, &p->scratch_cap, len + 1, 1) != 0) {
+    if (support_grow(p->host, (void **)&p->scratch, &p->scratch_cap, len + 1, 1) != 0) {
         p->host->error_set(err, QUIRE_E_NOMEM, "%s:%" PRId64 ": out of memory parsing the line",
                            name, line);
         return QUIRE_ERR;

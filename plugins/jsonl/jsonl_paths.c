@@ -72,7 +72,7 @@ int jsonl_paths_init(jsonl_paths *paths, const quire_host *host)
     paths->nslots = 64;
     paths->slots = host->malloc(paths->nslots * sizeof(*paths->slots));
     if (paths->slots == NULL ||
-        jsonl_grow(host, (void **)&paths->nodes, &paths->cap, 1, sizeof(jsonl_node)) != 0) {
+        support_grow(host, (void **)&paths->nodes, &paths->cap, 1, sizeof(jsonl_node)) != 0) {
         jsonl_paths_free(paths);
         return -1;
     }
@@ -120,8 +120,8 @@ int32_t jsonl_paths_child(jsonl_paths *paths, int32_t parent, const char *key, s
         return paths->slots[slot];
     if (!create || paths->nnodes >= JSONL_MAX_NODES)
         return -1;
-    if (jsonl_grow(paths->host, (void **)&paths->nodes, &paths->cap, paths->nnodes + 1,
-                   sizeof(jsonl_node)) != 0)
+    if (support_grow(paths->host, (void **)&paths->nodes, &paths->cap, paths->nnodes + 1,
+                     sizeof(jsonl_node)) != 0)
         return -1;
     node = &paths->nodes[paths->nnodes];
     memset(node, 0, sizeof(*node));

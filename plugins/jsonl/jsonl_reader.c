@@ -46,28 +46,6 @@ struct jsonl_reader {
 
 /* ============================== Life cycle ================================ */
 
-int jsonl_grow(const quire_host *host, void **ptr, size_t *cap, size_t need, size_t elem)
-{
-    size_t n = *cap ? *cap : 16;
-    void *grown;
-
-    if (need <= *cap)
-        return 0;
-    while (n < need) {
-        if (n > SIZE_MAX / 2)
-            return -1;
-        n *= 2;
-    }
-    if (n > SIZE_MAX / elem)
-        return -1;
-    grown = host->realloc(*ptr, n * elem);
-    if (grown == NULL)
-        return -1;
-    *ptr = grown;
-    *cap = n;
-    return 0;
-}
-
 jsonl_reader *jsonl_reader_new(const quire_host *host, const char *name, jsonl_read_fn read,
                                void *ctx, const jsonl_reader_opts *opts)
 {
@@ -105,6 +83,11 @@ void jsonl_reader_free(jsonl_reader *r)
 int64_t jsonl_reader_offset(const jsonl_reader *r)
 {
     return r->base + (int64_t)r->pos;
+}
+
+int64_t jsonl_reader_line(const jsonl_reader *r)
+{
+    return r->line;
 }
 
 /* ============================== Input ===================================== */
@@ -224,7 +207,6 @@ int jsonl_reader_next(jsonl_reader *r, jsonl_line *out, quire_error *err)
         out->text = r->buf + r->pos;
         out->number = r->line++;
         r->pos += len + (lf != NULL);
-        out->end_offset = jsonl_reader_offset(r);
         if (len > 0 && out->text[len - 1] == '\r')
             len--;
         out->len = len;

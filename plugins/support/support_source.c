@@ -1,7 +1,7 @@
 /*
  * support_source.c - the source-op helpers the csv, jsonl and sqlite
  * plugins share (see support_source.h): ABI checks, input paths, bad rows
- * under on_error = skip, and stats().
+ * under on_error = skip, stats(), and growing arrays.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -146,4 +146,26 @@ void support_stats_fill(quire_source_stats *out, int64_t rows, int64_t rows_skip
     if (FITS(bytes_total))
         out->bytes_total = bytes_total;
 #undef FITS
+}
+
+/* ============================== Arrays ==================================== */
+
+int support_grow(const quire_host *host, void **ptr, size_t *cap, size_t need, size_t elem)
+{
+    size_t n = *cap ? *cap : 16;
+    void *grown;
+
+    if (need <= *cap)
+        return 0;
+    while (n < need) {
+        if (n > SIZE_MAX / 2 / elem)
+            return -1;
+        n *= 2;
+    }
+    grown = host->realloc(*ptr, n * elem);
+    if (grown == NULL)
+        return -1;
+    *ptr = grown;
+    *cap = n;
+    return 0;
 }

@@ -7,7 +7,8 @@
  * struct reaches.
  *
  * `plugin` is the plugin's name, the first word of its messages; `name`
- * names the input ("data.csv"). Nothing here keeps state.
+ * names the input ("data.csv"). Nothing here keeps state. Also the growth
+ * of the plugins' host-allocated arrays.
  */
 #ifndef QUIRE_SUPPORT_SOURCE_H
 #define QUIRE_SUPPORT_SOURCE_H
@@ -80,5 +81,13 @@ void support_log_skipped(const quire_host *host, quire_plugin *self, const char 
  * bytes means unknown. */
 void support_stats_fill(quire_source_stats *out, int64_t rows, int64_t rows_skipped,
                         int64_t bytes_read, int64_t bytes_total);
+
+/* ============================== Arrays ==================================== */
+
+/* Grows the host-allocated array *ptr (capacity *cap elements of `elem`
+ * bytes) to hold at least `need` elements, doubling from 16. Returns 0, or
+ * -1 on overflow or allocation failure (then *ptr and *cap are unchanged;
+ * the caller still owns and frees *ptr). */
+int support_grow(const quire_host *host, void **ptr, size_t *cap, size_t need, size_t elem);
 
 #endif /* QUIRE_SUPPORT_SOURCE_H */

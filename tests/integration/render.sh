@@ -262,3 +262,15 @@ for f in examples/*.quire bench/reports/*.quire tests/data/render/*.quire; do
     run "$QUIRE" fmt --check "$f"
     expect_rc 0 "$f is in canonical form (quire fmt --check)"
 done
+
+# ---- limits and conditions refused at check time ------------------------------
+{
+    echo "source s { plugin = csv; path = \"$PWD/$SALES\" }"
+    for i in $(seq 0 16); do echo "group g$i { by = region }"; done
+    echo 'band detail { height = 1; print_when = region }'
+} > "$TMP/deep.quire"
+run "$QUIRE" check "$TMP/deep.quire"
+expect_rc 5 "17 nested groups and a string print_when are refused"
+expect_err_has "deep.quire:18:1: error: group 'g16': a report may nest at most 16 groups" "the 17th group is named"
+run "$QUIRE" check <(sed '/^group g1[0-6]/d' "$TMP/deep.quire")
+expect_err_has "error: print_when must be a condition (bool), got string" "print_when must be a condition"
