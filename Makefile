@@ -120,6 +120,12 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(KERNEL_LIB_OBJ) $(wildcard tests/unit/*.
 
 tests: all $(UNIT_BIN) $(TEST_PLUGIN_SO) $(BUILD)/bench/gen_sales
 
+# The browser tests' node packages (playwright-core, which drives the system
+# chromium and never downloads a browser), installed once from the lock.
+tests: | tests/browser/node_modules
+tests/browser/node_modules:
+	npm ci --prefix tests/browser --no-audit --no-fund
+
 test: deps
 	$(MAKE) tests
 	QUIRE_BUILD=$(BUILD) tests/run
@@ -169,10 +175,11 @@ demo: deps
 	$(MAKE) all
 	examples/demo.sh $(BUILD)
 
-# The peers of the aggregation benchmark come from BENCH_DEB_PACKAGES and
+# The peers of the aggregation and page-layout benchmarks come from
+# BENCH_DEB_PACKAGES (python3-reportlab: ReportLab) and
 # bench/package-lock.json (DuckDB). npm is left out when one is already on
 # PATH: NodeSource's nodejs bundles it and conflicts with Debian's npm.
-BENCH_DEB_PACKAGES = miller datamash mawk sqlite3 nodejs npm
+BENCH_DEB_PACKAGES = miller datamash mawk sqlite3 nodejs npm python3-reportlab
 
 bench: deps
 	$(MAKE) deps DEB_PACKAGES="$(filter-out $(if $(shell command -v npm),npm),$(BENCH_DEB_PACKAGES))"
@@ -238,9 +245,11 @@ uninstall:
 # Packages (Debian 12). `deps` installs what is missing and nothing else.
 # ----------------------------------------------------------------------------
 
+# chromium, nodejs, npm: the browser tests (tests/browser, playwright-core
+# driving /usr/bin/chromium). npm only when none is on PATH, as for bench.
 DEB_PACKAGES = build-essential pkg-config libcmocka-dev libev-dev libhiredis-dev \
-    libcairo2-dev libhpdf-dev libsqlite3-dev sqlite3 fonts-dejavu-core redis-server poppler-utils \
-    python3 clang time man-db
+    libcairo2-dev libjpeg62-turbo-dev libhpdf-dev libpng-dev libsqlite3-dev sqlite3 fonts-dejavu-core fonts-dejavu-extra redis-server poppler-utils \
+    python3 clang time man-db chromium nodejs $(if $(shell command -v npm),,npm)
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \

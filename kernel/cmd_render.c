@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "cmd_report.h"
+#include "fill.h"
 #include "kernel.h"
 #include "path.h"
 #include "plan.h"
@@ -214,6 +215,8 @@ int cmd_render(int argc, char **argv)
     const quire_renderer_ops *ops;
     quire_document doc;
     renderer_sink rs = {0};
+    fill_resources *res = NULL;
+    filler *fl = NULL;
     run_job job;
     char *output = NULL;
     char report_name[256];
@@ -237,15 +240,18 @@ int cmd_render(int argc, char **argv)
         code = QUIRE_EXIT_USAGE;
         goto done;
     }
-    if (!(fmt->flags & QUIRE_FORMAT_DATA)) {
-        fprintf(stderr,
-                "quire: format '%s' (plugin %s) lays out pages; this build renders the "
-                "data formats only\n",
-                fmt->name, fmt->owner->label);
-        code = QUIRE_EXIT_USAGE;
-        goto done;
-    }
     ops = &fmt->owner->ops.renderer;
+    if (!(fmt->flags & QUIRE_FORMAT_DATA)) {
+        diag d;
+        diag_init(&d);
+        if (fill_resources_load(l.rep, l.k->kconf, &res, &d) != 0) {
+            diag_print(&d, stderr);
+            diag_clear(&d);
+            code = QUIRE_EXIT_INPUT;
+            goto done;
+        }
+        diag_clear(&d);
+    }
     if (opts.output != NULL) {
         output = strdup(opts.output);
     } else {
@@ -273,6 +279,16 @@ int cmd_render(int argc, char **argv)
     doc.rtl = (uint32_t)l.rep->meta.rtl;
     doc.data_columns = l.plan->data_columns;
     doc.ndata_columns = l.plan->ndata_columns;
+    doc.subject = l.rep->meta.subject;
+    doc.creator = "quire " QUIRE_VERSION;
+    doc.page_width = l.rep->meta.page_width;
+    doc.page_height = l.rep->meta.page_height;
+    if (res != NULL) {
+        doc.fonts = res->fonts;
+        doc.nfonts = res->nfonts;
+        doc.images = res->images;
+        doc.nimages = res->nimages;
+    }
     {
         const char *base = path_basename(l.rep->path);
         const char *dot = strrchr(base, '.');
@@ -289,8 +305,23 @@ int cmd_render(int argc, char **argv)
     }
     rs.ops = ops;
     job.p = l.plan;
-    job.sink.band = sink_band;
-    job.sink.ctx = &rs;
+    if (res != NULL) {
+        fill_options fo;
+        memset(&fo, 0, sizeof(fo));
+        fo.temp_dir = config_get_string(l.k->kconf, "temp_dir");
+        fo.page_memory = (size_t)config_get_int(l.k->kconf, "page_memory");
+        fl = fill_new(l.plan, res, &fo, (fill_output){ops->page, rs.instance});
+        if (fl == NULL) {
+            ops->abort(rs.instance);
+            fprintf(stderr, "error: out of memory\n");
+            code = QUIRE_EXIT_FAILURE;
+            goto done;
+        }
+        job.sink = fill_sink(fl);
+    } else {
+        job.sink.band = sink_band;
+        job.sink.ctx = &rs;
+    }
     job.opt.workers = opts.workers >= 0 ? opts.workers : (int)config_get_int(l.k->kconf, "workers");
     if (job.opt.workers <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -313,6 +344,11 @@ int cmd_render(int argc, char **argv)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 
+    if (job.rc == QUIRE_OK && fl != NULL)
+        job.rc = fill_finish(fl, &job.err);
+    if (fl != NULL)
+        for (size_t i = 0; i < fill_nwarnings(fl); i++)
+            fprintf(stderr, "warning: %s\n", fill_warning(fl, i));
     if (job.rc != QUIRE_OK) {
         ops->abort(rs.instance);
         fprintf(stderr, "error: %s\n", job.err.msg);
@@ -331,6 +367,8 @@ int cmd_render(int argc, char **argv)
         print_stats(&job.stats, l.plan, seconds_since(&t0));
     code = QUIRE_EXIT_OK;
 done:
+    fill_free(fl);
+    fill_resources_free(res);
     free(output);
     loaded_free(&l);
     return code;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "plan_int.h"
 
 /* One band instance waiting in the queue. */
 typedef struct slot {
@@ -22,6 +23,14 @@ typedef struct slot {
 #define VALUE_PENDING 1
 #define VALUE_OMITTED 2
 
+/* A delayed value of an instance already given to the filler. */
+typedef struct pending_value {
+    const plan_band *band;
+    uint32_t item;
+    uint32_t id;
+    int scope;
+} pending_value;
+
 /* The current key of one group level; strings copied. */
 typedef struct level_key {
     qv value;
@@ -34,7 +43,7 @@ struct emitter {
     emit_sink sink;
     size_t state_size;
     uint8_t *states;      /* nscopes blocks */
-    int nscopes;          /* ngroups + 2: report, levels, row */
+    int nscopes;          /* report, group levels, row, page */
     qv *vars;             /* current values, nvars */
     level_key *keys;      /* ngroups */
     int started;          /* the first unit arrived */
@@ -46,6 +55,12 @@ struct emitter {
     int64_t sent;
     quire_band_value *values; /* scratch array for direct sends */
     size_t values_cap;
+
+    /* Page formats (sink.fill): delayed values waiting for their scope. */
+    pending_value *pending;
+    size_t npending, pending_cap;
+    uint32_t next_id;
+    emit_item *items; /* scratch, values_cap entries */
 };
 
 /* ============================== Setup ===================================== */
@@ -57,7 +72,7 @@ emitter *emit_new(const plan *p, emit_sink sink)
         return NULL;
     em->p = p;
     em->sink = sink;
-    em->nscopes = (int)p->ngroups + 2;
+    em->nscopes = PLAN_NSCOPES(p);
     em->state_size = agg_state_size(p->layout);
     em->states = calloc((size_t)em->nscopes, em->state_size ? em->state_size : 1);
     em->vars = calloc(p->nvars + 1, sizeof(*em->vars));
@@ -90,6 +105,8 @@ void emit_free(emitter *em)
     arena_free(em->held);
     free(em->queue);
     free(em->values);
+    free(em->items);
+    free(em->pending);
     free(em);
 }
 
@@ -260,6 +277,137 @@ static int flush(emitter *em, quire_error *err)
     return QUIRE_OK;
 }
 
+/* The conditional styles of value `i` that apply now (bit k: cond k). */
+static int eval_conds(const plan_value *pv, const expr_ctx *ctx, uint32_t row, uint32_t *mask,
+                      quire_error *err)
+{
+    *mask = 0;
+    for (uint32_t k = 0; k < pv->nconds && k < 32; k++) {
+        qv w;
+        if (pv->cond_when[k] == NULL)
+            continue;
+        if (expr_eval(pv->cond_when[k], ctx, row, &w, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (!w.null && w.u.i)
+            *mask |= 1u << k;
+    }
+    return QUIRE_OK;
+}
+
+static int grow_scratch(emitter *em, size_t n)
+{
+    quire_band_value *values;
+    emit_item *items;
+    if (em->values_cap >= n + 1)
+        return 0;
+    values = realloc(em->values, (n + 1) * sizeof(*values));
+    if (values == NULL)
+        return -1;
+    em->values = values;
+    items = realloc(em->items, (n + 1) * sizeof(*items));
+    if (items == NULL)
+        return -1;
+    em->items = items;
+    em->values_cap = n + 1;
+    return 0;
+}
+
+static int add_pending(emitter *em, const plan_band *band, size_t item, int scope, uint32_t *id)
+{
+    if (em->npending == em->pending_cap) {
+        size_t cap = em->pending_cap ? em->pending_cap * 2 : 16;
+        pending_value *grown = realloc(em->pending, cap * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        em->pending = grown;
+        em->pending_cap = cap;
+    }
+    *id = ++em->next_id;
+    em->pending[em->npending++] = (pending_value){band, (uint32_t)item, *id, scope};
+    return 0;
+}
+
+static void instance_header(emitter *em, const plan_band *band, int64_t ordinal, int level,
+                            quire_band_instance *inst)
+{
+    memset(inst, 0, sizeof(*inst));
+    inst->size = sizeof(*inst);
+    inst->band = band->kind;
+    inst->group_level = band->kind == QUIRE_BAND_DETAIL ? em->p->ngroups : (uint32_t)level;
+    inst->row = band->kind == QUIRE_BAND_DETAIL ? ordinal : 0;
+    if (level > 0 && band->kind != QUIRE_BAND_DETAIL) {
+        const level_key *k = &em->keys[level - 1];
+        inst->group = em->p->rep->groups[level - 1].name;
+        inst->group_value = to_value(&k->value);
+    }
+}
+
+/* Page formats: evaluates every element of `band` and gives it to the
+ * filler at once; delayed values become placeholders. `page` >= 1 for
+ * furniture (its page_count() and evaluation = page values stay pending
+ * with id 0 and are not sent: the caller gets them in *out). */
+static int fill_band(emitter *em, const plan_band *band, const expr_ctx *ctx, uint32_t row,
+                     int64_t ordinal, int level, quire_arena *arena, emit_band *out,
+                     quire_error *err)
+{
+    quire_band_instance *inst = arena_alloc(arena, sizeof(*inst));
+    quire_band_value *values = arena_alloc(arena, (band->nvalues + 1) * sizeof(*values));
+    emit_item *items = arena_alloc(arena, (band->nvalues + 1) * sizeof(*items));
+    size_t n = 0;
+    int furniture = plan_is_furniture(band->kind);
+    if (inst == NULL || values == NULL || items == NULL)
+        goto fail_oom;
+    for (size_t i = 0; i < band->nvalues; i++) {
+        const plan_value *pv = &band->values[i];
+        emit_item *it = &items[i];
+        int omitted;
+        memset(it, 0, sizeof(*it));
+        if (pv->is_shape) {
+            if (pv->print_when != NULL) {
+                qv w;
+                if (expr_eval(pv->print_when, ctx, row, &w, err) != QUIRE_OK)
+                    return QUIRE_ERR;
+                it->status = (w.null || !w.u.i) ? EMIT_ITEM_OMIT : EMIT_ITEM_DRAW;
+            }
+            continue;
+        }
+        if (furniture && pv->value != NULL &&
+            (expr_uses_page_count(pv->value) || pv->evaluation == EVAL_PAGE)) {
+            it->status = EMIT_ITEM_PENDING;
+            continue;
+        }
+        if (!furniture && (pv->delayed || pv->evaluation == EVAL_PAGE)) {
+            int scope = pv->evaluation == EVAL_PAGE ? PLAN_SCOPE_PAGE(em->p) : pv->resolve_scope;
+            it->status = EMIT_ITEM_PENDING;
+            if (add_pending(em, band, i, scope, &it->pending) != 0)
+                goto fail_oom;
+            if (eval_conds(pv, ctx, row, &it->conds, err) != QUIRE_OK)
+                return QUIRE_ERR;
+            continue;
+        }
+        if (eval_value(em, band, i, ctx, row, arena, &values[n], &omitted, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (omitted) {
+            it->status = EMIT_ITEM_OMIT;
+            continue;
+        }
+        if (eval_conds(pv, ctx, row, &it->conds, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        it->value = &values[n++];
+    }
+    instance_header(em, band, ordinal, level, inst);
+    inst->values = values;
+    inst->nvalues = n;
+    out->band = band;
+    out->inst = inst;
+    out->items = items;
+    return QUIRE_OK;
+
+fail_oom:
+    error_setf(err, QUIRE_E_NOMEM, "out of memory filling a band");
+    return QUIRE_ERR;
+}
+
 /* Evaluates band instance of `band` and sends it, or queues it when the
  * queue is not empty or it has delayed values. */
 static int print_band(emitter *em, const plan_band *band, const quire_column *columns, uint32_t row,
@@ -275,7 +423,7 @@ static int print_band(emitter *em, const plan_band *band, const quire_column *co
 
     if (band == NULL)
         return QUIRE_OK;
-    hold = em->nqueue > 0 || band->has_delayed;
+    hold = em->sink.fill == NULL && (em->nqueue > 0 || band->has_delayed);
     arena = hold ? em->held : em->scratch;
     fill_context(em, &ctx, columns, em->scratch);
     if (band->reads_vars && load_vars(em, band, &ctx, err) != QUIRE_OK)
@@ -287,22 +435,34 @@ static int print_band(emitter *em, const plan_band *band, const quire_column *co
         if (w.null || !w.u.i)
             goto done;
     }
+    if (em->sink.fill != NULL) {
+        emit_band eb;
+        int rc = fill_band(em, band, &ctx, row, ordinal, level, em->scratch, &eb, err);
+        if (rc == QUIRE_OK) {
+            em->sent++;
+            rc = em->sink.fill(em->sink.ctx, &eb, err);
+        }
+        arena_reset(em->scratch);
+        return rc;
+    }
     if (hold) {
         values = arena_alloc(arena, (band->nvalues + 1) * sizeof(*values));
         pending = arena_alloc(arena, band->nvalues + 1);
     } else {
-        if (em->values_cap < band->nvalues + 1) {
-            quire_band_value *grown = realloc(em->values, (band->nvalues + 1) * sizeof(*grown));
-            if (grown == NULL)
-                goto fail_oom;
-            em->values = grown;
-            em->values_cap = band->nvalues + 1;
-        }
+        if (grow_scratch(em, band->nvalues) != 0)
+            goto fail_oom;
         values = em->values;
     }
     if (values == NULL || (hold && pending == NULL))
         goto fail_oom;
     for (size_t i = 0; i < band->nvalues; i++) {
+        if (band->values[i].is_shape) {
+            if (hold) {
+                memset(&values[n], 0, sizeof(values[n]));
+                pending[n++] = VALUE_OMITTED;
+            }
+            continue;
+        }
         if (hold && band->values[i].delayed) {
             memset(&values[n], 0, sizeof(values[n]));
             values[n].name = band->values[i].name;
@@ -317,16 +477,7 @@ static int print_band(emitter *em, const plan_band *band, const quire_column *co
         else if (!omitted)
             n++;
     }
-    memset(&inst, 0, sizeof(inst));
-    inst.size = sizeof(inst);
-    inst.band = band->kind;
-    inst.group_level = band->kind == QUIRE_BAND_DETAIL ? em->p->ngroups : (uint32_t)level;
-    inst.row = band->kind == QUIRE_BAND_DETAIL ? ordinal : 0;
-    if (level > 0 && band->kind != QUIRE_BAND_DETAIL) {
-        const level_key *k = &em->keys[level - 1];
-        inst.group = em->p->rep->groups[level - 1].name;
-        inst.group_value = to_value(&k->value);
-    }
+    instance_header(em, band, ordinal, level, &inst);
     inst.nvalues = n;
     inst.values = values;
     if (!hold) {
@@ -365,10 +516,81 @@ fail_oom:
     return QUIRE_ERR;
 }
 
+/* Page formats: the delayed values of scope `scope` are final now. */
+static int resolve_pending(emitter *em, int scope, quire_error *err)
+{
+    size_t kept = 0;
+    for (size_t q = 0; q < em->npending; q++) {
+        pending_value pv = em->pending[q];
+        quire_band_value value;
+        expr_ctx ctx;
+        int omitted, rc;
+        if (pv.scope != scope) {
+            em->pending[kept++] = pv;
+            continue;
+        }
+        fill_context(em, &ctx, NULL, em->scratch);
+        rc = load_vars(em, pv.band, &ctx, err);
+        if (rc == QUIRE_OK)
+            rc = eval_value(em, pv.band, pv.item, &ctx, 0, em->scratch, &value, &omitted, err);
+        if (rc == QUIRE_OK)
+            rc = em->sink.resolve(em->sink.ctx, pv.id, &value, omitted, err);
+        arena_reset(em->scratch);
+        if (rc != QUIRE_OK)
+            return QUIRE_ERR;
+    }
+    em->npending = kept;
+    return QUIRE_OK;
+}
+
+/* ============================== For the filler ============================ */
+
+int emit_eval_furniture(emitter *em, const plan_band *band, int64_t page, quire_arena *arena,
+                        emit_band *out, quire_error *err)
+{
+    expr_ctx ctx;
+    fill_context(em, &ctx, NULL, arena);
+    ctx.page = page;
+    ctx.page_count = page;
+    if (band->reads_vars && load_vars(em, band, &ctx, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    memset(out, 0, sizeof(*out));
+    if (band->print_when != NULL) {
+        qv w;
+        if (expr_eval(band->print_when, &ctx, 0, &w, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (w.null || !w.u.i)
+            return QUIRE_OK; /* out->band stays NULL: not printed */
+    }
+    return fill_band(em, band, &ctx, 0, 0, 0, arena, out, err);
+}
+
+int emit_eval_item(emitter *em, const plan_band *band, size_t item, int64_t page,
+                   int64_t page_count, quire_arena *arena, quire_band_value *out, int *omitted,
+                   quire_error *err)
+{
+    expr_ctx ctx;
+    fill_context(em, &ctx, NULL, arena);
+    ctx.page = page;
+    ctx.page_count = page_count;
+    if (band->reads_vars && load_vars(em, band, &ctx, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    return eval_value(em, band, item, &ctx, 0, arena, out, omitted, err);
+}
+
+void emit_page_reset(emitter *em)
+{
+    const plan *p = em->p;
+    if (p->has_page_vars)
+        agg_state_reset(p->layout, emit_state(em, PLAN_SCOPE_PAGE(p)));
+}
+
 /* The scope `scope` ends: evaluate the delayed values of the queued bands
  * that belong to it, then send what is ready. */
 static int resolve(emitter *em, int scope, quire_error *err)
 {
+    if (em->sink.fill != NULL)
+        return resolve_pending(em, scope, err);
     for (size_t q = 0; q < em->nqueue; q++) {
         slot *s = &em->queue[q];
         const plan_band *band = s->band;

@@ -26,12 +26,48 @@
 
 #include "plan.h"
 
+typedef struct emitter emitter;
+
+/* Per element of a band (plan_band.values order) as the filler sees it. */
+#define EMIT_ITEM_DRAW    0 /* shown: a shape, or a value in `value` */
+#define EMIT_ITEM_OMIT    1 /* print_when was false */
+#define EMIT_ITEM_PENDING 2 /* a delayed value: a placeholder until resolved */
+
+typedef struct emit_item {
+    uint8_t status;                /* EMIT_ITEM_* */
+    uint32_t conds;                /* bit k: conditional style k applies (k < 32) */
+    uint32_t pending;              /* PENDING: the placeholder's id (> 0) */
+    const quire_band_value *value; /* DRAW of a text or field, else NULL */
+} emit_item;
+
+/* A band instance for the filler: the data instance plus every element. */
+typedef struct emit_band {
+    const plan_band *band;
+    const quire_band_instance *inst;
+    const emit_item *items; /* band->nvalues */
+} emit_band;
+
+/*
+ * Where instances go. Data formats set `band`: instances arrive complete,
+ * held back while a delayed value is open. Page formats set `fill` and
+ * `resolve` instead: instances arrive at once with delayed values pending
+ * (EMIT_ITEM_PENDING), and resolve() gives each pending value when its
+ * scope ends (omitted = 1: its print_when turned out false). Everything
+ * passed is valid only during the call.
+ */
 typedef struct emit_sink {
     int (*band)(void *ctx, const quire_band_instance *band, quire_error *err);
+    int (*fill)(void *ctx, const emit_band *band, quire_error *err);
+    int (*resolve)(void *ctx, uint32_t id, const quire_band_value *value, int omitted,
+                   quire_error *err);
+    /* Called once by run_plan() with the emitter it created, before any
+     * band (the filler evaluates page furniture through it). May be NULL. */
+    void (*attach)(void *ctx, emitter *em);
+    /* Called by run_plan() after the last band, while the emitter still
+     * exists (the filler's last page and page counts). May be NULL. */
+    int (*finish)(void *ctx, quire_error *err);
     void *ctx;
 } emit_sink;
-
-typedef struct emitter emitter;
 
 /* Creates an emitter for `p` writing to `sink`. NULL on out of memory. */
 emitter *emit_new(const plan *p, emit_sink sink);
@@ -59,6 +95,30 @@ int emit_detail(emitter *em, const quire_column *columns, uint32_t row, int64_t 
 /* Closes everything: footers, summary (or no-data band when no unit was
  * fed), delayed values; flushes the queue. */
 int emit_finish(emitter *em, quire_error *err);
+
+/* ============================== For the filler ============================ */
+
+/*
+ * Evaluates a band the filler prints on its own schedule (page header and
+ * footer, column header and footer, background) now, with the current
+ * variables and page() = page. Items whose value calls page_count(), or
+ * has evaluation = page, come back PENDING with pending = 0: the filler
+ * evaluates them later with emit_eval_item(). Strings live in `arena`
+ * (the caller resets it). Returns QUIRE_OK with *out filled (out->items
+ * in `arena`), or QUIRE_ERR.
+ */
+int emit_eval_furniture(emitter *em, const plan_band *band, int64_t page, quire_arena *arena,
+                        emit_band *out, quire_error *err);
+
+/* Evaluates element `item` of `band` with the current variables, page()
+ * = page and page_count() = page_count, into *out (strings in `arena`);
+ * *omitted = 1 when its print_when is false. */
+int emit_eval_item(emitter *em, const plan_band *band, size_t item, int64_t page,
+                   int64_t page_count, quire_arena *arena, quire_band_value *out, int *omitted,
+                   quire_error *err);
+
+/* The filler started a new page: page-scoped variables start again. */
+void emit_page_reset(emitter *em);
 
 /* Instances sent to the sink so far, and the most held back at once. */
 int64_t emit_count(const emitter *em);

@@ -108,6 +108,10 @@ void expr_visit_refs(const expr *e, void (*fn)(void *ctx, const expr_ref *ref), 
 /* 1 if `e` calls page() or page_count(). */
 int expr_uses_page(const expr *e);
 
+/* 1 if `e` calls page_count(), whose value is known only once the pages
+ * it counts are all filled. */
+int expr_uses_page_count(const expr *e);
+
 /* 1 if `e` reads the clock: now() or today(). */
 int expr_uses_now(const expr *e);
 

@@ -784,6 +784,8 @@ static expr *compile_call(expr_cc *cc, const ast_expr *a, int depth)
     inherit_flags(e);
     if (fn->flags & FN_PAGE)
         e->flags |= EXF_PAGE;
+    if (fn->flags & FN_PAGE && strcmp(fn->name, "page_count") == 0)
+        e->flags |= EXF_PAGE_COUNT;
     if (fn->flags & FN_NOW)
         e->flags |= EXF_NOW;
     if (fn->flags & FN_LOCALE)
@@ -884,6 +886,11 @@ void expr_visit_refs(const expr *e, void (*fn)(void *ctx, const expr_ref *ref), 
 int expr_uses_page(const expr *e)
 {
     return (e->flags & EXF_PAGE) != 0;
+}
+
+int expr_uses_page_count(const expr *e)
+{
+    return (e->flags & EXF_PAGE_COUNT) != 0;
 }
 
 int expr_uses_now(const expr *e)

@@ -62,6 +62,7 @@ typedef enum expr_op {
 #define EXF_NOW    0x10 /* now(), today() */
 #define EXF_LOCALE 0x20 /* depends on the locale: format() */
 #define EXF_FOLDED 0x40 /* a constant computed at compile time */
+#define EXF_PAGE_COUNT 0x80 /* page_count(): known only when the pages are numbered */
 
 struct expr_fn;
 

@@ -32,6 +32,22 @@ static const quire_config_key kernel_keys[] = {
      .help = "Directory for sort spill files and partial outputs."},
     {.name = "sort_memory", .type = QUIRE_CONF_SIZE, .default_value = "256mb", .min = "1mb",
      .help = "Memory a sort may use before it spills sorted runs to temp_dir."},
+    {.name = "font_dir", .type = QUIRE_CONF_PATH,
+     .default_value = "/usr/share/fonts/truetype/dejavu",
+     .help = "Directory the font files in `fonts` are relative to."},
+    {.name = "fonts", .type = QUIRE_CONF_LIST,
+     .default_value = "DejaVuSans.ttf DejaVuSans-Bold.ttf DejaVuSans-Oblique.ttf "
+                      "DejaVuSans-BoldOblique.ttf DejaVuSerif.ttf DejaVuSerif-Bold.ttf "
+                      "DejaVuSerif-Italic.ttf DejaVuSerif-BoldItalic.ttf DejaVuSansMono.ttf "
+                      "DejaVuSansMono-Bold.ttf DejaVuSansMono-Oblique.ttf "
+                      "DejaVuSansMono-BoldOblique.ttf",
+     .help = "TrueType files reports may use; each is known by the family and style its "
+             "own name table gives (\"DejaVu Sans\" bold)."},
+    {.name = "font_default", .type = QUIRE_CONF_STRING, .default_value = "DejaVu Sans",
+     .help = "Family of text whose style names no font."},
+    {.name = "page_memory", .type = QUIRE_CONF_SIZE, .default_value = "32mb", .min = "1mb",
+     .help = "Memory for filled pages waiting for a value (Page X of Y, a total in a "
+             "title) before they are written to temp_dir."},
     {.name = "default_chart_provider", .type = QUIRE_CONF_STRING, .default_value = "standard",
      .help = "Chart provider used when a chart does not name one."},
     {0},

@@ -468,6 +468,7 @@ static int var_scope(const plan *p, report_scope reset, int group_index)
     switch (reset) {
     case SCOPE_GROUP: return group_index + 1;
     case SCOPE_NONE: return PLAN_SCOPE_ROW(p);
+    case SCOPE_PAGE: return PLAN_SCOPE_PAGE(p);
     default: return PLAN_SCOPE_REPORT;
     }
 }
@@ -487,6 +488,8 @@ static int build_variables(plan *p, diag *d)
         v->calc = rv->calc;
         v->arg_column = -1;
         v->scope = var_scope(p, rv->reset, rv->group_index);
+        if (v->scope == PLAN_SCOPE_PAGE(p))
+            p->has_page_vars = 1;
         if (rv->calc == CALC_NONE) {
             resolve_ctx c = {.p = p, .kind = CTX_VAR_NONE, .var_limit = i, .d = d};
             v->value = plan_compile(p, rv->value, &c, 0);

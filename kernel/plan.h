@@ -41,6 +41,10 @@
 /* Groups a report may nest (runs keep per-level keys in fixed arrays). */
 #define PLAN_MAX_GROUPS      16
 #define PLAN_SCOPE_ROW(plan) ((int)(plan)->ngroups + 1)
+/* Page-scoped variables (reset = page): reset by the filler at each new
+ * page; for data exports, which have no pages, they never reset. */
+#define PLAN_SCOPE_PAGE(plan) ((int)(plan)->ngroups + 2)
+#define PLAN_NSCOPES(plan)    ((int)(plan)->ngroups + 3)
 
 typedef struct plan_var {
     const char *name; /* user variable name, or a generated one */
@@ -56,10 +60,20 @@ typedef struct plan_var {
     int32_t scale;
 } plan_var;
 
-/* One element of a band that yields a value. */
+/* One element of a band, in depth-first order (a frame before its
+ * children). Text and field elements yield a value; shapes, images,
+ * frames, charts and page breaks only a print_when (is_shape). */
 typedef struct plan_value {
+    const report_element *el; /* its definition (geometry and style) */
     const char *name;    /* export name or NULL */
     int is_static;       /* a text element */
+    int is_shape;        /* no value: drawn by the filler, never exported */
+    int depth;           /* frame nesting: 0 = directly in the band */
+    expr **cond_when;    /* per conditional style on the element's style chain
+                            (innermost style first, conditions in order), or
+                            NULL when none; a NULL entry never applies */
+    const report_cond_style **conds;
+    uint32_t nconds;
     const char *text;    /* static text */
     expr *value;         /* field */
     const char *pattern; /* NULL: canonical text */
@@ -138,6 +152,7 @@ typedef struct plan {
     plan_band **details;
     size_t ndetails;
     int details_read_vars;
+    int has_page_vars; /* a variable resets with each page */
 
     const char **data_columns;
     size_t ndata_columns;

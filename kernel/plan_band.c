@@ -72,17 +72,44 @@ static int reads_open_scope(const plan *p, const expr *e, int scope, uint8_t *sc
             continue;
         if (pv->hidden && pv->calc == CALC_FIRST)
             continue;
-        if (pv->scope >= scope && pv->scope != PLAN_SCOPE_ROW(p))
+        if (pv->scope >= scope && pv->scope != PLAN_SCOPE_ROW(p) && pv->scope != PLAN_SCOPE_PAGE(p))
             return 1;
     }
     return 0;
 }
 
 static int compile_elements(plan *p, plan_band *b, const report_element *els, size_t n,
-                            resolve_ctx *c, int allow_page, diag *d);
+                            resolve_ctx *c, int allow_page, int depth, diag *d);
+
+/* Compiles the conditions of the conditional styles on the element's style
+ * chain (its own style, then the parents) in the band's context. */
+static int compile_conditions(plan *p, plan_value *v, const report_element *el, resolve_ctx *c,
+                              int allow_page)
+{
+    uint32_t n = 0, k = 0;
+    for (int s = el->style; s >= 0; s = p->rep->styles[s].parent)
+        n += (uint32_t)p->rep->styles[s].nconds;
+    if (n == 0)
+        return 0;
+    v->cond_when = plan_zalloc(p, n * sizeof(*v->cond_when));
+    v->conds = plan_zalloc(p, n * sizeof(*v->conds));
+    if (v->cond_when == NULL || v->conds == NULL)
+        return -1;
+    for (int s = el->style; s >= 0; s = p->rep->styles[s].parent)
+        for (size_t i = 0; i < p->rep->styles[s].nconds; i++) {
+            const report_cond_style *cs = &p->rep->styles[s].conds[i];
+            v->conds[k] = cs;
+            if (cs->when != NULL)
+                v->cond_when[k] =
+                    plan_compile_bool(p, cs->when, c, allow_page, "a style condition");
+            k++;
+        }
+    v->nconds = n;
+    return 0;
+}
 
 static int add_value(plan *p, plan_band *b, const report_element *el, resolve_ctx *c,
-                     int allow_page, diag *d)
+                     int allow_page, int depth, diag *d)
 {
     plan_value *v;
     plan_value *values = realloc(b->values, (b->nvalues + 1) * sizeof(*values));
@@ -91,6 +118,8 @@ static int add_value(plan *p, plan_band *b, const report_element *el, resolve_ct
     b->values = values;
     v = &b->values[b->nvalues++];
     memset(v, 0, sizeof(*v));
+    v->el = el;
+    v->depth = depth;
     v->name = el->name;
     v->evaluation = el->evaluation;
     v->eval_group = el->eval_group;
@@ -98,6 +127,13 @@ static int add_value(plan *p, plan_band *b, const report_element *el, resolve_ct
     v->loc = el->loc;
     if (el->print_when != NULL)
         v->print_when = plan_compile_bool(p, el->print_when, c, allow_page, "print_when");
+    if (el->kind != EL_TEXT && el->kind != EL_FIELD) {
+        v->is_shape = 1;
+        v->name = NULL;
+        return 0;
+    }
+    if (compile_conditions(p, v, el, c, allow_page) != 0)
+        return -1;
     if (el->kind == EL_TEXT) {
         v->is_static = 1;
         v->text = el->text;
@@ -110,6 +146,11 @@ static int add_value(plan *p, plan_band *b, const report_element *el, resolve_ct
     for (int s = el->style; v->pattern == NULL && s >= 0; s = p->rep->styles[s].parent)
         if (p->rep->styles[s].props.set & STYLE_PATTERN)
             v->pattern = p->rep->styles[s].props.pattern;
+    for (size_t s = 0; v->pattern == NULL && el->style < 0 && s < p->rep->nstyles; s++)
+        if (p->rep->styles[s].is_default)
+            for (int t = (int)s; v->pattern == NULL && t >= 0; t = p->rep->styles[t].parent)
+                if (p->rep->styles[t].props.set & STYLE_PATTERN)
+                    v->pattern = p->rep->styles[t].props.pattern;
     if (v->value != NULL && v->pattern != NULL) {
         char why[200];
         if (fmt_pattern_check(v->pattern, expr_type(v->value), why, sizeof(why)) != 0)
@@ -118,24 +159,17 @@ static int add_value(plan *p, plan_band *b, const report_element *el, resolve_ct
     return 0;
 }
 
+/* Every element becomes one plan_value, depth-first (a frame before its
+ * children), so the filler can walk them in the same order. */
 static int compile_elements(plan *p, plan_band *b, const report_element *els, size_t n,
-                            resolve_ctx *c, int allow_page, diag *d)
+                            resolve_ctx *c, int allow_page, int depth, diag *d)
 {
     for (size_t i = 0; i < n; i++) {
         const report_element *el = &els[i];
-        if (el->kind == EL_FRAME) {
-            if (compile_elements(p, b, el->children, el->nchildren, c, allow_page, d) != 0)
-                return -1;
-            continue;
-        }
-        if (el->kind != EL_TEXT && el->kind != EL_FIELD) {
-            /* Shapes, images, charts are drawn by the filler and chart
-             * issues; their conditions are checked now. */
-            if (el->print_when != NULL)
-                plan_compile_bool(p, el->print_when, c, allow_page, "print_when");
-            continue;
-        }
-        if (add_value(p, b, el, c, allow_page, d) != 0)
+        if (add_value(p, b, el, c, allow_page, depth, d) != 0)
+            return -1;
+        if (el->kind == EL_FRAME &&
+            compile_elements(p, b, el->children, el->nchildren, c, allow_page, depth + 1, d) != 0)
             return -1;
     }
     return 0;
@@ -172,7 +206,7 @@ int plan_build_bands(plan *p, diag *d)
         }
         if (rb->print_when != NULL)
             b->print_when = plan_compile_bool(p, rb->print_when, &c, allow_page, "print_when");
-        if (compile_elements(p, b, rb->elements, rb->nelements, &c, allow_page, d) != 0)
+        if (compile_elements(p, b, rb->elements, rb->nelements, &c, allow_page, 0, d) != 0)
             return -1;
         switch (kind) {
         case QUIRE_BAND_TITLE: p->title = b; break;
@@ -328,6 +362,9 @@ int plan_analyse_bands(plan *p, diag *d)
                 expr_visit_refs(v->value, note_ref, &u);
             if (v->print_when != NULL)
                 expr_visit_refs(v->print_when, note_ref, &u);
+            for (uint32_t k = 0; k < v->nconds; k++)
+                if (v->cond_when[k] != NULL)
+                    expr_visit_refs(v->cond_when[k], note_ref, &u);
             if (v->value != NULL && decide_delay(p, b, v, scratch, d) && v->resolve_scope >= 0) {
                 v->delayed = 1;
                 b->has_delayed = 1;
@@ -361,7 +398,7 @@ int plan_build_data_columns(plan *p)
         for (size_t j = 0; j < b->nvalues; j++) {
             const char *name = b->values[j].name;
             int seen = 0;
-            if (name == NULL || b->values[j].is_static)
+            if (name == NULL || b->values[j].is_static || b->values[j].is_shape)
                 continue;
             for (size_t k = 0; k < p->ndata_columns && !seen; k++)
                 seen = strcmp(p->data_columns[k], name) == 0;

@@ -214,6 +214,9 @@ void plan_mark_needed(plan *p)
                 expr_visit_refs(b->values[j].value, need_ref, &n);
             if (b->values[j].print_when != NULL)
                 expr_visit_refs(b->values[j].print_when, need_ref, &n);
+            for (uint32_t k = 0; k < b->values[j].nconds; k++)
+                if (b->values[j].cond_when[k] != NULL)
+                    expr_visit_refs(b->values[j].cond_when[k], need_ref, &n);
         }
     }
 }

@@ -206,7 +206,8 @@ static int update_vars(row_inputs *ri, void *(*state_of)(void *ctx, int scope), 
             continue;
         if (only_scope >= 0 && pv->scope != only_scope)
             continue;
-        if (only_scope < 0 && state_of != NULL && pv->scope == PLAN_SCOPE_ROW(p))
+        if (only_scope < 0 && state_of != NULL &&
+            (pv->scope == PLAN_SCOPE_ROW(p) || pv->scope == PLAN_SCOPE_PAGE(p)))
             continue;
         sel = when_rows(ri, v, rows, n, &m);
         if (m == 0)
@@ -344,6 +345,9 @@ static int emit_groups(plan *p, group_table *table, emitter *em, quire_error *er
         for (uint32_t s = 0; s <= p->ngroups; s++)
             if (agg_merge(p->layout, emit_state(em, (int)s), state, err) != QUIRE_OK)
                 goto done;
+        if (p->has_page_vars &&
+            agg_merge(p->layout, emit_state(em, PLAN_SCOPE_PAGE(p)), state, err) != QUIRE_OK)
+            goto done;
         if (emit_open(em, level, err) != QUIRE_OK)
             goto done;
     }
@@ -479,6 +483,8 @@ static int run_hash(plan *p, emitter *em, const run_options *opt, run_progress *
         int level = emit_break(em, NULL, err);
         stats->groups = 1;
         if (level < 0 || agg_merge(p->layout, emit_state(em, 0), w[0].single, err) != QUIRE_OK ||
+            (p->has_page_vars && agg_merge(p->layout, emit_state(em, PLAN_SCOPE_PAGE(p)),
+                                           w[0].single, err) != QUIRE_OK) ||
             emit_open(em, level, err) != QUIRE_OK)
             goto done;
     }
@@ -542,7 +548,14 @@ static int detail_row(streamer *s, uint32_t row, int64_t ordinal_base, quire_err
                         err) != QUIRE_OK)
             return QUIRE_ERR;
     }
-    return emit_detail(s->em, s->ri.wide, row, s->ordinal, err);
+    if (emit_detail(s->em, s->ri.wide, row, s->ordinal, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    /* A row counts for the page its detail landed on: the filler may have
+     * started a new page (and reset the page scope) to place it. */
+    if (p->has_page_vars)
+        return update_vars(&s->ri, state_in, s->em, NULL, NULL, &row, 1, ordinal_base,
+                           PLAN_SCOPE_PAGE(p), err);
+    return QUIRE_OK;
 }
 
 /* Feeds the rows ri.sel of the current (ordered) batch. */
@@ -580,7 +593,7 @@ static int stream_batch(streamer *s, int64_t ordinal_base, quire_error *err)
             return QUIRE_ERR;
         if (p->ndetails > 0 && detail_row(s, ri->sel[start], ordinal_base, err) != QUIRE_OK)
             return QUIRE_ERR;
-        if (p->details_read_vars) {
+        if (p->details_read_vars || p->has_page_vars) {
             for (uint32_t r = start + 1; r < end; r++)
                 if (update_vars(ri, state_in, s->em, NULL, NULL, &ri->sel[r], 1, ordinal_base, -1,
                                 err) != QUIRE_OK ||
@@ -745,6 +758,8 @@ int run_plan(plan *p, emit_sink sink, const run_options *opt, run_progress *prog
              run_stats *stats, quire_error *err)
 {
     emitter *em = emit_new(p, sink);
+    if (em != NULL && sink.attach != NULL)
+        sink.attach(sink.ctx, em);
     int rc;
     memset(stats, 0, sizeof(*stats));
     if (em == NULL) {
@@ -753,6 +768,8 @@ int run_plan(plan *p, emit_sink sink, const run_options *opt, run_progress *prog
     }
     rc = p->mode == PLAN_HASH ? run_hash(p, em, opt, progress, stats, err)
                               : run_stream(p, em, opt, progress, stats, err);
+    if (rc == QUIRE_OK && sink.finish != NULL)
+        rc = sink.finish(sink.ctx, err);
     stats->instances = emit_count(em);
     stats->peak_held = emit_peak_held(em);
     emit_free(em);

@@ -99,6 +99,23 @@ typedef struct quire_document {
     const char *const *data_columns;
     size_t ndata_columns;
     const char *report_name; /* the definition's file name without extension */
+
+    /* 1.2: for page formats. Every font text elements may name (indexed by
+     * quire_element.u.text.font) and every image (u.image.image); load
+     * them lazily or up front. */
+    const quire_font *fonts;
+    size_t nfonts;
+    const quire_image *images;
+    size_t nimages;
+    const char *subject;  /* report metadata, or NULL */
+    const char *keywords; /* or NULL */
+    const char *creator;  /* "quire 0.4.0" */
+    double page_width, page_height; /* of the report's pages, in points */
+    /* PER_PAGE formats: the page numbers that will be sent when known
+     * (a --pages selection), else 0 and 0. A per-page renderer writes
+     * output_path itself when exactly one page arrives, and
+     * NAME-page-N.EXT for each page otherwise. */
+    uint32_t first_page, last_page;
 } quire_document;
 
 typedef struct quire_renderer_ops {

@@ -1,7 +1,7 @@
 /*
  * abi_minor.c - a chart plugin built for a minor newer than the
- * kernel's (QUIRE_ABI_MINOR + 1). Provokes (with today's ABI 1.1):
- *   plugin P: ABI 1.2 is newer than the kernel's 1.1
+ * kernel's (QUIRE_ABI_MINOR + 1). Provokes (with today's ABI 1.2):
+ *   plugin P: ABI 1.3 is newer than the kernel's 1.2
  */
 #include <quire/quire.h>
 

@@ -186,10 +186,10 @@ static int hello_draw(void *state, const quire_chart_request *req, const quire_c
         label.y = top;
         label.width = label_w;
         label.height = row_h;
-        label.stroke = (quire_color){0, 0, 0, 255}; /* text colour */
+        label.fill = (quire_color){0, 0, 0, 255}; /* text colour */
         label.u.text.utf8 = data->categories[i].ptr; /* not NUL-terminated */
         label.u.text.len = data->categories[i].len;
-        label.u.text.font = c->font;
+        label.u.text.font = 0; /* the canvas's font: c->font, as measured above */
         label.u.text.size = c->font_size;
         label.u.text.baseline = row_h / 2.0 + c->font_size * 0.35; /* roughly centred */
         label.u.text.align = QUIRE_ALIGN_RIGHT;

@@ -1,0 +1,1018 @@
+/*
+ * fill.c - pagination (see fill.h): places laid-out bands on pages with
+ * the page furniture, group options and split rules, and keeps finished
+ * pages in order until their placeholders are known, spilling waiting
+ * pages to a temporary file past page_memory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fill_int.h"
+
+/* ============================== State ===================================== */
+
+/* A finished page waiting for placeholders or for the pages before it. */
+typedef struct waiting {
+    uint32_t number, display, segment;
+    el_buf b;         /* empty while spilled */
+    quire_anchor *anchors;
+    size_t nanchors;
+    long spill_off;   /* >= 0: in the spill file */
+    size_t nels, blob_len, nph;
+} waiting;
+
+/* A group level's state on the page. */
+typedef struct open_group {
+    int open;
+    band_layout header; /* for reprint_header */
+    int have_header;
+    size_t keep_mark;   /* keep_together: element count at the group's start */
+    size_t keep_anchors;
+    double keep_y;
+    uint32_t keep_page;
+} open_group;
+
+struct filler {
+    const plan *p;
+    const fill_resources *res;
+    fill_options opt;
+    fill_output out;
+    emitter *em;
+    layout_ctx lc;
+    quire_arena *scratch;
+
+    /* The page being filled. */
+    el_buf page;
+    quire_anchor *anchors;
+    size_t nanchors, anchors_cap;
+    int have_page;
+    uint32_t page_no, display_no, segment;
+    double y, body_top, body_bottom, content_top;
+    int force_new_page;
+    int last_footer_space;
+
+    /* Band layouts reused for every band. */
+    band_layout band, furn;
+    open_group *groups;
+    uint32_t instance;
+
+    /* Delayed values by emit id: resolved text (NULL until known). */
+    char **resolved;
+    size_t *resolved_len;
+    uint32_t *refs;
+    size_t nresolved;
+    uint32_t *segment_pages; /* per numbering segment: its page count once closed (0: open) */
+    size_t nsegments;
+
+    /* Finished pages not sent yet, in order. */
+    waiting *queue;
+    size_t nqueue, queue_cap, queue_memory, peak_waiting;
+    FILE *spill;
+    uint64_t spilled;
+    uint32_t sent;
+
+    char **warnings;
+    size_t nwarnings;
+};
+
+/* ============================== Setup ===================================== */
+
+filler *fill_new(const plan *p, const fill_resources *res, const fill_options *opt,
+                 fill_output out)
+{
+    filler *f = calloc(1, sizeof(*f));
+    if (f == NULL)
+        return NULL;
+    f->p = p;
+    f->res = res;
+    f->opt = *opt;
+    f->out = out;
+    f->scratch = arena_new(0);
+    f->groups = calloc(p->ngroups + 1, sizeof(*f->groups));
+    f->segment_pages = calloc(16, sizeof(*f->segment_pages));
+    f->nsegments = 1;
+    if (f->scratch == NULL || f->groups == NULL || f->segment_pages == NULL ||
+        layout_init(&f->lc, p, res) != 0) {
+        fill_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+static void waiting_free(waiting *w)
+{
+    elbuf_free(&w->b);
+    free(w->anchors);
+}
+
+void fill_free(filler *f)
+{
+    if (f == NULL)
+        return;
+    layout_free(&f->lc);
+    arena_free(f->scratch);
+    elbuf_free(&f->page);
+    elbuf_free(&f->band.b);
+    elbuf_free(&f->furn.b);
+    free(f->anchors);
+    for (uint32_t l = 0; f->groups != NULL && l < f->p->ngroups; l++)
+        elbuf_free(&f->groups[l].header.b);
+    free(f->groups);
+    for (size_t i = 0; i < f->nresolved; i++)
+        free(f->resolved[i]);
+    free(f->resolved);
+    free(f->resolved_len);
+    free(f->refs);
+    free(f->segment_pages);
+    for (size_t i = 0; i < f->nqueue; i++)
+        waiting_free(&f->queue[i]);
+    free(f->queue);
+    if (f->spill != NULL)
+        fclose(f->spill);
+    for (size_t i = 0; i < f->nwarnings; i++)
+        free(f->warnings[i]);
+    free(f->warnings);
+    free(f);
+}
+
+uint32_t fill_pages(const filler *f)
+{
+    return f->page_no;
+}
+uint32_t fill_pages_sent(const filler *f)
+{
+    return f->sent;
+}
+size_t fill_peak_waiting(const filler *f)
+{
+    return f->peak_waiting;
+}
+uint64_t fill_bytes_spilled(const filler *f)
+{
+    return f->spilled;
+}
+size_t fill_nwarnings(const filler *f)
+{
+    return f->nwarnings;
+}
+const char *fill_warning(const filler *f, size_t i)
+{
+    return f->warnings[i];
+}
+
+static int oom(quire_error *err)
+{
+    error_setf(err, QUIRE_E_NOMEM, "out of memory filling pages");
+    return QUIRE_ERR;
+}
+
+/* ============================== Glyph warnings ============================ */
+
+static void check_glyphs(filler *f, const el_buf *b, size_t from)
+{
+    for (size_t i = from; i < b->nels && f->nwarnings < 8; i++) {
+        const quire_element *e = &b->els[i];
+        const char *s;
+        uint32_t cp;
+        char msg[200];
+        char **grown;
+        if (e->kind != QUIRE_EL_TEXT || e->u.text.len == 0)
+            continue;
+        s = b->blob + (uintptr_t)e->u.text.utf8;
+        cp = font_first_missing(f->res->faces[e->u.text.font], s, e->u.text.len);
+        if (cp == 0)
+            continue;
+        snprintf(msg, sizeof(msg), "font '%s'%s%s has no glyph for U+%04X in \"%.*s\"",
+                 f->res->fonts[e->u.text.font].family,
+                 f->res->fonts[e->u.text.font].style & QUIRE_FONT_BOLD ? " bold" : "",
+                 f->res->fonts[e->u.text.font].style & QUIRE_FONT_ITALIC ? " italic" : "",
+                 (unsigned)cp, (int)(e->u.text.len < 40 ? e->u.text.len : 40), s);
+        for (size_t k = 0; k < f->nwarnings; k++)
+            if (strncmp(f->warnings[k], msg, 30 + strlen(f->res->fonts[e->u.text.font].family)) == 0)
+                goto next;
+        grown = realloc(f->warnings, (f->nwarnings + 1) * sizeof(*grown));
+        if (grown == NULL)
+            return;
+        f->warnings = grown;
+        if ((f->warnings[f->nwarnings] = strdup(msg)) != NULL)
+            f->nwarnings++;
+    next:;
+    }
+}
+
+/* ============================== Sending pages ============================= */
+
+/* Converts blob offsets into pointers for the renderer. */
+static void relocate(el_buf *b, quire_anchor *anchors, size_t nanchors, int to_pointers)
+{
+    for (size_t i = 0; i < b->nels; i++) {
+        quire_element *e = &b->els[i];
+        if (e->kind == QUIRE_EL_TEXT)
+            e->u.text.utf8 = to_pointers ? b->blob + (uintptr_t)e->u.text.utf8
+                                         : (const char *)(uintptr_t)(e->u.text.utf8 - b->blob);
+        else if (e->kind == QUIRE_EL_PATH) {
+            if (to_pointers) {
+                e->u.path.verbs = (const uint8_t *)b->blob + (uintptr_t)e->u.path.verbs;
+                e->u.path.points = (const double *)(void *)(b->blob + (uintptr_t)e->u.path.points);
+            }
+        }
+    }
+    for (size_t i = 0; i < nanchors; i++)
+        if (to_pointers)
+            anchors[i].utf8 = b->blob + (uintptr_t)anchors[i].utf8;
+}
+
+static int ph_ready(const filler *f, const fill_ph *ph)
+{
+    switch (ph->kind) {
+    case PH_VALUE: return ph->id < f->nresolved && f->resolved[ph->id] != NULL;
+    case PH_PAGE_COUNT: return f->segment_pages[ph->segment] > 0;
+    default: return ph->text_known;
+    }
+}
+
+static int page_ready(const filler *f, const waiting *w)
+{
+    for (size_t i = 0; i < w->b.nph; i++)
+        if (!ph_ready(f, &w->b.phs[i]))
+            return 0;
+    return 1;
+}
+
+static void release_id(filler *f, uint32_t id)
+{
+    if (id < f->nresolved && f->refs[id] > 0 && --f->refs[id] == 0) {
+        free(f->resolved[id]);
+        f->resolved[id] = NULL;
+    }
+}
+
+/* Fills the placeholders of `w` and hands it to the renderer. */
+static int send_page(filler *f, waiting *w, quire_error *err)
+{
+    quire_page pg;
+    size_t nph = w->b.nph;
+    for (size_t i = 0; i < nph; i++) {
+        fill_ph ph = w->b.phs[i];
+        quire_band_value v;
+        int omitted = 0;
+        const char *text = NULL;
+        size_t len = 0;
+        if (ph.kind == PH_VALUE) {
+            text = f->resolved[ph.id];
+            len = f->resolved_len[ph.id];
+        } else if (ph.kind == PH_PAGE_COUNT) {
+            if (emit_eval_item(f->em, ph.band, ph.item, w->display, f->segment_pages[ph.segment],
+                               f->scratch, &v, &omitted, err) != QUIRE_OK)
+                return QUIRE_ERR;
+            text = v.text.ptr;
+            len = v.text.len;
+        } else {
+            text = w->b.blob + ph.text_off;
+            len = ph.text_len;
+        }
+        if (!omitted && text != NULL && len > 0) {
+            /* The text may live in the blob the layout grows: copy it. */
+            char *copy = arena_strndup(f->scratch, text, len);
+            if (copy == NULL || layout_placeholder(&f->lc, &w->b, &ph, copy, len, err) != QUIRE_OK)
+                return copy == NULL ? oom(err) : QUIRE_ERR;
+        }
+        if (ph.kind == PH_VALUE)
+            release_id(f, ph.id);
+    }
+    check_glyphs(f, &w->b, 0);
+    relocate(&w->b, w->anchors, w->nanchors, 1);
+    memset(&pg, 0, sizeof(pg));
+    pg.size = sizeof(pg);
+    pg.number = w->number;
+    pg.display_number = w->display;
+    pg.width = f->p->rep->meta.page_width;
+    pg.height = f->p->rep->meta.page_height;
+    pg.nelements = w->b.nels;
+    pg.elements = w->b.els;
+    pg.nanchors = w->nanchors;
+    pg.anchors = w->anchors;
+    arena_reset(f->scratch);
+    if ((f->opt.first_page == 0 || w->number >= f->opt.first_page) &&
+        (f->opt.last_page == 0 || w->number <= f->opt.last_page)) {
+        if (f->out.page(f->out.instance, &pg, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        f->sent++;
+    }
+    return QUIRE_OK;
+}
+
+static int unspill(filler *f, waiting *w, quire_error *err)
+{
+    el_buf *b = &w->b;
+    if (w->spill_off < 0)
+        return QUIRE_OK;
+    b->els = malloc((w->nels + 1) * sizeof(*b->els));
+    b->blob = malloc(w->blob_len + 1);
+    b->phs = malloc((w->nph + 1) * sizeof(*b->phs));
+    if (b->els == NULL || b->blob == NULL || b->phs == NULL)
+        return oom(err);
+    if (fseek(f->spill, w->spill_off, SEEK_SET) != 0 ||
+        fread(b->els, sizeof(*b->els), w->nels, f->spill) != w->nels ||
+        fread(b->blob, 1, w->blob_len, f->spill) != w->blob_len ||
+        fread(b->phs, sizeof(*b->phs), w->nph, f->spill) != w->nph) {
+        error_setf(err, QUIRE_E_IO, "cannot read back waiting pages from %s", f->opt.temp_dir);
+        return QUIRE_ERR;
+    }
+    b->nels = b->cap = w->nels;
+    b->blob_len = b->blob_cap = w->blob_len;
+    b->nph = b->ph_cap = w->nph;
+    w->spill_off = -1;
+    return QUIRE_OK;
+}
+
+/* Writes waiting pages (newest first, never the head) to the spill file
+ * until the queue fits in page_memory. */
+static int spill_some(filler *f, quire_error *err)
+{
+    for (size_t i = f->nqueue; i-- > 1 && f->queue_memory > f->opt.page_memory;) {
+        waiting *w = &f->queue[i];
+        size_t mem;
+        if (w->spill_off >= 0)
+            continue;
+        if (f->spill == NULL) {
+            char path[4096];
+            int fd;
+            snprintf(path, sizeof(path), "%s/quire-pages-XXXXXX",
+                     f->opt.temp_dir ? f->opt.temp_dir : "/tmp");
+            fd = mkstemp(path);
+            if (fd < 0 || (f->spill = fdopen(fd, "w+b")) == NULL) {
+                error_setf(err, QUIRE_E_IO, "cannot create a page spill file in %s",
+                           f->opt.temp_dir ? f->opt.temp_dir : "/tmp");
+                if (fd >= 0)
+                    close(fd);
+                return QUIRE_ERR;
+            }
+            unlink(path); /* gone when closed, even after a crash */
+        }
+        if (fseek(f->spill, 0, SEEK_END) != 0)
+            goto fail_io;
+        w->spill_off = ftell(f->spill);
+        w->nels = w->b.nels;
+        w->blob_len = w->b.blob_len;
+        w->nph = w->b.nph;
+        if (fwrite(w->b.els, sizeof(*w->b.els), w->nels, f->spill) != w->nels ||
+            fwrite(w->b.blob, 1, w->blob_len, f->spill) != w->blob_len ||
+            fwrite(w->b.phs, sizeof(*w->b.phs), w->nph, f->spill) != w->nph)
+            goto fail_io;
+        mem = elbuf_memory(&w->b);
+        f->spilled += w->nels * sizeof(*w->b.els) + w->blob_len + w->nph * sizeof(*w->b.phs);
+        f->queue_memory -= mem < f->queue_memory ? mem : f->queue_memory;
+        elbuf_free(&w->b);
+    }
+    return QUIRE_OK;
+fail_io:
+    error_setf(err, QUIRE_E_IO, "cannot write waiting pages to %s (disk full?)",
+               f->opt.temp_dir ? f->opt.temp_dir : "/tmp");
+    return QUIRE_ERR;
+}
+
+/* Sends the pages at the head of the queue that are complete. */
+static int pump(filler *f, quire_error *err)
+{
+    size_t done = 0;
+    while (done < f->nqueue) {
+        waiting *w = &f->queue[done];
+        if (w->spill_off >= 0 && w->nph > 0) {
+            if (unspill(f, w, err) != QUIRE_OK)
+                return QUIRE_ERR;
+            f->queue_memory += elbuf_memory(&w->b);
+        }
+        if (w->spill_off < 0 && !page_ready(f, w))
+            break;
+        if (unspill(f, w, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (w->spill_off < 0 && !page_ready(f, w))
+            break;
+        {
+            size_t mem = elbuf_memory(&w->b);
+            int rc = send_page(f, w, err);
+            f->queue_memory -= mem < f->queue_memory ? mem : f->queue_memory;
+            waiting_free(w);
+            if (rc != QUIRE_OK)
+                return QUIRE_ERR;
+        }
+        done++;
+    }
+    if (done > 0) {
+        memmove(f->queue, f->queue + done, (f->nqueue - done) * sizeof(*f->queue));
+        f->nqueue -= done;
+    }
+    return QUIRE_OK;
+}
+
+/* ============================== Placing =================================== */
+
+/* Appends laid-out band `bl` (elements from index `from` whose top is in
+ * [lo, hi)) to the page at y offset `dy`. */
+static int append(filler *f, const el_buf *src, size_t from, double lo, double hi, double dy,
+                  int is_split)
+{
+    el_buf *pg = &f->page;
+    size_t base = (pg->blob_len + 7) & ~(size_t)7;
+    size_t *where = NULL; /* per source element: its index on the page, or SIZE_MAX */
+    if (src->blob_len > 0 && elbuf_bytes(pg, src->blob, src->blob_len) != base)
+        return -1;
+    if (src->nph > 0 && (where = malloc(src->nels * sizeof(*where))) == NULL)
+        return -1;
+    for (size_t i = 0; where != NULL && i < src->nels; i++)
+        where[i] = SIZE_MAX;
+    for (size_t i = from; i < src->nels; i++) {
+        quire_element e = src->els[i];
+        double top = e.y, bottom = e.y + (e.height > 0 ? e.height : 0);
+        if (e.kind == QUIRE_EL_CLIP_POP) {
+            /* follows its push */
+        } else if (is_split) {
+            if (e.kind == QUIRE_EL_TEXT ? (bottom > hi + 0.01 || top < lo - 0.01)
+                                        : (top >= hi || top < lo - 0.01))
+                continue;
+            if (e.kind == QUIRE_EL_RECT && bottom > hi) {
+                e.height = hi - top;
+            }
+        }
+        e.y += dy;
+        e.x += f->p->rep->meta.margin_left;
+        if (e.kind == QUIRE_EL_TEXT) {
+            e.u.text.utf8 = (const char *)((uintptr_t)e.u.text.utf8 + base);
+            e.u.text.baseline += dy;
+            e.u.text.box_y += dy;
+            e.u.text.box_x += f->p->rep->meta.margin_left;
+        } else if (e.kind == QUIRE_EL_PATH) {
+            e.u.path.verbs = (const uint8_t *)((uintptr_t)e.u.path.verbs + base);
+            e.u.path.points = (const double *)((uintptr_t)e.u.path.points + base);
+        }
+        if (where != NULL)
+            where[i] = pg->nels;
+        if (elbuf_push(pg, &e) != 0)
+            goto fail_free_where;
+    }
+    for (size_t i = 0; i < src->nph; i++) {
+            fill_ph ph = src->phs[i];
+            if (where[ph.slot] == SIZE_MAX)
+                continue;
+            ph.slot = where[ph.slot];
+            ph.by += dy;
+            ph.bx += f->p->rep->meta.margin_left;
+            ph.text_off += base;
+            ph.segment = f->segment;
+            if (ph.kind == PH_VALUE && ph.id < f->nresolved)
+                f->refs[ph.id]++;
+            else if (ph.kind == PH_VALUE) {
+                size_t n = ph.id + 64;
+                char **r = realloc(f->resolved, n * sizeof(*r));
+                size_t *rl;
+                uint32_t *rf;
+                if (r == NULL)
+                    goto fail_free_where;
+                f->resolved = r;
+                rl = realloc(f->resolved_len, n * sizeof(*rl));
+                if (rl == NULL)
+                    goto fail_free_where;
+                f->resolved_len = rl;
+                rf = realloc(f->refs, n * sizeof(*rf));
+                if (rf == NULL)
+                    goto fail_free_where;
+                f->refs = rf;
+                for (size_t k = f->nresolved; k < n; k++) {
+                    f->resolved[k] = NULL;
+                    f->resolved_len[k] = 0;
+                    f->refs[k] = 0;
+                }
+                f->nresolved = n;
+                f->refs[ph.id]++;
+            }
+            if (elbuf_push_ph(pg, &ph) != 0)
+                goto fail_free_where;
+    }
+    free(where);
+    return 0;
+
+fail_free_where:
+    free(where);
+    return -1;
+}
+
+static int new_page(filler *f, quire_error *err);
+
+/* Evaluates and places a furniture band at y; returns its height or -1. */
+static double place_furniture(filler *f, const plan_band *band, double y, int measure_only,
+                              quire_error *err)
+{
+    emit_band eb;
+    if (band == NULL)
+        return 0;
+    if (emit_eval_furniture(f->em, band, f->display_no, f->scratch, &eb, err) != QUIRE_OK)
+        return -1;
+    if (eb.band == NULL) {
+        arena_reset(f->scratch);
+        return 0;
+    }
+    if (layout_band(&f->lc, &eb, ++f->instance, &f->furn, err) != QUIRE_OK)
+        return -1;
+    arena_reset(f->scratch);
+    if (!measure_only) {
+        size_t first_ph = f->page.nph;
+        if (append(f, &f->furn.b, 0, 0, 0, y, 0) != 0)
+            return oom(err), -1;
+        for (size_t i = first_ph; i < f->page.nph; i++)
+            f->page.phs[i].kind = expr_uses_page_count(f->page.phs[i].band->values[f->page.phs[i].item].value)
+                                      ? PH_PAGE_COUNT
+                                      : PH_PAGE_END;
+    }
+    return f->furn.height;
+}
+
+static const plan_band *find_band(const plan *p, uint32_t kind)
+{
+    for (size_t i = 0; i < p->nbands; i++)
+        if (p->bands[i].kind == kind)
+            return &p->bands[i];
+    return NULL;
+}
+
+static double band_height(const plan *p, uint32_t kind)
+{
+    const plan_band *b = find_band(p, kind);
+    return b != NULL && b->src != NULL ? b->src->height : 0;
+}
+
+/* Finishes the current page: column footer, page footer (or the last page
+ * footer), evaluation = page values; queues it. */
+static int finish_page(filler *f, int last, quire_error *err)
+{
+    const report_meta *m = &f->p->rep->meta;
+    const plan_band *footer = find_band(f->p, QUIRE_BAND_PAGE_FOOTER);
+    const plan_band *last_footer = find_band(f->p, QUIRE_BAND_LAST_PAGE_FOOTER);
+    const plan_band *col_footer = find_band(f->p, QUIRE_BAND_COLUMN_FOOTER);
+    double bottom = m->page_height - m->margin_bottom;
+    waiting *w;
+    if (!f->have_page)
+        return QUIRE_OK;
+    if (last && last_footer != NULL)
+        footer = last_footer;
+    if (col_footer != NULL &&
+        place_furniture(f, col_footer, bottom - band_height(f->p, QUIRE_BAND_PAGE_FOOTER) -
+                                           col_footer->src->height,
+                        0, err) < 0)
+        return QUIRE_ERR;
+    if (footer != NULL && place_furniture(f, footer, bottom - footer->src->height, 0, err) < 0)
+        return QUIRE_ERR;
+    /* evaluation = page values of this page are final now. */
+    for (size_t i = 0; i < f->page.nph; i++) {
+        fill_ph *ph = &f->page.phs[i];
+        quire_band_value v;
+        int omitted;
+        size_t off;
+        if (ph->kind != PH_PAGE_END || ph->text_known)
+            continue;
+        if (emit_eval_item(f->em, ph->band, ph->item, f->display_no, f->display_no, f->scratch, &v,
+                           &omitted, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        off = elbuf_bytes(&f->page, v.text.ptr, omitted ? 0 : v.text.len);
+        if (off == (size_t)-1)
+            return oom(err);
+        ph = &f->page.phs[i];
+        ph->text_off = off;
+        ph->text_len = omitted ? 0 : v.text.len;
+        ph->text_known = 1;
+        arena_reset(f->scratch);
+    }
+    check_glyphs(f, &f->page, 0);
+    if (f->nqueue == f->queue_cap) {
+        size_t cap = f->queue_cap ? f->queue_cap * 2 : 16;
+        waiting *grown = realloc(f->queue, cap * sizeof(*grown));
+        if (grown == NULL)
+            return oom(err);
+        f->queue = grown;
+        f->queue_cap = cap;
+    }
+    w = &f->queue[f->nqueue++];
+    memset(w, 0, sizeof(*w));
+    w->number = f->page_no;
+    w->display = f->display_no;
+    w->segment = f->segment;
+    w->b = f->page;
+    w->anchors = f->anchors;
+    w->nanchors = f->nanchors;
+    w->spill_off = -1;
+    memset(&f->page, 0, sizeof(f->page));
+    f->anchors = NULL;
+    f->nanchors = f->anchors_cap = 0;
+    f->have_page = 0;
+    f->queue_memory += elbuf_memory(&w->b);
+    if (f->nqueue > f->peak_waiting)
+        f->peak_waiting = f->nqueue;
+    if (pump(f, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    if (f->queue_memory > f->opt.page_memory)
+        return spill_some(f, err);
+    return QUIRE_OK;
+}
+
+/* Starts a page: background, page header, column header, reprinted group
+ * headers. */
+static int new_page(filler *f, quire_error *err)
+{
+    const report_meta *m = &f->p->rep->meta;
+    if (f->have_page && finish_page(f, 0, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    f->have_page = 1;
+    f->page_no++;
+    f->display_no++;
+    emit_page_reset(f->em);
+    f->body_top = m->margin_top;
+    f->body_bottom = m->page_height - m->margin_bottom -
+                     band_height(f->p, QUIRE_BAND_PAGE_FOOTER) -
+                     band_height(f->p, QUIRE_BAND_COLUMN_FOOTER);
+    f->y = f->body_top;
+    if (place_furniture(f, find_band(f->p, QUIRE_BAND_BACKGROUND), f->body_top, 0, err) < 0)
+        return QUIRE_ERR;
+    return QUIRE_OK;
+}
+
+/* The page header and column header, after the title on page 1. */
+static int page_top(filler *f, quire_error *err)
+{
+    double h = place_furniture(f, find_band(f->p, QUIRE_BAND_PAGE_HEADER), f->y, 0, err);
+    if (h < 0)
+        return QUIRE_ERR;
+    f->y += h;
+    h = place_furniture(f, find_band(f->p, QUIRE_BAND_COLUMN_HEADER), f->y, 0, err);
+    if (h < 0)
+        return QUIRE_ERR;
+    f->y += h;
+    for (uint32_t l = 0; l < f->p->ngroups; l++) {
+        open_group *g = &f->groups[l];
+        if (!g->open || !g->have_header)
+            continue;
+        if (append(f, &g->header.b, 0, 0, 0, f->y, 0) != 0)
+            return oom(err);
+        f->y += g->header.height;
+    }
+    f->content_top = f->y;
+    return QUIRE_OK;
+}
+
+static int start_page(filler *f, quire_error *err)
+{
+    if (new_page(f, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    return page_top(f, err);
+}
+
+/* Keep-together: moves the open group's elements of this page to a new
+ * page. Returns 1 when it moved something. */
+static int move_kept_group(filler *f, quire_error *err, int *moved)
+{
+    *moved = 0;
+    for (uint32_t l = 0; l < f->p->ngroups; l++) {
+        open_group *g = &f->groups[l];
+        el_buf tail;
+        double from_y;
+        size_t mark;
+        if (!g->open || !f->p->rep->groups[l].keep_together || g->keep_page != f->page_no ||
+            g->keep_y <= f->content_top + 0.01)
+            continue;
+        memset(&tail, 0, sizeof(tail));
+        mark = g->keep_mark;
+        from_y = g->keep_y;
+        /* Detach the group's elements (and their placeholders). */
+        for (size_t i = mark; i < f->page.nels; i++) {
+            quire_element e = f->page.els[i];
+            if (e.kind == QUIRE_EL_TEXT) {
+                size_t off =
+                    elbuf_bytes(&tail, f->page.blob + (uintptr_t)e.u.text.utf8, e.u.text.len);
+                if (off == (size_t)-1)
+                    return oom(err);
+                e.u.text.utf8 = (const char *)(uintptr_t)off;
+            }
+            e.y -= from_y;
+            e.x -= f->p->rep->meta.margin_left;
+            if (e.kind == QUIRE_EL_TEXT) {
+                e.u.text.baseline -= from_y;
+                e.u.text.box_y -= from_y;
+                e.u.text.box_x -= f->p->rep->meta.margin_left;
+            }
+            if (elbuf_push(&tail, &e) != 0)
+                return oom(err);
+        }
+        {
+            size_t keep = 0;
+            for (size_t i = 0; i < f->page.nph; i++) {
+                fill_ph ph = f->page.phs[i];
+                if (ph.slot >= mark) {
+                    ph.slot -= mark;
+                    ph.by -= from_y;
+                    ph.bx -= f->p->rep->meta.margin_left;
+                    if (ph.kind == PH_VALUE)
+                        release_id(f, ph.id); /* append() counts it again */
+                    if (elbuf_push_ph(&tail, &ph) != 0)
+                        return oom(err);
+                } else {
+                    f->page.phs[keep++] = ph;
+                }
+            }
+            f->page.nph = keep;
+        }
+        f->page.nels = mark;
+        f->nanchors = g->keep_anchors < f->nanchors ? g->keep_anchors : f->nanchors;
+        if (start_page(f, err) != QUIRE_OK) {
+            elbuf_free(&tail);
+            return QUIRE_ERR;
+        }
+        g->keep_page = f->page_no;
+        g->keep_mark = f->page.nels;
+        g->keep_anchors = f->nanchors;
+        g->keep_y = f->y;
+        if (append(f, &tail, 0, 0, 0, f->y, 0) != 0) {
+            elbuf_free(&tail);
+            return oom(err);
+        }
+        for (size_t i = 0; i < tail.nels; i++)
+            if (tail.els[i].y + tail.els[i].height > 0)
+                f->y = f->y > g->keep_y + tail.els[i].y + tail.els[i].height
+                           ? f->y
+                           : g->keep_y + tail.els[i].y + tail.els[i].height;
+        elbuf_free(&tail);
+        *moved = 1;
+        return QUIRE_OK;
+    }
+    return QUIRE_OK;
+}
+
+/* Places `bl` at the cursor, breaking pages as its split rule says. */
+static int place(filler *f, band_layout *bl, quire_error *err)
+{
+    double done = 0; /* how much of the band is placed */
+    int guard = 0;
+    if (!f->have_page && start_page(f, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    while (guard++ < 100000) {
+        double rest = bl->height - done;
+        double room = f->body_bottom - f->y;
+        int fresh = f->y <= f->content_top + 0.01;
+        if (rest <= room + 0.01) {
+            if (append(f, &bl->b, 0, done, bl->height + 1e9, f->y - done, done > 0) != 0)
+                return oom(err);
+            f->y += rest;
+            break;
+        }
+        if (!fresh && done == 0 && bl->split != SPLIT_IMMEDIATE) {
+            int moved;
+            if (move_kept_group(f, err, &moved) != QUIRE_OK)
+                return QUIRE_ERR;
+            if (!moved && start_page(f, err) != QUIRE_OK)
+                return QUIRE_ERR;
+            continue;
+        }
+        /* Split: place what fits, go on on the next page. */
+        {
+            double cut = done + (room > 0 ? room : 0);
+            /* Cut at a line boundary: the lowest text bottom above the cut. */
+            double best = done;
+            for (size_t i = 0; i < bl->b.nels; i++) {
+                const quire_element *e = &bl->b.els[i];
+                double bottom = e->y + e->height;
+                if (e->kind == QUIRE_EL_TEXT && bottom <= cut + 0.01 && bottom > best)
+                    best = bottom;
+                if (e->kind != QUIRE_EL_TEXT && e->kind != QUIRE_EL_RECT && bottom <= cut + 0.01 &&
+                    bottom > best)
+                    best = bottom;
+            }
+            if (best <= done + 0.01)
+                best = fresh ? cut : done;
+            if (best > done + 0.01) {
+                if (append(f, &bl->b, 0, done, best, f->y - done, 1) != 0)
+                    return oom(err);
+                done = best;
+            }
+            if (start_page(f, err) != QUIRE_OK)
+                return QUIRE_ERR;
+        }
+    }
+    if (bl->break_at >= 0 && start_page(f, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    return QUIRE_OK;
+}
+
+/* ============================== The sink ================================== */
+
+static int add_anchor(filler *f, const emit_band *eb, double y)
+{
+    const quire_band_instance *inst = eb->inst;
+    char buf[256];
+    size_t n = 0, off;
+    qv key;
+    if (f->nanchors == f->anchors_cap) {
+        size_t cap = f->anchors_cap ? f->anchors_cap * 2 : 8;
+        quire_anchor *grown = realloc(f->anchors, cap * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        f->anchors = grown;
+        f->anchors_cap = cap;
+    }
+    memset(&key, 0, sizeof(key));
+    key.type = inst->group_value.type;
+    key.scale = inst->group_value.scale;
+    key.null = inst->group_value.null;
+    if (key.type == QUIRE_TYPE_STRING)
+        key.u.s = inst->group_value.v.str;
+    else if (key.type == QUIRE_TYPE_FLOAT)
+        key.u.f = inst->group_value.v.f64;
+    else
+        key.u.i = inst->group_value.v.i64;
+    n = fmt_value(&key, NULL, f->p->locale, buf, sizeof(buf));
+    if (n >= sizeof(buf))
+        n = sizeof(buf) - 1;
+    off = elbuf_bytes(&f->page, buf, n);
+    if (off == (size_t)-1)
+        return -1;
+    f->anchors[f->nanchors++] =
+        (quire_anchor){inst->group_level, (const char *)(uintptr_t)off, n, y, f->instance};
+    return 0;
+}
+
+static int on_band(void *ctx, const emit_band *eb, quire_error *err)
+{
+    filler *f = ctx;
+    const plan *p = f->p;
+    uint32_t kind = eb->band->kind;
+    int level = (int)eb->inst->group_level;
+    const report_group *rg = NULL;
+    open_group *g = NULL;
+
+    if (kind == QUIRE_BAND_GROUP_HEADER || kind == QUIRE_BAND_GROUP_FOOTER) {
+        rg = &p->rep->groups[level - 1];
+        g = &f->groups[level - 1];
+    }
+    if (layout_band(&f->lc, eb, ++f->instance, &f->band, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    if (kind == QUIRE_BAND_NO_DATA) {
+        /* Alone on its page, without furniture. */
+        if (f->have_page && finish_page(f, 0, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (new_page(f, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        f->content_top = f->y;
+        return place(f, &f->band, err);
+    }
+    if (kind == QUIRE_BAND_TITLE) {
+        if (!f->have_page && new_page(f, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        f->content_top = f->y;
+        if (append(f, &f->band.b, 0, 0, 0, f->y, 0) != 0)
+            return oom(err);
+        f->y += f->band.height;
+        return page_top(f, err);
+    }
+    if (f->force_new_page) {
+        f->force_new_page = 0;
+        if (f->have_page && start_page(f, err) != QUIRE_OK)
+            return QUIRE_ERR;
+    }
+    if (kind == QUIRE_BAND_GROUP_HEADER) {
+        int fresh;
+        if (!f->have_page && start_page(f, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        fresh = f->y <= f->content_top + 0.01;
+        if (rg->reset_page_number && f->page_no > 0) {
+            /* A new numbering segment starts on a new page. */
+            if (!fresh && start_page(f, err) != QUIRE_OK)
+                return QUIRE_ERR;
+            if (f->display_no > 1 || f->segment > 0 || f->page_no > 1) {
+                f->segment_pages[f->segment] = f->display_no - 1 > 0 ? f->display_no - 1 : 1;
+                if (f->nsegments % 16 == 0) {
+                    uint32_t *grown =
+                        realloc(f->segment_pages, (f->nsegments + 16) * sizeof(*grown));
+                    if (grown == NULL)
+                        return oom(err);
+                    f->segment_pages = grown;
+                }
+                f->segment_pages[f->nsegments] = 0;
+                f->segment = (uint32_t)f->nsegments++;
+                f->display_no = 1;
+                for (size_t i = 0; i < f->page.nph; i++)
+                    f->page.phs[i].segment = f->segment;
+            }
+            fresh = 1;
+        } else if ((rg->start_new_page && !fresh) ||
+                   (rg->min_height_to_start > 0 && f->body_bottom - f->y < rg->min_height_to_start &&
+                    !fresh)) {
+            if (start_page(f, err) != QUIRE_OK)
+                return QUIRE_ERR;
+        }
+        g->open = 0; /* not reprinted by the page it starts */
+        g->keep_page = f->page_no;
+        g->keep_mark = f->page.nels;
+        g->keep_anchors = f->nanchors;
+        g->keep_y = f->y;
+        if (add_anchor(f, eb, f->y) != 0)
+            return oom(err);
+        if (place(f, &f->band, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        g->open = 1;
+        g->have_header = 0;
+        if (rg->reprint_header) {
+            el_buf *h = &g->header.b;
+            elbuf_clear(h);
+            if ((f->band.b.nels > 0 && (h->cap < f->band.b.nels)) || 1) {
+                for (size_t i = 0; i < f->band.b.nels; i++)
+                    if (elbuf_push(h, &f->band.b.els[i]) != 0)
+                        return oom(err);
+                if (f->band.b.blob_len > 0 &&
+                    elbuf_bytes(h, f->band.b.blob, f->band.b.blob_len) == (size_t)-1)
+                    return oom(err);
+                for (size_t i = 0; i < f->band.b.nph; i++)
+                    if (elbuf_push_ph(h, &f->band.b.phs[i]) != 0)
+                        return oom(err);
+            }
+            g->header.height = f->band.height;
+            g->have_header = 1;
+        }
+        return QUIRE_OK;
+    }
+    if (kind == QUIRE_BAND_GROUP_FOOTER) {
+        int pos = rg->footer_position;
+        g->open = 0;
+        if (!f->have_page && start_page(f, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (pos != REPORT_FOOTER_NORMAL && f->band.height <= f->body_bottom - f->y)
+            f->y = f->body_bottom - f->band.height;
+        if (place(f, &f->band, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (pos == REPORT_FOOTER_FORCE_AT_BOTTOM)
+            f->force_new_page = 1;
+        return QUIRE_OK;
+    }
+    return place(f, &f->band, err);
+}
+
+static int on_resolve(void *ctx, uint32_t id, const quire_band_value *value, int omitted,
+                      quire_error *err)
+{
+    filler *f = ctx;
+    if (id >= f->nresolved || f->refs[id] == 0)
+        return QUIRE_OK; /* its band was never placed (a print_when) */
+    free(f->resolved[id]);
+    f->resolved_len[id] = omitted ? 0 : value->text.len;
+    f->resolved[id] = malloc(f->resolved_len[id] + 1);
+    if (f->resolved[id] == NULL)
+        return oom(err);
+    if (f->resolved_len[id] > 0)
+        memcpy(f->resolved[id], value->text.ptr, f->resolved_len[id]);
+    f->resolved[id][f->resolved_len[id]] = '\0';
+    return pump(f, err);
+}
+
+static void on_attach(void *ctx, emitter *em)
+{
+    ((filler *)ctx)->em = em;
+}
+
+static int on_finish(void *ctx, quire_error *err);
+
+emit_sink fill_sink(filler *f)
+{
+    emit_sink s;
+    memset(&s, 0, sizeof(s));
+    s.fill = on_band;
+    s.resolve = on_resolve;
+    s.attach = on_attach;
+    s.finish = on_finish;
+    s.ctx = f;
+    return s;
+}
+
+static int on_finish(void *ctx, quire_error *err)
+{
+    filler *f = ctx;
+    if (!f->have_page && f->page_no == 0 && f->p->rep->meta.when_no_data == REPORT_NO_DATA_BLANK_PAGE) {
+        if (new_page(f, err) != QUIRE_OK)
+            return QUIRE_ERR;
+    }
+    if (finish_page(f, 1, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    f->segment_pages[f->segment] = f->display_no > 0 ? f->display_no : 1;
+    if (pump(f, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    if (f->nqueue > 0) {
+        error_setf(err, QUIRE_E_INTERNAL, "%zu pages still wait for a value after the report ended",
+                   f->nqueue);
+        return QUIRE_ERR;
+    }
+    return QUIRE_OK;
+}
+
+int fill_finish(filler *f, quire_error *err)
+{
+    (void)f;
+    (void)err;
+    return QUIRE_OK;
+}

@@ -1,0 +1,99 @@
+/*
+ * fill_int.h - what the filler's files share (fill.c paginates,
+ * fill_layout.c lays out one band, fill_pages.c keeps pages until they can
+ * go to the renderer). Not part of fill.h's contract.
+ *
+ * Pages and laid-out bands store element bytes (text, path points) in one
+ * growable blob each, and elements hold offsets into it until the page is
+ * sent: a waiting page is then two flat arrays, written to the spill file
+ * and read back as they are.
+ */
+#ifndef QUIRE_FILL_INT_H
+#define QUIRE_FILL_INT_H
+
+#include <stdio.h>
+
+#include "fill.h"
+
+/* The style an element is printed with, every property resolved. */
+typedef struct text_style {
+    int font;        /* index into fill_resources */
+    double size;
+    quire_color color, background, border_color;
+    int align, valign;
+    double border, padding, line_spacing;
+    int underline;
+} text_style;
+
+#define PH_VALUE      1 /* a delayed value: emit resolves it by id */
+#define PH_PAGE_COUNT 2 /* furniture reading page_count(): when the numbering ends */
+#define PH_PAGE_END   3 /* furniture with evaluation = page: when its page ends */
+
+/* A placeholder: a fixed box whose text is laid out once it is known. */
+typedef struct fill_ph {
+    uint32_t kind; /* PH_* */
+    uint32_t id;   /* PH_VALUE: emit's id */
+    const plan_band *band; /* furniture: evaluated through emit_eval_item() */
+    uint32_t item;
+    size_t slot;   /* index of its reserved (empty) text element */
+    uint32_t segment;  /* PH_PAGE_COUNT: numbering segment */
+    size_t text_off;   /* PH_PAGE_END once known: offset of the text in the blob */
+    size_t text_len;
+    int text_known;
+    int overflow;
+    text_style st;
+    double bx, by, bw, bh; /* the element's box */
+    uint32_t flags;        /* QUIRE_TEXT_* */
+} fill_ph;
+
+/* Elements with bytes in a blob; used for pages and laid-out bands. */
+typedef struct el_buf {
+    quire_element *els;
+    size_t nels, cap;
+    char *blob;
+    size_t blob_len, blob_cap;
+    fill_ph *phs;
+    size_t nph, ph_cap;
+} el_buf;
+
+int elbuf_push(el_buf *b, const quire_element *e);
+/* Appends bytes, returning their offset (aligned to 8), or (size_t)-1. */
+size_t elbuf_bytes(el_buf *b, const void *p, size_t n);
+int elbuf_push_ph(el_buf *b, const fill_ph *ph);
+void elbuf_clear(el_buf *b);
+void elbuf_free(el_buf *b);
+size_t elbuf_memory(const el_buf *b);
+
+/* The layout of one band instance: elements relative to the band's top. */
+typedef struct band_layout {
+    el_buf b;
+    double height;
+    double break_at; /* a page_break element: its y, else -1 */
+    int split;       /* SPLIT_* of the band */
+} band_layout;
+
+typedef struct layout_ctx {
+    const plan *p;
+    const fill_resources *res;
+    text_style *base; /* per band, per item: the style without conditions */
+    size_t *base_off; /* per band: first index into base */
+    uint32_t instance;
+    char ellipsis[4];
+} layout_ctx;
+
+int layout_init(layout_ctx *lc, const plan *p, const fill_resources *res);
+void layout_free(layout_ctx *lc);
+
+/* Lays out `eb` (its items) at width of the page body into *out (cleared
+ * first). Delayed items become placeholders. Returns QUIRE_OK or
+ * QUIRE_ERR (out of memory). */
+int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_layout *out,
+                quire_error *err);
+
+/* Lays out text[0..len) into the placeholder's fixed box, appending to `b`
+ * (the first line replaces element ph->slot). The box never stretches:
+ * lines that do not fit are cut. */
+int layout_placeholder(layout_ctx *lc, el_buf *b, const fill_ph *ph, const char *text, size_t len,
+                       quire_error *err);
+
+#endif /* QUIRE_FILL_INT_H */

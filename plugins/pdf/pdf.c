@@ -1,0 +1,551 @@
+/*
+ * pdf.c - the pdf renderer plugin (QUIRE_KIND_RENDERER, "pdf"): the format
+ * pdf, drawn with libharu. Each print-model page becomes one PDF page of
+ * its size; fonts are the kernel's TrueType files, embedded; images are
+ * stored once however often they are drawn; every group anchor becomes an
+ * outline entry.
+ *
+ * A document: begin() creates the temporary output file (pdf_out.c) and
+ * the libharu document with its metadata; page() adds a page, paints it
+ * (pdf_draw.c) and adds the page's outline entries; end() adds a blank
+ * page if none came, has libharu serialise the document into its memory
+ * stream and copies that to the file, which is then renamed over the
+ * destination. abort(), or an end() that fails, removes the file.
+ *
+ * libharu holds the whole document in memory until it is saved: it has no
+ * way to write a finished page out early. Peak memory therefore grows with
+ * the page count (README.md).
+ *
+ * libharu reports errors through a handler and otherwise returns error
+ * codes; the handler here only records the first one (the examples'
+ * longjmp is never used), and callers turn it into a quire_error with
+ * pdf_check().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "pdf.h"
+
+/* ============================== Configuration ============================= */
+
+/* [renderer.pdf] */
+static const quire_config_key pdf_config[] = {
+    {.name = "compress",
+     .type = QUIRE_CONF_BOOL,
+     .default_value = "true",
+     .help = "Deflate page content, embedded fonts and images (no: larger files, readable "
+             "with a text editor)."},
+    {0},
+};
+
+static const quire_format pdf_format = {
+    .size = sizeof(quire_format),
+    .name = "pdf",
+    .extension = "pdf",
+    .mime_type = "application/pdf",
+    .description = "PDF with embedded TrueType fonts, images and an outline of the groups",
+    .flags = QUIRE_FORMAT_BINARY,
+};
+
+/* Shared by every document; read-only after init(). */
+typedef struct pdf_plugin {
+    const quire_host *host;
+    pdf_settings settings;
+} pdf_plugin;
+
+/* Bytes copied from libharu's stream to the file at a time. */
+#define SAVE_CHUNK 65536
+/* Outline titles are cut to this many bytes (libharu refuses strings of
+ * 64 KB; nobody reads a longer bookmark). */
+#define OUTLINE_TITLE_MAX 1024
+/* A4, for a document that says nothing about its page size. */
+#define A4_WIDTH  595.28
+#define A4_HEIGHT 841.89
+
+/* ============================== libharu errors ============================ */
+
+/* libharu's error handler: keeps the first error, returns to libharu,
+ * which then returns an error code or NULL to its caller. */
+static void on_hpdf_error(HPDF_STATUS error_no, HPDF_STATUS detail_no, void *user_data)
+{
+    pdf_doc *d = user_data;
+
+    if (d->hpdf_error == 0) {
+        d->hpdf_error = error_no;
+        d->hpdf_detail = detail_no;
+    }
+}
+
+/* What the libharu errors a user can cause mean. */
+static const char *hpdf_reason(HPDF_STATUS code)
+{
+    switch (code) {
+    case HPDF_FAILD_TO_ALLOC_MEM: return "out of memory";
+    case HPDF_FILE_OPEN_ERROR: return "cannot open the file";
+    case HPDF_FILE_IO_ERROR: return "cannot read the file";
+    case HPDF_INVALID_FONTDEF_DATA:
+    case HPDF_TTF_INVALID_FOMAT: return "not a TrueType font";
+    case HPDF_TTF_MISSING_TABLE: return "not a TrueType font (a required table is missing)";
+    case HPDF_TTF_INVALID_CMAP: return "the font has no Unicode character map";
+    case HPDF_TTF_CANNOT_EMBEDDING_FONT: return "the font's license forbids embedding";
+    case HPDF_UNSUPPORTED_FONT_TYPE: return "unsupported font type";
+    case HPDF_INVALID_JPEG_DATA:
+    case HPDF_UNSUPPORTED_JPEG_FORMAT: return "unsupported JPEG data";
+    case HPDF_INVALID_IMAGE:
+    case HPDF_INVALID_PNG_IMAGE: return "unsupported image";
+    case HPDF_PAGE_INVALID_SIZE: return "page size out of range";
+    case HPDF_EXCEED_GSTATE_LIMIT: return "graphics states nested too deep";
+    case HPDF_ZLIB_ERROR: return "compression failed";
+    }
+    return "libharu failed";
+}
+
+int pdf_check(pdf_doc *d, quire_error *err, const char *what)
+{
+    HPDF_STATUS code = d->hpdf_error;
+
+    if (code == 0)
+        return QUIRE_OK;
+    d->host->error_set(err, code == HPDF_FAILD_TO_ALLOC_MEM ? QUIRE_E_NOMEM : QUIRE_E_INVALID,
+                       "%s: %s (libharu error 0x%04X, detail %u)", what, hpdf_reason(code),
+                       (unsigned)code, (unsigned)d->hpdf_detail);
+    return QUIRE_ERR;
+}
+
+int pdf_text_reserve(pdf_doc *d, size_t len, quire_error *err)
+{
+    char *grown;
+    size_t cap;
+
+    if (len < d->text_cap)
+        return QUIRE_OK;
+    cap = d->text_cap ? d->text_cap : 256;
+    while (cap <= len) {
+        if (cap > SIZE_MAX / 2) {
+            d->host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+            return QUIRE_ERR;
+        }
+        cap *= 2;
+    }
+    grown = d->host->realloc(d->text, cap);
+    if (grown == NULL) {
+        d->host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+        return QUIRE_ERR;
+    }
+    d->text = grown;
+    d->text_cap = cap;
+    return QUIRE_OK;
+}
+
+/* ============================== Lifecycle hooks =========================== */
+
+/* init: main thread. Registers the format and reads the settings. */
+static int pdf_init(const quire_host *host, quire_plugin *self, const quire_config *config,
+                    void **state, quire_error *err)
+{
+    pdf_plugin *p;
+    mode_t mask;
+
+    if (host->register_format(self, &pdf_format, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    p = host->calloc(1, sizeof(*p));
+    if (p == NULL) {
+        host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+        return QUIRE_ERR;
+    }
+    p->host = host;
+    p->settings.compress = host->config_bool(config, "compress");
+    /* umask can only be read by setting it: do it here, on the main
+     * thread, before any render worker runs. */
+    mask = umask(022);
+    umask(mask);
+    p->settings.file_mode = 0666 & ~mask;
+    *state = p;
+    return QUIRE_OK;
+}
+
+/* destroy: main thread, last hook. */
+static void pdf_destroy(void *state)
+{
+    pdf_plugin *p = state;
+
+    if (p != NULL)
+        p->host->free(p);
+}
+
+/* ============================== Metadata ================================== */
+
+static int is_ascii(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 0;
+    return 1;
+}
+
+/* Title, author, subject, keywords and creator. ASCII values are written
+ * as plain strings; the others need the UTF-8 encoder, which writes
+ * UTF-16, and libharu has no way to unset it again, so they come last. */
+static void set_info(pdf_doc *d)
+{
+    const struct {
+        HPDF_InfoType type;
+        const char *value;
+    } info[] = {
+        {HPDF_INFO_TITLE, d->doc.title},     {HPDF_INFO_AUTHOR, d->doc.author},
+        {HPDF_INFO_SUBJECT, d->doc.subject}, {HPDF_INFO_KEYWORDS, d->doc.keywords},
+        {HPDF_INFO_CREATOR, d->doc.creator},
+    };
+    const size_t n = sizeof(info) / sizeof(info[0]);
+    int encoder_set = 0;
+
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            const char *v = info[i].value;
+            if (v == NULL || v[0] == '\0' || is_ascii(v) != (pass == 0))
+                continue;
+            if (pass == 1 && !encoder_set) {
+                HPDF_SetCurrentEncoder(d->pdf, "UTF-8");
+                encoder_set = 1;
+            }
+            HPDF_SetInfoAttr(d->pdf, info[i].type, v);
+        }
+    }
+}
+
+/* The creation date: now, or SOURCE_DATE_EPOCH when set (reproducible
+ * builds), in UTC. */
+static void set_date(pdf_doc *d)
+{
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    time_t now = time(NULL);
+    HPDF_Date date;
+    struct tm tm;
+
+    if (epoch != NULL && epoch[0] != '\0') {
+        char *end;
+        long long v = strtoll(epoch, &end, 10);
+        if (*end == '\0' && v >= 0)
+            now = (time_t)v;
+    }
+    if (gmtime_r(&now, &tm) == NULL)
+        return;
+    memset(&date, 0, sizeof(date));
+    date.year = tm.tm_year + 1900;
+    date.month = tm.tm_mon + 1;
+    date.day = tm.tm_mday;
+    date.hour = tm.tm_hour;
+    date.minutes = tm.tm_min;
+    date.seconds = tm.tm_sec > 59 ? 59 : tm.tm_sec;
+    date.ind = 'Z';
+    HPDF_SetInfoDateAttr(d->pdf, HPDF_INFO_CREATION_DATE, date);
+}
+
+/* ============================== Outlines ================================== */
+
+/* One outline entry for `a`, under the latest entry of a lower level (the
+ * root for level 1, or when no lower level exists yet), pointing at the
+ * top of the group header on `page`. */
+static int add_outline(pdf_doc *d, HPDF_Page page, const quire_page *qp, const quire_anchor *a,
+                       quire_error *err)
+{
+    size_t level = a->level > 0 ? a->level : 1, len = a->len;
+    HPDF_Outline parent = NULL, entry;
+    HPDF_Destination dest;
+    double top = qp->height - a->y;
+
+    if (a->utf8 == NULL && len > 0) {
+        d->host->error_set(err, QUIRE_E_INTERNAL, "page %u: anchor without its text",
+                           (unsigned)qp->number);
+        return QUIRE_ERR;
+    }
+    if (level > d->levels_cap) {
+        size_t cap = d->levels_cap ? d->levels_cap : 8;
+        HPDF_Outline *grown;
+        while (cap < level)
+            cap *= 2;
+        grown = d->host->realloc(d->levels, cap * sizeof(*grown));
+        if (grown == NULL) {
+            d->host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+            return QUIRE_ERR;
+        }
+        d->levels = grown;
+        d->levels_cap = cap;
+    }
+    for (size_t i = d->nlevels; i < level; i++)
+        d->levels[i] = NULL;
+    for (size_t i = level - 1; i > 0 && parent == NULL; i--)
+        parent = d->levels[i - 1];
+    if (len > OUTLINE_TITLE_MAX) { /* cut at a character boundary */
+        len = OUTLINE_TITLE_MAX;
+        while (len > 0 && ((unsigned char)a->utf8[len] & 0xC0) == 0x80)
+            len--;
+    }
+    if (pdf_text_reserve(d, len, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    if (len > 0)
+        memcpy(d->text, a->utf8, len);
+    d->text[len] = '\0'; /* a U+0000 inside ends the title early */
+    /* NULL encoder: a plain string; the UTF-8 encoder writes UTF-16. */
+    entry = HPDF_CreateOutline(d->pdf, parent, d->text,
+                               is_ascii(d->text) ? NULL : HPDF_GetEncoder(d->pdf, "UTF-8"));
+    if (entry != NULL) {
+        HPDF_Outline_SetOpened(entry, HPDF_TRUE);
+        dest = HPDF_Page_CreateDestination(page);
+        if (dest != NULL)
+            HPDF_Destination_SetFitH(dest, (HPDF_REAL)(top < 0 ? 0 : top));
+        HPDF_Outline_SetDestination(entry, dest);
+        if (d->nlevels == 0)
+            HPDF_SetPageMode(d->pdf, HPDF_PAGE_MODE_USE_OUTLINE);
+    }
+    if (pdf_check(d, err, "outline") != QUIRE_OK)
+        return QUIRE_ERR;
+    if (entry == NULL) {
+        d->host->error_set(err, QUIRE_E_NOMEM, "outline: out of memory");
+        return QUIRE_ERR;
+    }
+    d->levels[level - 1] = entry;
+    d->nlevels = level; /* deeper levels belong to an earlier group */
+    return QUIRE_OK;
+}
+
+/* ============================== Renderer ops ============================== */
+
+/* Releases a document; on `failed` the output is discarded. */
+static void doc_free(pdf_doc *d, int failed)
+{
+    const quire_host *host = d->host;
+
+    if (d->pdf != NULL)
+        HPDF_Free(d->pdf);
+    if (failed)
+        pdf_out_discard(d->out);
+    host->free(d->fonts);
+    host->free(d->images);
+    host->free(d->levels);
+    host->free(d->text);
+    host->free(d->clips);
+    host->free(d);
+}
+
+/* Adds a page of `width` x `height` points; NULL with *err set. */
+static HPDF_Page add_page(pdf_doc *d, uint32_t number, double width, double height,
+                          quire_error *err)
+{
+    HPDF_Page page;
+
+    if (!(width >= HPDF_MIN_PAGE_SIZE && width <= HPDF_MAX_PAGE_SIZE &&
+          height >= HPDF_MIN_PAGE_SIZE && height <= HPDF_MAX_PAGE_SIZE)) {
+        d->host->error_set(err, QUIRE_E_INVALID,
+                           "page %u: %g x %g points is outside the %d..%d a PDF page may have",
+                           (unsigned)number, width, height, HPDF_MIN_PAGE_SIZE, HPDF_MAX_PAGE_SIZE);
+        return NULL;
+    }
+    page = HPDF_AddPage(d->pdf);
+    if (page != NULL) {
+        HPDF_Page_SetWidth(page, (HPDF_REAL)width);
+        HPDF_Page_SetHeight(page, (HPDF_REAL)height);
+    }
+    if (page == NULL || d->hpdf_error != 0) {
+        char what[32];
+        snprintf(what, sizeof(what), "page %u", (unsigned)number);
+        if (pdf_check(d, err, what) == QUIRE_OK)
+            d->host->error_set(err, QUIRE_E_NOMEM, "%s: out of memory", what);
+        return NULL;
+    }
+    return page;
+}
+
+/* begin: render worker. Opens the output and starts the document. */
+static int pdf_begin(void *state, const quire_document *doc, void **instance, quire_error *err)
+{
+    const pdf_plugin *p = state;
+    const quire_host *host = p->host;
+    pdf_doc *d;
+
+    if (doc->format == NULL || strcmp(doc->format, "pdf") != 0) {
+        host->error_set(err, QUIRE_E_INTERNAL, "format '%s' is not written by this plugin (pdf)",
+                        doc->format ? doc->format : "(null)");
+        return QUIRE_ERR;
+    }
+    if (doc->output_path == NULL || doc->output_path[0] == '\0') {
+        host->error_set(err, QUIRE_E_INTERNAL, "format 'pdf': no output path");
+        return QUIRE_ERR;
+    }
+    d = host->calloc(1, sizeof(*d));
+    if (d == NULL) {
+        host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+        return QUIRE_ERR;
+    }
+    d->host = host;
+    d->settings = &p->settings;
+    /* Read only the fields this kernel's document has: an older one ends
+     * before the fonts and images (then text cannot be drawn). */
+    memcpy(&d->doc, doc, doc->size < sizeof(d->doc) ? doc->size : sizeof(d->doc));
+    if (d->doc.fonts == NULL)
+        d->doc.nfonts = 0;
+    if (d->doc.images == NULL)
+        d->doc.nimages = 0;
+    if (d->doc.nfonts > 0 && (d->fonts = host->calloc(d->doc.nfonts, sizeof(HPDF_Font))) == NULL)
+        goto fail_nomem;
+    if (d->doc.nimages > 0 &&
+        (d->images = host->calloc(d->doc.nimages, sizeof(HPDF_Image))) == NULL)
+        goto fail_nomem;
+    d->out = pdf_out_open(host, doc->output_path, p->settings.file_mode, err);
+    if (d->out == NULL)
+        goto fail_free_doc;
+    d->pdf = HPDF_New(on_hpdf_error, d);
+    if (d->pdf == NULL)
+        goto fail_nomem;
+    HPDF_SetCompressionMode(d->pdf, p->settings.compress ? HPDF_COMP_ALL : HPDF_COMP_NONE);
+    HPDF_UseUTFEncodings(d->pdf);
+    set_info(d);
+    set_date(d);
+    if (pdf_check(d, err, "document") != QUIRE_OK)
+        goto fail_free_doc;
+    *instance = d;
+    return QUIRE_OK;
+
+fail_nomem:
+    host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+fail_free_doc:
+    doc_free(d, 1);
+    return QUIRE_ERR;
+}
+
+/* page: render worker. One page, valid only during the call. */
+static int pdf_page(void *instance, const quire_page *qp, quire_error *err)
+{
+    pdf_doc *d = instance;
+    size_t min = offsetof(quire_page, anchors) + sizeof(qp->anchors);
+    HPDF_Page page;
+
+    if (d->failed) {
+        *err = d->failure;
+        return QUIRE_ERR;
+    }
+    if (qp == NULL || qp->size < min) {
+        d->host->error_set(err, QUIRE_E_ABI, "page size %u, at least %zu required",
+                           qp ? (unsigned)qp->size : 0u, min);
+        goto fail;
+    }
+    page = add_page(d, qp->number, qp->width, qp->height, err);
+    if (page == NULL || pdf_draw_page(d, page, qp, err) != QUIRE_OK)
+        goto fail;
+    if (qp->nanchors > 0 && qp->anchors == NULL) {
+        d->host->error_set(err, QUIRE_E_INTERNAL, "page %u: %zu anchors but no array",
+                           (unsigned)qp->number, qp->nanchors);
+        goto fail;
+    }
+    for (size_t i = 0; i < qp->nanchors; i++)
+        if (add_outline(d, page, qp, &qp->anchors[i], err) != QUIRE_OK)
+            goto fail;
+    d->npages++;
+    return QUIRE_OK;
+
+fail:
+    d->failed = 1;
+    d->failure = *err;
+    return QUIRE_ERR;
+}
+
+/* Serialises the document into libharu's memory stream and copies it to
+ * the output. */
+static int save(pdf_doc *d, quire_error *err)
+{
+    HPDF_BYTE *buf;
+    HPDF_UINT32 left;
+    int rc = QUIRE_OK;
+
+    HPDF_SaveToStream(d->pdf);
+    if (pdf_check(d, err, "saving the document") != QUIRE_OK)
+        return QUIRE_ERR;
+    buf = d->host->malloc(SAVE_CHUNK);
+    if (buf == NULL) {
+        d->host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+        return QUIRE_ERR;
+    }
+    for (left = HPDF_GetStreamSize(d->pdf); left > 0 && rc == QUIRE_OK;) {
+        HPDF_UINT32 n = left < SAVE_CHUNK ? left : SAVE_CHUNK;
+        HPDF_STATUS st = HPDF_ReadFromStream(d->pdf, buf, &n);
+        if ((st != HPDF_OK && st != HPDF_STREAM_EOF) || n == 0) {
+            d->host->error_set(err, QUIRE_E_INTERNAL,
+                               "saving the document: libharu's stream ended %u bytes early",
+                               (unsigned)left);
+            rc = QUIRE_ERR;
+            break;
+        }
+        rc = pdf_out_write(d->out, buf, n, err);
+        left -= n;
+    }
+    d->host->free(buf);
+    return rc;
+}
+
+/* end: render worker. Finishes the document and commits the output; on
+ * any failure the temporary file is removed. Releases the instance. */
+static int pdf_end(void *instance, quire_error *err)
+{
+    pdf_doc *d = instance;
+    int rc;
+
+    if (d->failed) {
+        *err = d->failure;
+        goto fail_free_doc;
+    }
+    /* A PDF needs a page: an empty report is one blank page. */
+    if (d->npages == 0) {
+        double w = d->doc.page_width > 0 ? d->doc.page_width : A4_WIDTH;
+        double h = d->doc.page_height > 0 ? d->doc.page_height : A4_HEIGHT;
+        if (add_page(d, 1, w, h, err) == NULL)
+            goto fail_free_doc;
+    }
+    if (save(d, err) != QUIRE_OK)
+        goto fail_free_doc;
+    HPDF_Free(d->pdf); /* before the rename: the memory is not needed */
+    d->pdf = NULL;
+    rc = pdf_out_commit(d->out, err); /* frees the output either way */
+    d->out = NULL;
+    doc_free(d, 0);
+    return rc;
+
+fail_free_doc:
+    doc_free(d, 1);
+    return QUIRE_ERR;
+}
+
+/* abort: render worker, instead of end(). */
+static void pdf_abort(void *instance)
+{
+    doc_free(instance, 1);
+}
+
+/* ============================== Descriptor ================================ */
+
+static const quire_renderer_ops pdf_ops = {
+    .size = sizeof(quire_renderer_ops),
+    .begin = pdf_begin,
+    .page = pdf_page,
+    .end = pdf_end,
+    .abort = pdf_abort,
+    .band = NULL,
+};
+
+static const quire_plugin_desc pdf_desc = {
+    QUIRE_PLUGIN_HEADER(QUIRE_KIND_RENDERER),
+    .name = "pdf",
+    .version = "1.0.0",
+    .license = "MIT",
+    .author = "The quire authors",
+    .description = "PDF pages drawn with libharu: embedded fonts, images, outlines",
+    .config = pdf_config,
+    .init = pdf_init,
+    .destroy = pdf_destroy,
+    .ops = &pdf_ops,
+    .ops_size = sizeof(pdf_ops),
+};
+
+QUIRE_PLUGIN_DEFINE(pdf_desc)

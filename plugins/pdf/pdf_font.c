@@ -1,0 +1,147 @@
+/*
+ * pdf_font.c - the per-document caches of fonts and alpha states.
+ *
+ * Fonts: each quire_font is loaded the first time a text element uses it,
+ * from the TrueType file the kernel measured with, embedded (libharu keeps
+ * only the glyphs the document shows) and bound to libharu's UTF-8
+ * encoder, which makes it a Type0 font with Identity-H codes and a
+ * ToUnicode map, so text can be searched and copied. A font no text uses
+ * is not loaded and not embedded.
+ *
+ * libharu's ToUnicode map for these fonts is a copy of its encoding CMap,
+ * written with cidrange, which a ToUnicode map may not use: poppler warns
+ * about every such font and guesses. The codes libharu writes for the
+ * UTF-8 encoding are the characters' UTF-16 values, so the right map is
+ * the identity; fix_to_unicode() writes that instead, through libharu's
+ * object API (its headers are installed and the symbols exported).
+ *
+ * Alpha: one ExtGState per alpha value, shared by every page; it sets the
+ * fill and the stroke alpha alike, and the painter selects the one it needs
+ * before each fill or stroke.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pdf.h"
+
+/* ============================== Fonts ===================================== */
+
+/* Replaces the ToUnicode stream of a UTF-8 font with the identity map:
+ * 256 bfranges, one per high byte (a range may vary only in its last
+ * byte), at most 100 per block. */
+static void fix_to_unicode(HPDF_Font font)
+{
+    static const char head[] = "/CIDInit /ProcSet findresource begin\n"
+                               "12 dict begin\n"
+                               "begincmap\n"
+                               "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) "
+                               "/Supplement 0 >> def\n"
+                               "/CMapName /Adobe-Identity-UCS def\n"
+                               "/CMapType 2 def\n"
+                               "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n";
+    static const char tail[] = "endcmap\n"
+                               "CMapName currentdict /CMap defineresource pop\n"
+                               "end\n"
+                               "end\n";
+    HPDF_Dict map = HPDF_Dict_GetItem(font, "ToUnicode", HPDF_OCLASS_DICT);
+    char line[32];
+
+    if (map == NULL || map->stream == NULL)
+        return;
+    HPDF_MemStream_FreeData(map->stream);
+    HPDF_Stream_WriteStr(map->stream, head);
+    for (unsigned hi = 0; hi < 256; hi++) {
+        if (hi % 100 == 0) {
+            snprintf(line, sizeof(line), "%u beginbfrange\n", 256 - hi < 100 ? 256 - hi : 100);
+            HPDF_Stream_WriteStr(map->stream, line);
+        }
+        snprintf(line, sizeof(line), "<%02X00> <%02XFF> <%02X00>\n", hi, hi, hi);
+        HPDF_Stream_WriteStr(map->stream, line);
+        if (hi % 100 == 99 || hi == 255)
+            HPDF_Stream_WriteStr(map->stream, "endbfrange\n");
+    }
+    HPDF_Stream_WriteStr(map->stream, tail);
+}
+
+/* "'DejaVu Sans' bold italic": how messages name a font. */
+static void font_name(const quire_font *f, char *buf, size_t len)
+{
+    snprintf(buf, len, "'%s'%s%s", f->family ? f->family : "?",
+             (f->style & QUIRE_FONT_BOLD) ? " bold" : "",
+             (f->style & QUIRE_FONT_ITALIC) ? " italic" : "");
+}
+
+HPDF_Font pdf_font(pdf_doc *d, uint32_t index, quire_error *err)
+{
+    const quire_host *host = d->host;
+    const quire_font *f;
+    const char *loaded;
+    char name[160], what[QUIRE_ERROR_MSG_MAX];
+    HPDF_Font font;
+    int fd;
+
+    if (index >= d->doc.nfonts) {
+        host->error_set(err, QUIRE_E_INTERNAL, "font %u does not exist (the document has %zu)",
+                        (unsigned)index, d->doc.nfonts);
+        return NULL;
+    }
+    if (d->fonts[index] != NULL)
+        return d->fonts[index];
+    f = &d->doc.fonts[index];
+    font_name(f, name, sizeof(name));
+    if (f->path == NULL || f->path[0] == '\0') {
+        host->error_set(err, QUIRE_E_INVALID, "font %s: no file", name);
+        return NULL;
+    }
+    /* libharu's own failure to open says only "file open error"; opening
+     * the file here first gives the reason. */
+    fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        char why[128];
+        if (strerror_r(errno, why, sizeof(why)) != 0)
+            snprintf(why, sizeof(why), "error %d", errno);
+        host->error_set(err, QUIRE_E_IO, "font %s: cannot open '%s': %s", name, f->path, why);
+        return NULL;
+    }
+    close(fd);
+    snprintf(what, sizeof(what), "font %s: cannot embed '%s'", name, f->path);
+    loaded = HPDF_LoadTTFontFromFile(d->pdf, f->path, HPDF_TRUE);
+    font = loaded ? HPDF_GetFont(d->pdf, loaded, "UTF-8") : NULL;
+    if (pdf_check(d, err, what) != QUIRE_OK)
+        return NULL;
+    if (font == NULL) { /* libharu failed without saying why */
+        host->error_set(err, QUIRE_E_INVALID, "%s", what);
+        return NULL;
+    }
+    fix_to_unicode(font);
+    if (pdf_check(d, err, what) != QUIRE_OK)
+        return NULL;
+    d->fonts[index] = font;
+    return font;
+}
+
+/* ============================== Alpha ===================================== */
+
+HPDF_ExtGState pdf_alpha(pdf_doc *d, uint8_t alpha, quire_error *err)
+{
+    HPDF_ExtGState gs = d->alpha[alpha];
+
+    if (gs != NULL)
+        return gs;
+    gs = HPDF_CreateExtGState(d->pdf);
+    if (gs != NULL) {
+        HPDF_ExtGState_SetAlphaFill(gs, (HPDF_REAL)(alpha / 255.0));
+        HPDF_ExtGState_SetAlphaStroke(gs, (HPDF_REAL)(alpha / 255.0));
+    }
+    if (pdf_check(d, err, "transparency") != QUIRE_OK)
+        return NULL;
+    if (gs == NULL) {
+        d->host->error_set(err, QUIRE_E_NOMEM, "transparency: out of memory");
+        return NULL;
+    }
+    d->alpha[alpha] = gs;
+    return gs;
+}

@@ -1,0 +1,1496 @@
+/*
+ * test_pdf_renderer.c - the pdf renderer plugin (plugins/pdf), driven
+ * through the real build/plugins/pdf.so as the kernel drives it: loaded
+ * with kernel_load_path, configured with config_build from a
+ * [renderer.pdf] text, initialised through its descriptor, then fed the
+ * print-model pages of tests/unit/print_fixture.h (or small pages built
+ * here) through begin/page/end (or abort).
+ *
+ * The output is checked with poppler's tools, never against bytes of our
+ * own output: pdfinfo (pages, metadata, page size), pdftotext (the text,
+ * and with -bbox where each word landed), pdffonts (embedded fonts) and
+ * pdftoppm (pixels, compared with colours worked out by hand). Outlines
+ * are read from an uncompressed file (compress = false), following the
+ * object references.
+ *
+ * The plugin gets a copy of the host table whose allocator counts live
+ * blocks, so every test can check that nothing leaked. The tests run in a
+ * scratch directory; QUIRE_BUILD (default "build") says where pdf.so is.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h> /* cmocka.h needs jmp_buf */
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "kernel.h"
+#include "registry.h"
+
+#include "print_fixture.h"
+
+/* ============================== Counting allocator ======================== */
+
+/* Blocks the plugin holds. Test-only state: the host table's allocator has
+ * no context argument to carry it. Atomic: one test renders on two
+ * threads. */
+static _Atomic long live_blocks;
+
+static void *count_malloc(size_t size)
+{
+    void *p = malloc(size);
+    if (p != NULL)
+        live_blocks++;
+    return p;
+}
+
+static void *count_calloc(size_t count, size_t size)
+{
+    void *p = calloc(count, size);
+    if (p != NULL)
+        live_blocks++;
+    return p;
+}
+
+static void *count_realloc(void *ptr, size_t size)
+{
+    void *p = realloc(ptr, size);
+    if (p != NULL && ptr == NULL)
+        live_blocks++;
+    return p;
+}
+
+static void count_free(void *ptr)
+{
+    if (ptr != NULL)
+        live_blocks--;
+    free(ptr);
+}
+
+static char *count_strdup(const char *s)
+{
+    char *p = strdup(s);
+    if (p != NULL)
+        live_blocks++;
+    return p;
+}
+
+/* ============================== Fixture =================================== */
+
+typedef struct fixture {
+    char so[PATH_MAX];
+    char old_cwd[PATH_MAX];
+    char dir[PATH_MAX];
+    quire_host host;  /* the kernel's table with the counting allocator */
+    print_fixture pf; /* the shared two-page document, images read */
+} fixture;
+
+/* The plugin under test, loaded into a kernel of its own. */
+typedef struct plug {
+    kernel *k;
+    plugin_rec *rec;
+    conf_file *conf;
+    const quire_renderer_ops *ops;
+} plug;
+
+/* Loads pdf.so with `section` as the lines of [renderer.pdf] (NULL for the
+ * defaults) and runs its init. */
+static void plug_open(const fixture *fx, plug *p, const char *section)
+{
+    quire_error err = {0};
+    diag d = {0};
+    char text[1024];
+    int rc;
+
+    memset(p, 0, sizeof(*p));
+    if (kernel_open(NULL, &p->k, &d) != QUIRE_OK ||
+        kernel_load_path(p->k, fx->so, &p->rec, &d) != QUIRE_OK)
+        fail_msg("load: %s", d.count ? d.items[0].text : "?");
+    if (section != NULL) {
+        snprintf(text, sizeof(text), "[renderer.pdf]\n%s", section);
+        assert_int_equal(conf_file_parse_text("quire.conf", text, strlen(text), &p->conf, &d),
+                         QUIRE_OK);
+    }
+    if (config_build(p->conf, p->rec->label, p->rec->schema, p->rec->nkeys, &p->rec->config, &d) !=
+        QUIRE_OK)
+        fail_msg("config_build: %s", d.count ? d.items[0].text : "?");
+    diag_clear(&d);
+    p->rec->in_init = 1; /* what init_plugins() does around init */
+    rc = p->rec->desc.init(&fx->host, p->rec, p->rec->config, &p->rec->state_ptr, &err);
+    p->rec->in_init = 0;
+    if (rc != QUIRE_OK)
+        fail_msg("init: %s", err.msg);
+    p->rec->state = PLUGIN_READY;
+    p->ops = &p->rec->ops.renderer;
+}
+
+static void plug_close(plug *p)
+{
+    kernel_close(p->k); /* destroys the plugin, frees its config */
+    conf_file_free(p->conf);
+}
+
+static void remove_scratch_files(void)
+{
+    DIR *dir = opendir(".");
+    struct dirent *e;
+
+    while (dir != NULL && (e = readdir(dir)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (unlink(e->d_name) != 0)
+            rmdir(e->d_name);
+    }
+    if (dir != NULL)
+        closedir(dir);
+}
+
+static int group_setup(void **state)
+{
+    const char *build = getenv("QUIRE_BUILD");
+    char so[PATH_MAX + 32];
+    fixture *fx = calloc(1, sizeof(*fx));
+
+    if (fx == NULL)
+        return -1;
+    snprintf(so, sizeof(so), "%s/plugins/pdf.so", build && build[0] ? build : "build");
+    if (realpath(so, fx->so) == NULL) {
+        fprintf(stderr, "# %s: not found (build it first)\n", so);
+        free(fx);
+        return -1;
+    }
+    /* The images are read relative to the repository root, before the
+     * tests move to their scratch directory. */
+    if (print_fixture_init(&fx->pf) != 0) {
+        fprintf(stderr, "# %s: images missing\n", FIXTURE_DIR);
+        print_fixture_free(&fx->pf);
+        free(fx);
+        return -1;
+    }
+    fx->host = *host_api();
+    fx->host.malloc = count_malloc;
+    fx->host.calloc = count_calloc;
+    fx->host.realloc = count_realloc;
+    fx->host.free = count_free;
+    fx->host.strdup = count_strdup;
+    snprintf(fx->dir, sizeof(fx->dir), "/tmp/quire-test-pdf-XXXXXX");
+    if (getcwd(fx->old_cwd, sizeof(fx->old_cwd)) == NULL || mkdtemp(fx->dir) == NULL ||
+        chdir(fx->dir) != 0) {
+        print_fixture_free(&fx->pf);
+        free(fx);
+        return -1;
+    }
+    signal(SIGPIPE, SIG_IGN); /* as the kernel does: EPIPE, not death */
+    umask(022);
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    *state = fx;
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    fixture *fx = *state;
+
+    remove_scratch_files();
+    if (chdir(fx->old_cwd) != 0)
+        return -1;
+    rmdir(fx->dir);
+    print_fixture_free(&fx->pf);
+    free(fx);
+    return 0;
+}
+
+/* Each test starts in an empty directory with nothing leaked before. */
+static int test_setup(void **state)
+{
+    (void)state;
+    remove_scratch_files();
+    live_blocks = 0;
+    return 0;
+}
+
+/* ============================== Running ==================================== */
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A copy of the fixture's document writing to `path`. */
+static quire_document fixture_doc(const fixture *fx, const char *path)
+{
+    quire_document doc = fx->pf.doc;
+
+    doc.format = "pdf";
+    doc.output_path = path;
+    return doc;
+}
+
+/* begin, every page, end; on a failing page, abort (as the kernel would).
+ * Returns the first failure's status with *err set. */
+static int render(plug *p, const quire_document *doc, const quire_page *pages, size_t n,
+                  quire_error *err)
+{
+    void *instance = NULL;
+
+    memset(err, 0, sizeof(*err));
+    if (p->ops->begin(p->rec->state_ptr, doc, &instance, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    for (size_t i = 0; i < n; i++) {
+        if (p->ops->page(instance, &pages[i], err) != QUIRE_OK) {
+            p->ops->abort(instance);
+            return QUIRE_ERR;
+        }
+    }
+    return p->ops->end(instance, err);
+}
+
+static void render_ok(plug *p, const quire_document *doc, const quire_page *pages, size_t n)
+{
+    quire_error err;
+
+    if (render(p, doc, pages, n, &err) != QUIRE_OK)
+        fail_msg("render: %s", err.msg);
+}
+
+/* The whole file (caller frees; NUL-terminated), or NULL if it does not
+ * exist. */
+static char *slurp(const char *path, size_t *len_out)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+
+    if (fp == NULL)
+        return NULL;
+    do {
+        if (cap - len < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            buf = realloc(buf, cap + 1);
+            assert_non_null(buf);
+        }
+        n = fread(buf + len, 1, cap - len, fp);
+        len += n;
+    } while (n > 0);
+    fclose(fp);
+    buf[len] = '\0';
+    if (len_out != NULL)
+        *len_out = len;
+    return buf;
+}
+
+/* Runs a shell command; returns its standard output (caller frees) and
+ * fails the test if it did not exit 0. Standard error is discarded unless
+ * the command redirects it. */
+static char *run(const char *fmt, ...)
+{
+    char cmd[PATH_MAX * 2], *out = NULL;
+    size_t len = 0, cap = 0, n;
+    va_list ap;
+    FILE *fp;
+    int status;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    if (strstr(cmd, "2>") == NULL)
+        strncat(cmd, " 2>/dev/null", sizeof(cmd) - strlen(cmd) - 1);
+    fp = popen(cmd, "r");
+    assert_non_null(fp);
+    do {
+        if (cap - len < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            out = realloc(out, cap + 1);
+            assert_non_null(out);
+        }
+        n = fread(out + len, 1, cap - len, fp);
+        len += n;
+    } while (n > 0);
+    out[len] = '\0';
+    status = pclose(fp);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("'%s' failed (status %d)", cmd, status);
+    return out;
+}
+
+/* The value of "Key:   value" in pdfinfo's output (static buffer). */
+static const char *info_field(const char *info, const char *key)
+{
+    static char value[256];
+    size_t klen = strlen(key);
+    const char *line = info;
+
+    while (line != NULL && *line != '\0') {
+        if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+            const char *v = line + klen + 1, *end;
+            while (*v == ' ')
+                v++;
+            end = strchr(v, '\n');
+            if (end == NULL)
+                end = v + strlen(v);
+            snprintf(value, sizeof(value), "%.*s", (int)(end - v), v);
+            return value;
+        }
+        line = strchr(line, '\n');
+        if (line != NULL)
+            line++;
+    }
+    return NULL;
+}
+
+/* Entries of `dir_path` whose name starts with `prefix`. */
+static int count_files(const char *dir_path, const char *prefix)
+{
+    DIR *dir = opendir(dir_path);
+    struct dirent *e;
+    int n = 0;
+
+    assert_non_null(dir);
+    while ((e = readdir(dir)) != NULL)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+            n++;
+    closedir(dir);
+    return n;
+}
+
+/* Where `needle` first occurs in hay[0..len) (binary data), or NULL. */
+static const char *find(const char *hay, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+
+    for (const char *p = hay; n <= len && p <= hay + len - n; p++) {
+        p = memchr(p, needle[0], (size_t)(hay + len - n - p) + 1);
+        if (p == NULL)
+            return NULL;
+        if (memcmp(p, needle, n) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* How often `needle` occurs in hay[0..len). */
+static int count_in(const char *hay, size_t len, const char *needle)
+{
+    const char *end = hay + len;
+    int n = 0;
+
+    for (const char *p = find(hay, len, needle); p != NULL;
+         p = find(p + 1, (size_t)(end - p - 1), needle))
+        n++;
+    return n;
+}
+
+/* ============================== Pixels ==================================== */
+
+/* A decoded binary PPM (P6, maxval 255). */
+typedef struct ppm {
+    int width, height;
+    unsigned char *rgb;
+    char *file; /* owns rgb's bytes */
+} ppm;
+
+/* Renders page `page` of `pdf` at `dpi` with pdftoppm and decodes it. */
+static void rasterise(const char *pdf, int page, int dpi, ppm *img)
+{
+    size_t len;
+    char *p;
+    int maxval;
+
+    free(run("pdftoppm -r %d -f %d -l %d -singlefile %s raster", dpi, page, page, pdf));
+    img->file = slurp("raster.ppm", &len);
+    assert_non_null(img->file);
+    assert_int_equal(sscanf(img->file, "P6 %d %d %d", &img->width, &img->height, &maxval), 3);
+    assert_int_equal(maxval, 255);
+    /* The header is three numbers after "P6", then one whitespace byte. */
+    p = img->file + 2;
+    for (int fields = 0; fields < 3; fields++) {
+        while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+            p++;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    img->rgb = (unsigned char *)p + 1;
+    assert_true((size_t)(img->rgb - (unsigned char *)img->file) +
+                    (size_t)img->width * img->height * 3 <=
+                len);
+    unlink("raster.ppm");
+}
+
+/* The pixel holding the point (x, y) in points from the top-left corner. */
+static const unsigned char *pixel_at(const ppm *img, double x_pt, double y_pt, int dpi)
+{
+    int x = (int)(x_pt * dpi / 72.0), y = (int)(y_pt * dpi / 72.0);
+
+    assert_true(x >= 0 && x < img->width && y >= 0 && y < img->height);
+    return img->rgb + ((size_t)y * img->width + x) * 3;
+}
+
+static void assert_pixel(const unsigned char *px, int r, int g, int b, int tolerance)
+{
+    if (abs(px[0] - r) > tolerance || abs(px[1] - g) > tolerance || abs(px[2] - b) > tolerance)
+        fail_msg("pixel #%02x%02x%02x, expected #%02x%02x%02x (+-%d)", px[0], px[1], px[2], r, g, b,
+                 tolerance);
+}
+
+/* Pixels darker than mid-grey in the box (points, top-left origin). */
+static int dark_pixels(const ppm *img, double x0, double y0, double x1, double y1, int dpi)
+{
+    int n = 0;
+
+    for (int y = (int)(y0 * dpi / 72.0); y < (int)(y1 * dpi / 72.0); y++)
+        for (int x = (int)(x0 * dpi / 72.0); x < (int)(x1 * dpi / 72.0); x++) {
+            const unsigned char *px = img->rgb + ((size_t)y * img->width + x) * 3;
+            n += px[0] + px[1] + px[2] < 3 * 128;
+        }
+    return n;
+}
+
+/* ============================== The fixture =============================== */
+
+static void test_format_registered(void **state)
+{
+    const format_rec *pdf;
+    plug p;
+
+    plug_open(*state, &p, NULL);
+    pdf = kernel_find_format(p.k, "pdf");
+    assert_non_null(pdf);
+    assert_string_equal(pdf->extension, "pdf");
+    assert_string_equal(pdf->mime_type, "application/pdf");
+    assert_int_equal(pdf->flags, QUIRE_FORMAT_BINARY);
+    assert_ptr_equal(pdf->owner, p.rec);
+    assert_null(p.ops->band);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* pdfinfo reads the pages, their size and the document's metadata. */
+static void test_fixture_info(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "r.pdf");
+    char *info;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, fx->pf.pages, 2);
+    info = run("pdfinfo r.pdf");
+    assert_string_equal(info_field(info, "Pages"), "2");
+    assert_string_equal(info_field(info, "Title"), "Quarterly sales");
+    assert_string_equal(info_field(info, "Author"), "quire tests");
+    assert_string_equal(info_field(info, "Subject"), "Fixture");
+    assert_string_equal(info_field(info, "Keywords"), "sales, test");
+    assert_string_equal(info_field(info, "Creator"), "quire tests");
+    assert_non_null(strstr(info_field(info, "Producer"), "Haru"));
+    /* 1700000000 s after the epoch is 2023-11-14 22:13:20 UTC. */
+    assert_non_null(strstr(info_field(info, "CreationDate"), "Nov 14"));
+    assert_non_null(strstr(info_field(info, "CreationDate"), "2023"));
+    assert_string_equal(info_field(info, "Page size"), "595.28 x 841.89 pts (A4)");
+    free(info);
+    assert_int_equal(count_files(".", "r.pdf.tmp-"), 0);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* pdftotext finds the strings, Greek and Cyrillic included (ToUnicode). */
+static void test_fixture_text(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "r.pdf");
+    char *text;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, fx->pf.pages, 2);
+    text = run("pdftotext -layout r.pdf -");
+    assert_non_null(strstr(text, "Quarterly sales"));
+    assert_non_null(strstr(text, "12,345.67"));
+    assert_non_null(strstr(text, "9,876.54"));
+    assert_non_null(strstr(text, "\xce\x91\xce\xb8\xce\xae\xce\xbd\xce\xb1 "
+                                 "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0"));
+    assert_non_null(strstr(text, "Page 2 of 2"));
+    /* Page 2 starts after a form feed. */
+    assert_non_null(strstr(strchr(text, '\f'), "Page 2 of 2"));
+    free(text);
+    /* poppler has nothing to complain about (libharu's own ToUnicode maps
+     * draw "Invalid 'begincidrange' operator" warnings). */
+    text = run("pdftotext r.pdf /dev/null 2>&1");
+    assert_string_equal(text, "");
+    free(text);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* Page 1 at 50 dpi: the rectangle, the half-transparent ellipse over white,
+ * nothing where the page is empty, and the clipped text cut at its box. */
+static void test_fixture_pixels(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "r.pdf");
+    ppm img;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, fx->pf.pages, 2);
+    rasterise("r.pdf", 1, 50, &img);
+    /* 595.28 x 841.89 points at 50/72 pixels per point. */
+    assert_int_equal(img.width, (int)ceil(595.28 * 50 / 72));
+    assert_int_equal(img.height, (int)ceil(841.89 * 50 / 72));
+    /* The rectangle (56.69, 160) 200 x 80, fill #deebf7: its centre. */
+    assert_pixel(pixel_at(&img, 156.69, 200, 50), 0xde, 0xeb, 0xf7, 1);
+    /* Above and below it (y is flipped right), white. */
+    assert_pixel(pixel_at(&img, 156.69, 150, 50), 0xff, 0xff, 0xff, 0);
+    assert_pixel(pixel_at(&img, 156.69, 250, 50), 0xff, 0xff, 0xff, 0);
+    /* The ellipse (280, 160) 120 x 80, fill #f4b183 at alpha 200 over
+     * white: c * 200/255 + 255 * 55/255 = #f6c29e. */
+    assert_pixel(pixel_at(&img, 340, 200, 50), 0xf6, 0xc2, 0x9e, 2);
+    /* The clip box (56.69, 340) 60 x 14 shows the start of the text; the
+     * text runs on to about x = 216 but nothing shows after the box. */
+    assert_true(dark_pixels(&img, 56.69, 340, 116.69, 354, 50) > 10);
+    assert_int_equal(dark_pixels(&img, 119, 336, 240, 358, 50), 0);
+    /* The logo (56.69, 260) 120 x 60 points for 120 x 60 pixels: its
+     * corner pixels are transparent (white shows), source pixel (42, 42)
+     * is #4b769f (read with an independent PNG decoder). */
+    assert_pixel(pixel_at(&img, 56.69 + 1.5, 260 + 1.5, 50), 0xff, 0xff, 0xff, 0);
+    assert_pixel(pixel_at(&img, 56.69 + 42.5, 260 + 42.5, 50), 0x4b, 0x76, 0x9f, 6);
+    /* The photo (200, 260) 80 x 60 is drawn: hardly any of it is white. */
+    {
+        int white = 0, total = 0;
+        for (double y = 262; y < 318; y += 72.0 / 50)
+            for (double x = 202; x < 278; x += 72.0 / 50, total++) {
+                const unsigned char *px = pixel_at(&img, x, y, 50);
+                white += px[0] == 255 && px[1] == 255 && px[2] == 255;
+            }
+        assert_true(white * 10 < total);
+    }
+    /* The path: a triangle with a curve, fill #70ad47, around (380, 305). */
+    assert_pixel(pixel_at(&img, 380, 305, 50), 0x70, 0xad, 0x47, 1);
+    free(img.file);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* pdffonts: the three fonts, each embedded (a subset) with a ToUnicode map.
+ * libharu names a subset "HPDFAA+PostScriptName,Style". */
+static void test_fixture_fonts(void **state)
+{
+    static const char *const names[] = {"DejaVuSans", "DejaVuSans-Bold", "DejaVuSerif-Italic"};
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "r.pdf");
+    char *fonts;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, fx->pf.pages, 2);
+    fonts = run("pdffonts r.pdf");
+    /* Rows: name type(2 words) encoding emb sub uni object generation. */
+    for (size_t i = 0; i < COUNT(names); i++) {
+        int found = 0;
+        for (char *line = strtok(fonts, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+            char name[128], type1[32], type2[32], enc[32], emb[8], sub[8], uni[8];
+            const char *base;
+            if (sscanf(line, "%127s %31s %31s %31s %7s %7s %7s", name, type1, type2, enc, emb, sub,
+                       uni) != 7)
+                continue;
+            base = strchr(name, '+') ? strchr(name, '+') + 1 : name;
+            if (strncmp(base, names[i], strlen(names[i])) != 0 ||
+                (base[strlen(names[i])] != '\0' && base[strlen(names[i])] != ','))
+                continue;
+            found = 1;
+            assert_string_equal(type1, "CID");
+            assert_string_equal(type2, "TrueType");
+            assert_string_equal(emb, "yes");
+            assert_string_equal(uni, "yes");
+        }
+        if (!found)
+            fail_msg("font %s not listed", names[i]);
+        free(fonts);
+        fonts = run("pdffonts r.pdf");
+    }
+    free(fonts);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* ============================== Text ====================================== */
+
+/* One pdftotext -bbox word: its box in points, top-left origin. */
+typedef struct word {
+    double x0, y0, x1, y1;
+    char text[64];
+} word;
+
+/* The words of page 1 in reading order; returns how many (at most max). */
+static size_t read_words(const char *pdf, word *words, size_t max)
+{
+    char *xml = run("pdftotext -f 1 -l 1 -bbox %s -", pdf);
+    const char *p = xml;
+    size_t n = 0;
+
+    while (n < max && (p = strstr(p, "<word ")) != NULL) {
+        word *w = &words[n];
+        int end = 0;
+        if (sscanf(p, "<word xMin=\"%lf\" yMin=\"%lf\" xMax=\"%lf\" yMax=\"%lf\">%n", &w->x0,
+                   &w->y0, &w->x1, &w->y1, &end) != 4 ||
+            end == 0)
+            fail_msg("bad pdftotext -bbox line: %.80s", p);
+        p += end;
+        snprintf(w->text, sizeof(w->text), "%.*s", (int)(strstr(p, "</word>") - p), p);
+        n++;
+    }
+    free(xml);
+    return n;
+}
+
+static quire_element text_element(const char *s, double x, double baseline, double size,
+                                  double word_spacing)
+{
+    quire_element e;
+
+    memset(&e, 0, sizeof(e));
+    e.kind = QUIRE_EL_TEXT;
+    e.x = x;
+    e.y = baseline - size;
+    e.height = size * 1.2;
+    e.fill = (quire_color){0, 0, 0, 255};
+    e.u.text.utf8 = s;
+    e.u.text.len = strlen(s);
+    e.u.text.font = 0;
+    e.u.text.size = size;
+    e.u.text.baseline = baseline;
+    e.u.text.word_spacing = word_spacing;
+    return e;
+}
+
+static quire_page one_page(const quire_element *elements, size_t n, double width, double height)
+{
+    quire_page page;
+
+    memset(&page, 0, sizeof(page));
+    page.size = sizeof(page);
+    page.number = 1;
+    page.display_number = 1;
+    page.width = width;
+    page.height = height;
+    page.elements = elements;
+    page.nelements = n;
+    return page;
+}
+
+/* Text starts at (x, baseline) with y measured from the top; word_spacing
+ * moves each word after a space by that much more, and nothing else. */
+static void test_text_position_and_word_spacing(void **state)
+{
+    static const char *const expected[] = {"one", "two", "three"};
+    fixture *fx = *state;
+    quire_element e[3];
+    quire_page page;
+    quire_document doc = fixture_doc(fx, "t.pdf");
+    word w[8];
+    plug p;
+
+    e[0] = text_element("one two three", 100, 200, 20, 0);
+    e[1] = text_element("one two three", 100, 300, 20, 15);
+    /* A kind from a later ABI is skipped. */
+    memset(&e[2], 0, sizeof(e[2]));
+    e[2].kind = 99;
+    page = one_page(e, 3, 595.28, 841.89);
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, &page, 1);
+    assert_int_equal(read_words("t.pdf", w, 8), 6);
+    for (int i = 0; i < 6; i++)
+        assert_string_equal(w[i].text, expected[i % 3]);
+    /* The first glyph starts at x; the baseline lies inside each box, the
+     * glyphs above it (the font's ascent is 0.928 em, descent 0.236). */
+    assert_true(fabs(w[0].x0 - 100) < 0.05);
+    assert_true(fabs(w[3].x0 - 100) < 0.05);
+    assert_true(w[0].y0 > 200 - 20 * 1.0 && w[0].y0 < 200 - 20 * 0.7);
+    assert_true(w[0].y1 > 200 && w[0].y1 < 200 + 20 * 0.4);
+    assert_true(w[3].y0 > 300 - 20 * 1.0 && w[3].y0 < 300 - 20 * 0.7);
+    /* One space before "two", two before "three". */
+    assert_true(fabs((w[4].x0 - w[1].x0) - 15) < 0.05);
+    assert_true(fabs((w[5].x0 - w[2].x0) - 30) < 0.05);
+    /* Word widths are the font's, whatever the spacing. */
+    assert_true(fabs((w[5].x1 - w[5].x0) - (w[2].x1 - w[2].x0)) < 0.05);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* ============================== Outlines ================================== */
+
+/* Objects of an uncompressed PDF: "ID 0 obj ... endobj" (streams may
+ * hold any bytes, NULs included). */
+typedef struct pdf_objects {
+    char *raw;
+    size_t len;
+    size_t n;
+    struct {
+        int id;
+        const char *body, *end;
+    } obj[256];
+} pdf_objects;
+
+static void objects_read(const char *path, pdf_objects *o)
+{
+    const char *p, *end;
+
+    o->raw = slurp(path, &o->len);
+    assert_non_null(o->raw);
+    end = o->raw + o->len;
+    o->n = 0;
+    for (p = find(o->raw, o->len, " 0 obj"); p != NULL && o->n < COUNT(o->obj);
+         p = find(p + 1, (size_t)(end - p - 1), " 0 obj")) {
+        const char *start = p;
+        while (start > o->raw && start[-1] >= '0' && start[-1] <= '9')
+            start--;
+        if (start == p || (start > o->raw && start[-1] != '\n' && start[-1] != '\r'))
+            continue;
+        o->obj[o->n].id = atoi(start);
+        o->obj[o->n].body = p + 6;
+        o->obj[o->n].end = find(p, (size_t)(end - p), "endobj");
+        assert_non_null(o->obj[o->n].end);
+        p = o->obj[o->n].end;
+        o->n++;
+    }
+}
+
+/* The id of the object whose body has `needle`; fails if none or two. */
+static int object_with(const pdf_objects *o, const char *needle)
+{
+    int id = -1;
+
+    for (size_t i = 0; i < o->n; i++) {
+        if (find(o->obj[i].body, (size_t)(o->obj[i].end - o->obj[i].body), needle) != NULL) {
+            if (id >= 0)
+                fail_msg("two objects have %s", needle);
+            id = o->obj[i].id;
+        }
+    }
+    if (id < 0)
+        fail_msg("no object has %s", needle);
+    return id;
+}
+
+/* The body of object `id`, NUL-terminated (caller frees). */
+static char *object_body(const pdf_objects *o, int id)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (o->obj[i].id == id)
+            return strndup(o->obj[i].body, (size_t)(o->obj[i].end - o->obj[i].body));
+    fail_msg("no object %d", id);
+    return NULL;
+}
+
+/* The N of "KEY N 0 R" in object `id`. */
+static int object_ref(const pdf_objects *o, int id, const char *key)
+{
+    char *body = object_body(o, id), *at = strstr(body, key);
+    int ref = -1;
+
+    if (at == NULL || sscanf(at + strlen(key), " %d 0 R", &ref) != 1)
+        fail_msg("object %d has no %s reference", id, key);
+    free(body);
+    return ref;
+}
+
+/* The object id of page `n` (1-based): the n-th kid of the page tree. */
+static int page_object(const pdf_objects *o, int n)
+{
+    char *body = object_body(o, object_with(o, "/Type /Pages"));
+    const char *p = strstr(body, "/Kids");
+    int id = -1;
+
+    assert_non_null(p);
+    p = strchr(p, '[') + 1;
+    for (int i = 1; i <= n; i++) {
+        int len = 0;
+        if (sscanf(p, " %d 0 R%n", &id, &len) != 1)
+            fail_msg("page %d not in the page tree", n);
+        p += len;
+    }
+    free(body);
+    return id;
+}
+
+/* An outline entry's destination: the page object and the /FitH top. */
+static void outline_dest(const pdf_objects *o, int id, int *page, double *top)
+{
+    int dest = object_ref(o, id, "/Dest");
+    char *body = object_body(o, dest);
+
+    if (sscanf(body, " [ %d 0 R /FitH %lf ]", page, top) != 2)
+        fail_msg("outline %d: destination %d is not [page /FitH top]: %s", id, dest, body);
+    free(body);
+}
+
+/* The root of the outline tree, as the catalog names it. */
+static int outline_root(const pdf_objects *o)
+{
+    return object_ref(o, object_with(o, "/Type /Catalog"), "/Outlines");
+}
+
+/* The fixture's one anchor: an outline entry "Europe" at the top of the
+ * group header on page 2 (841.89 - 56.69 = 785.2 from the bottom). */
+static void test_fixture_outline(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "r.pdf");
+    pdf_objects o;
+    double top;
+    int europe, root, page;
+    plug p;
+
+    plug_open(fx, &p, "compress = false\n");
+    render_ok(&p, &doc, fx->pf.pages, 2);
+    objects_read("r.pdf", &o);
+    assert_non_null(find(o.raw, o.len, "/Outlines"));
+    assert_non_null(find(o.raw, o.len, "/PageMode /UseOutlines"));
+    europe = object_with(&o, "/Title (Europe)");
+    root = outline_root(&o);
+    assert_int_equal(object_ref(&o, europe, "/Parent"), root);
+    outline_dest(&o, europe, &page, &top);
+    assert_int_equal(page, page_object(&o, 2));
+    assert_true(fabs(top - 785.2) < 0.01);
+    free(o.raw);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* Level 2 nests under the latest level 1, level 3 under the latest level
+ * 2; a level with no lower level open goes to the root. Titles keep
+ * parentheses and non-ASCII text (written as UTF-16). */
+static void test_outline_nesting(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "o.pdf");
+    quire_anchor a1[] = {
+        {2, "Orphan", 6, 10, 1}, {1, "Africa", 6, 100, 2}, {2, "Egypt (EG)", 10, 300, 3}};
+    quire_anchor a2[] = {{2, "C\xc3\xb4te", 5, 50, 4}};
+    quire_anchor a3[] = {{1, "Asia", 4, 20, 5}, {3, "Tokyo", 5, 40, 6}, {2, "Japan", 5, 60, 7}};
+    quire_page pages[3];
+    pdf_objects o;
+    int root, africa, egypt, cote, asia, tokyo, japan, page;
+    double top;
+    plug p;
+
+    for (int i = 0; i < 3; i++) {
+        pages[i] = one_page(NULL, 0, 400, 500);
+        pages[i].number = (uint32_t)i + 1;
+    }
+    pages[0].anchors = a1;
+    pages[0].nanchors = 3;
+    pages[1].anchors = a2;
+    pages[1].nanchors = 1;
+    pages[2].anchors = a3;
+    pages[2].nanchors = 3;
+    plug_open(fx, &p, "compress = false\n");
+    render_ok(&p, &doc, pages, 3);
+    objects_read("o.pdf", &o);
+    root = outline_root(&o);
+    africa = object_with(&o, "/Title (Africa)");
+    egypt = object_with(&o, "/Title (Egypt \\050EG\\051)");
+    /* U+FEFF, C, o-circumflex, t, e in UTF-16BE. */
+    cote = object_with(&o, "/Title <FEFF004300F400740065>");
+    asia = object_with(&o, "/Title (Asia)");
+    tokyo = object_with(&o, "/Title (Tokyo)");
+    japan = object_with(&o, "/Title (Japan)");
+    assert_int_equal(object_ref(&o, object_with(&o, "/Title (Orphan)"), "/Parent"), root);
+    assert_int_equal(object_ref(&o, africa, "/Parent"), root);
+    assert_int_equal(object_ref(&o, egypt, "/Parent"), africa);
+    assert_int_equal(object_ref(&o, cote, "/Parent"), africa);
+    assert_int_equal(object_ref(&o, asia, "/Parent"), root);
+    /* Tokyo (level 3) came before any level 2 of Asia: it goes under Asia,
+     * not under Egypt of the earlier group. */
+    assert_int_equal(object_ref(&o, tokyo, "/Parent"), asia);
+    assert_int_equal(object_ref(&o, japan, "/Parent"), asia);
+    outline_dest(&o, egypt, &page, &top);
+    assert_int_equal(page, page_object(&o, 1));
+    assert_true(fabs(top - 200) < 0.01); /* 500 - 300 */
+    outline_dest(&o, cote, &page, &top);
+    assert_int_equal(page, page_object(&o, 2));
+    assert_true(fabs(top - 450) < 0.01);
+    outline_dest(&o, japan, &page, &top);
+    assert_int_equal(page, page_object(&o, 3));
+    assert_true(fabs(top - 440) < 0.01);
+    free(o.raw);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* ============================== Resources ================================= */
+
+/* Each image is stored once however many pages draw it: the logo (with its
+ * soft mask) and the photo are three image objects for one page or five. */
+static void test_images_stored_once(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "i.pdf");
+    quire_element e[3];
+    quire_page pages[5];
+    char *raw, *list;
+    size_t len;
+    plug p;
+
+    memset(e, 0, sizeof(e));
+    for (int i = 0; i < 3; i++) {
+        e[i].kind = QUIRE_EL_IMAGE;
+        e[i].x = 50 + 150 * i;
+        e[i].y = 50;
+        e[i].width = 120;
+        e[i].height = 60;
+        e[i].u.image.image = i == 1 ? 1 : 0;
+    }
+    for (int i = 0; i < 5; i++) {
+        pages[i] = one_page(e, 3, 595.28, 841.89);
+        pages[i].number = (uint32_t)i + 1;
+    }
+    plug_open(fx, &p, "compress = false\n");
+    for (size_t n = 1; n <= 5; n += 4) {
+        render_ok(&p, &doc, pages, n);
+        raw = slurp("i.pdf", &len);
+        assert_int_equal(count_in(raw, len, "/Subtype /Image"), 3);
+        assert_int_equal(count_in(raw, len, "/SMask"), 1);
+        assert_int_equal(count_in(raw, len, "/DCTDecode"), 1);
+        free(raw);
+    }
+    /* pdfimages: 15 draws on 5 pages, all of two objects. */
+    list = run("pdfimages -list i.pdf");
+    {
+        int draws = 0, ids[2] = {-1, -1};
+        for (char *line = strtok(list, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+            char type[16], color[16], enc[16], interp[16];
+            int page, num, w, h, comp, bpc, id;
+            if (sscanf(line, "%d %d %15s %d %d %15s %d %d %15s %15s %d", &page, &num, type, &w, &h,
+                       color, &comp, &bpc, enc, interp, &id) != 11 ||
+                strcmp(type, "image") != 0)
+                continue;
+            draws++;
+            if (ids[w == 80] < 0)
+                ids[w == 80] = id;
+            assert_int_equal(id, ids[w == 80]); /* 120 wide: the logo; 80: the photo */
+        }
+        assert_int_equal(draws, 15);
+    }
+    free(list);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* compress = true (the default) deflates content, fonts and raw images;
+ * false writes them as they are. */
+static void test_compress_option(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "c.pdf");
+    size_t small, large;
+    char *raw;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, fx->pf.pages, 2);
+    raw = slurp("c.pdf", &small);
+    assert_true(count_in(raw, small, "/FlateDecode") >= 5);
+    free(raw);
+    plug_close(&p);
+    plug_open(fx, &p, "compress = false\n");
+    render_ok(&p, &doc, fx->pf.pages, 2);
+    raw = slurp("c.pdf", &large);
+    assert_int_equal(count_in(raw, large, "/FlateDecode"), 0);
+    assert_non_null(find(raw, large, " Tj"));
+    free(raw);
+    assert_true(large > 2 * small);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* ============================== Output files ============================== */
+
+/* No page at all: still a valid PDF, one blank page of the report's size
+ * (pdfinfo accepts it), with the metadata. */
+static void test_zero_pages(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "empty.pdf");
+    char *info;
+    plug p;
+
+    doc.page_width = 300;
+    doc.page_height = 400;
+    /* Non-ASCII metadata next to ASCII (libharu writes it as UTF-16). */
+    doc.title = "R\xc3\xa9sum\xc3\xa9 \xce\x91\xce\xb8\xce\xae\xce\xbd\xce\xb1";
+    doc.keywords = "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0";
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, NULL, 0);
+    info = run("pdfinfo -enc UTF-8 empty.pdf");
+    assert_string_equal(info_field(info, "Pages"), "1");
+    assert_string_equal(info_field(info, "Page size"), "300 x 400 pts");
+    assert_string_equal(info_field(info, "Title"),
+                        "R\xc3\xa9sum\xc3\xa9 \xce\x91\xce\xb8\xce\xae\xce\xbd\xce\xb1");
+    assert_string_equal(info_field(info, "Keywords"),
+                        "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0");
+    assert_string_equal(info_field(info, "Author"), "quire tests");
+    free(info);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* While rendering, the destination is untouched and the bytes go to
+ * "NAME.tmp-XXXXXX" next to it; abort removes that and keeps the old file. */
+static void test_abort_leaves_no_file(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "fresh.pdf");
+    quire_error err = {0};
+    void *instance;
+    char *old;
+    FILE *fp;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    assert_int_equal(p.ops->begin(p.rec->state_ptr, &doc, &instance, &err), QUIRE_OK);
+    assert_int_equal(p.ops->page(instance, &fx->pf.pages[0], &err), QUIRE_OK);
+    assert_int_equal(count_files(".", "fresh.pdf.tmp-"), 1);
+    p.ops->abort(instance);
+    assert_int_equal(count_files(".", "fresh"), 0);
+    fp = fopen("keep.pdf", "w");
+    assert_non_null(fp);
+    fputs("old\n", fp);
+    fclose(fp);
+    doc.output_path = "keep.pdf";
+    assert_int_equal(p.ops->begin(p.rec->state_ptr, &doc, &instance, &err), QUIRE_OK);
+    assert_int_equal(p.ops->page(instance, &fx->pf.pages[0], &err), QUIRE_OK);
+    p.ops->abort(instance);
+    old = slurp("keep.pdf", NULL);
+    assert_string_equal(old, "old\n");
+    free(old);
+    assert_int_equal(count_files(".", "keep.pdf.tmp-"), 0);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* The output replaces an existing file through a symlink, with the mode a
+ * plain create under the umask gives. */
+static void test_replace_mode_and_symlink(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "link.pdf");
+    struct stat st;
+    char *info;
+    FILE *fp;
+    plug p;
+
+    fp = fopen("target.pdf", "w");
+    assert_non_null(fp);
+    fputs("old\n", fp);
+    fclose(fp);
+    assert_int_equal(symlink("target.pdf", "link.pdf"), 0);
+    umask(027);
+    plug_open(fx, &p, NULL); /* init reads the umask */
+    umask(022);
+    render_ok(&p, &doc, fx->pf.pages, 1);
+    assert_int_equal(lstat("link.pdf", &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat("target.pdf", &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+    info = run("pdfinfo target.pdf");
+    assert_string_equal(info_field(info, "Pages"), "1");
+    free(info);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+static void test_cannot_create(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "nodir/x.pdf");
+    quire_error err;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    assert_int_equal(render(&p, &doc, fx->pf.pages, 2, &err), QUIRE_ERR);
+    assert_int_equal(err.code, QUIRE_E_IO);
+    assert_string_equal(err.msg, "cannot create 'nodir/x.pdf': No such file or directory");
+    assert_int_equal(mkdir("adir", 0755), 0);
+    doc.output_path = "adir";
+    assert_int_equal(render(&p, &doc, fx->pf.pages, 2, &err), QUIRE_ERR);
+    assert_string_equal(err.msg, "cannot create 'adir': Is a directory");
+    assert_int_equal(mkdir("ro", 0555), 0);
+    doc.output_path = "ro/x.pdf";
+    if (access("ro", W_OK) != 0) { /* root may write anywhere */
+        assert_int_equal(render(&p, &doc, fx->pf.pages, 2, &err), QUIRE_ERR);
+        assert_string_equal(err.msg, "cannot create 'ro/x.pdf': Permission denied");
+    }
+    assert_int_equal(count_files("ro", "x"), 0);
+    rmdir("ro");
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* /dev/full: end() reports the write error naming the path. */
+static void test_disk_full(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "/dev/full");
+    quire_error err;
+    plug p;
+
+    if (access("/dev/full", W_OK) != 0)
+        skip();
+    plug_open(fx, &p, NULL);
+    assert_int_equal(render(&p, &doc, fx->pf.pages, 2, &err), QUIRE_ERR);
+    assert_int_equal(err.code, QUIRE_E_IO);
+    assert_string_equal(err.msg, "cannot write '/dev/full': No space left on device");
+    assert_int_equal(count_files("/dev", "full.tmp-"), 0);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* "-" writes the PDF to standard output. */
+static void test_stdout(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "-");
+    quire_error err;
+    int fd, saved, rc;
+    char *info;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    fd = open("captured.pdf", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    fflush(stdout);
+    saved = dup(1);
+    assert_int_equal(dup2(fd, 1), 1);
+    rc = render(&p, &doc, fx->pf.pages, 2, &err);
+    assert_int_equal(dup2(saved, 1), 1);
+    close(saved);
+    close(fd);
+    if (rc != QUIRE_OK)
+        fail_msg("render: %s", err.msg);
+    info = run("pdfinfo captured.pdf");
+    assert_string_equal(info_field(info, "Pages"), "2");
+    free(info);
+    assert_int_equal(count_files(".", "-"), 0);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* ============================== Clipping and sizes ======================== */
+
+/* Forty nested clip boxes (libharu alone allows 28 saved states): a
+ * rectangle filling the page shows only inside their intersection, and
+ * after the last pop an unclipped one shows everywhere it covers. */
+static void test_deep_clip_nesting(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "clip.pdf");
+    quire_element e[84];
+    quire_page page;
+    size_t n = 0;
+    ppm img;
+    plug p;
+
+    memset(e, 0, sizeof(e));
+    /* Box i: (i, 2i) to (300 - i, 300 - 2i); the intersection of all is
+     * (39, 78) to (261, 222). */
+    for (int i = 0; i < 40; i++, n++) {
+        e[n].kind = QUIRE_EL_CLIP_PUSH;
+        e[n].x = i;
+        e[n].y = 2 * i;
+        e[n].width = 300 - 2 * i;
+        e[n].height = 300 - 4 * i;
+    }
+    e[n].kind = QUIRE_EL_RECT;
+    e[n].width = 400;
+    e[n].height = 400;
+    e[n].fill = (quire_color){0xff, 0, 0, 255};
+    n++;
+    for (int i = 0; i < 40; i++)
+        e[n++].kind = QUIRE_EL_CLIP_POP;
+    e[n].kind = QUIRE_EL_RECT;
+    e[n].x = 0;
+    e[n].y = 340;
+    e[n].width = 400;
+    e[n].height = 60;
+    e[n].fill = (quire_color){0, 0, 0xff, 255};
+    n++;
+    page = one_page(e, n, 400, 400);
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, &page, 1);
+    rasterise("clip.pdf", 1, 72, &img);
+    assert_pixel(pixel_at(&img, 150, 150, 72), 0xff, 0, 0, 0);
+    assert_pixel(pixel_at(&img, 41, 80, 72), 0xff, 0, 0, 0);
+    assert_pixel(pixel_at(&img, 259, 220, 72), 0xff, 0, 0, 0);
+    assert_pixel(pixel_at(&img, 36, 150, 72), 0xff, 0xff, 0xff, 0); /* left of box 39 */
+    assert_pixel(pixel_at(&img, 150, 75, 72), 0xff, 0xff, 0xff, 0); /* above box 39 */
+    assert_pixel(pixel_at(&img, 150, 225, 72), 0xff, 0xff, 0xff, 0);
+    assert_pixel(pixel_at(&img, 264, 150, 72), 0xff, 0xff, 0xff, 0);
+    assert_pixel(pixel_at(&img, 5, 370, 72), 0, 0, 0xff, 0);
+    assert_pixel(pixel_at(&img, 395, 370, 72), 0, 0, 0xff, 0);
+    free(img.file);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* Text beyond libharu's 600-point limit is drawn at its size: twice the
+ * width of the same text at half the size. */
+static void test_huge_text(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "huge.pdf");
+    quire_element e[2];
+    quire_page page;
+    word w[4];
+    plug p;
+
+    e[0] = text_element("Hi", 100, 500, 350, 0);
+    e[1] = text_element("Hi", 100, 1300, 700, 0);
+    page = one_page(e, 2, 2000, 1500);
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, &page, 1);
+    assert_int_equal(read_words("huge.pdf", w, 4), 2);
+    assert_true(fabs(w[1].x0 - 100) < 0.05);
+    assert_true(fabs((w[1].x1 - w[1].x0) - 2 * (w[0].x1 - w[0].x0)) < 0.1);
+    assert_true(w[1].y0 > 1300 - 700 && w[1].y0 < 1300 - 700 * 0.7);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* Two documents rendered at once on two threads (the ABI's render
+ * workers) both come out whole. */
+typedef struct job {
+    plug *p;
+    quire_document doc;
+    const quire_page *pages;
+    int rc;
+    quire_error err;
+} job;
+
+static void *render_job(void *arg)
+{
+    job *j = arg;
+
+    for (int i = 0; i < 3 && j->rc == QUIRE_OK; i++)
+        j->rc = render(j->p, &j->doc, j->pages, 2, &j->err);
+    return NULL;
+}
+
+static void test_concurrent_documents(void **state)
+{
+    fixture *fx = *state;
+    pthread_t threads[2];
+    job jobs[2];
+    char *info;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    for (int i = 0; i < 2; i++) {
+        memset(&jobs[i], 0, sizeof(jobs[i]));
+        jobs[i].p = &p;
+        jobs[i].doc = fixture_doc(fx, i == 0 ? "a.pdf" : "b.pdf");
+        jobs[i].pages = fx->pf.pages;
+        assert_int_equal(pthread_create(&threads[i], NULL, render_job, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pthread_join(threads[i], NULL), 0);
+        if (jobs[i].rc != QUIRE_OK)
+            fail_msg("render: %s", jobs[i].err.msg);
+        info = run("pdfinfo %s", jobs[i].doc.output_path);
+        assert_string_equal(info_field(info, "Pages"), "2");
+        free(info);
+    }
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* ============================== Bad input ================================= */
+
+/* Renders the fixture with `doc`; expects the failure `msg` and no file. */
+static void expect_failure(plug *p, const quire_document *doc, const quire_page *pages, size_t n,
+                           const char *msg)
+{
+    quire_error err;
+
+    assert_int_equal(render(p, doc, pages, n, &err), QUIRE_ERR);
+    assert_string_equal(err.msg, msg);
+    assert_int_equal(count_files(".", "bad.pdf"), 0);
+}
+
+/* A font file that is missing or not a font: the error names the file. */
+static void test_bad_font(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "bad.pdf");
+    quire_font fonts[3];
+    quire_error err;
+    FILE *fp;
+    plug p;
+
+    memcpy(fonts, fx->pf.fonts, sizeof(fonts));
+    doc.fonts = fonts;
+    fonts[1].path = "/nonexistent/DejaVuSans-Bold.ttf";
+    plug_open(fx, &p, NULL);
+    expect_failure(&p, &doc, fx->pf.pages, 2,
+                   "font 'DejaVu Sans' bold: cannot open '/nonexistent/DejaVuSans-Bold.ttf': No "
+                   "such file or directory");
+    fp = fopen("fake.ttf", "w");
+    assert_non_null(fp);
+    fputs("this is not a TrueType font, though it is long enough to be read\n", fp);
+    fclose(fp);
+    fonts[1].path = "fake.ttf";
+    assert_int_equal(render(&p, &doc, fx->pf.pages, 2, &err), QUIRE_ERR);
+    assert_true(strncmp(err.msg, "font 'DejaVu Sans' bold: cannot embed 'fake.ttf': ", 50) == 0);
+    assert_int_equal(count_files(".", "bad.pdf"), 0);
+    /* A font no text uses is never opened. */
+    fonts[1] = fx->pf.fonts[1];
+    fonts[2].path = "/nonexistent/unused.ttf";
+    {
+        quire_page first = fx->pf.pages[1]; /* page 2 uses fonts 0 and 1 */
+        render_ok(&p, &doc, &first, 1);
+    }
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* Images that cannot be decoded: the error names the file; no crash (a
+ * corrupt PNG would make libharu's own loader abort the process). */
+static void test_bad_image(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "bad.pdf");
+    quire_image images[2];
+    uint8_t png[200], jpeg[64];
+    quire_error err;
+    plug p;
+
+    memcpy(images, fx->pf.images, sizeof(images));
+    doc.images = images;
+    plug_open(fx, &p, NULL);
+    /* The PNG signature and header, then garbage. */
+    memcpy(png, fx->pf.images[0].data, 33);
+    memset(png + 33, 0x5a, sizeof(png) - 33);
+    images[0].data = png;
+    images[0].len = sizeof(png);
+    images[0].path = "broken.png";
+    assert_int_equal(render(&p, &doc, fx->pf.pages, 2, &err), QUIRE_ERR);
+    assert_true(strncmp(err.msg, "image 'broken.png': ", 20) == 0);
+    assert_int_equal(count_files(".", "bad.pdf"), 0);
+    /* Not a PNG at all. */
+    images[0].data = (const uint8_t *)"GIF89a....";
+    images[0].len = 10;
+    assert_int_equal(render(&p, &doc, fx->pf.pages, 2, &err), QUIRE_ERR);
+    assert_true(strncmp(err.msg, "image 'broken.png': ", 20) == 0);
+    /* A JPEG whose first segment has length 0: libharu would loop forever. */
+    images[0] = fx->pf.images[0];
+    memset(jpeg, 0, sizeof(jpeg));
+    memcpy(jpeg, "\xff\xd8\xff\xe0\x00\x00", 6);
+    images[1].data = jpeg;
+    images[1].len = sizeof(jpeg);
+    images[1].path = "loop.jpg";
+    expect_failure(&p, &doc, fx->pf.pages, 2, "image 'loop.jpg': corrupt marker segment");
+    /* A JPEG cut before its frame header. */
+    images[1] = fx->pf.images[1];
+    images[1].len = 30;
+    images[1].path = "cut.jpg";
+    expect_failure(&p, &doc, fx->pf.pages, 2, "image 'cut.jpg': truncated: no frame header");
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* Malformed pages from a buggy kernel are errors naming the element. */
+static void test_bad_elements(void **state)
+{
+    static const uint8_t verbs[] = {QUIRE_PATH_MOVE, QUIRE_PATH_CURVE};
+    static const uint8_t line_first[] = {QUIRE_PATH_LINE};
+    static const double points[] = {0, 0, 1, 1, 2, 2};
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "bad.pdf");
+    quire_element e[2];
+    quire_page page;
+    plug p;
+
+    memset(e, 0, sizeof(e));
+    e[0] = text_element("ok", 10, 20, 10, 0);
+    e[1].kind = QUIRE_EL_PATH;
+    e[1].fill = (quire_color){0, 0, 0, 255};
+    e[1].u.path.verbs = verbs;
+    e[1].u.path.nverbs = 2;
+    e[1].u.path.points = points;
+    e[1].u.path.npoints = 3;
+    page = one_page(e, 2, 200, 200);
+    plug_open(fx, &p, NULL);
+    expect_failure(&p, &doc, &page, 1, "page 1, element 2: path verbs take 4 points, 3 given");
+    e[1].u.path.verbs = line_first;
+    e[1].u.path.nverbs = 1;
+    e[1].u.path.npoints = 1;
+    expect_failure(&p, &doc, &page, 1, "page 1, element 2: path draws before its first move");
+    memset(&e[1], 0, sizeof(e[1]));
+    e[1].kind = QUIRE_EL_CLIP_POP;
+    expect_failure(&p, &doc, &page, 1, "page 1, element 2: clip pop without a push");
+    e[1].kind = QUIRE_EL_CLIP_PUSH;
+    expect_failure(&p, &doc, &page, 1, "page 1: 1 clip pushes without a pop");
+    e[1].kind = QUIRE_EL_IMAGE;
+    e[1].width = e[1].height = 10;
+    e[1].u.image.image = 7;
+    expect_failure(&p, &doc, &page, 1, "image 7 does not exist (the document has 2)");
+    e[0].u.text.font = 3;
+    expect_failure(&p, &doc, &page, 1, "font 3 does not exist (the document has 3)");
+    e[0].u.text.font = 0;
+    e[1].kind = QUIRE_EL_RECT;
+    e[1].x = NAN;
+    expect_failure(&p, &doc, &page, 1, "page 1, element 2: a coordinate is not finite");
+    /* Failing inside a clip region leaves nothing behind (the asan build
+     * checks libharu's saved graphics states are freed). */
+    e[0].kind = QUIRE_EL_CLIP_PUSH;
+    e[0].width = e[0].height = 50;
+    e[1].x = 0;
+    e[1].kind = QUIRE_EL_IMAGE;
+    expect_failure(&p, &doc, &page, 1, "image 7 does not exist (the document has 2)");
+    page.width = 20000;
+    expect_failure(&p, &doc, &page, 1,
+                   "page 1: 20000 x 200 points is outside the 3..14400 a PDF page may have");
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* ============================== Main ====================================== */
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_format_registered, test_setup),
+        cmocka_unit_test_setup(test_fixture_info, test_setup),
+        cmocka_unit_test_setup(test_fixture_text, test_setup),
+        cmocka_unit_test_setup(test_fixture_pixels, test_setup),
+        cmocka_unit_test_setup(test_fixture_fonts, test_setup),
+        cmocka_unit_test_setup(test_text_position_and_word_spacing, test_setup),
+        cmocka_unit_test_setup(test_fixture_outline, test_setup),
+        cmocka_unit_test_setup(test_outline_nesting, test_setup),
+        cmocka_unit_test_setup(test_images_stored_once, test_setup),
+        cmocka_unit_test_setup(test_compress_option, test_setup),
+        cmocka_unit_test_setup(test_zero_pages, test_setup),
+        cmocka_unit_test_setup(test_abort_leaves_no_file, test_setup),
+        cmocka_unit_test_setup(test_replace_mode_and_symlink, test_setup),
+        cmocka_unit_test_setup(test_cannot_create, test_setup),
+        cmocka_unit_test_setup(test_disk_full, test_setup),
+        cmocka_unit_test_setup(test_stdout, test_setup),
+        cmocka_unit_test_setup(test_deep_clip_nesting, test_setup),
+        cmocka_unit_test_setup(test_huge_text, test_setup),
+        cmocka_unit_test_setup(test_concurrent_documents, test_setup),
+        cmocka_unit_test_setup(test_bad_font, test_setup),
+        cmocka_unit_test_setup(test_bad_image, test_setup),
+        cmocka_unit_test_setup(test_bad_elements, test_setup),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
