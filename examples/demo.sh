@@ -36,14 +36,26 @@ CONF
     "$quire" plugins info hello_source -c out/demo.conf
 fi
 echo
-echo "== reports: examples/*.quire rendered by the kernel's aggregation core"
+echo "== reports: examples/*.quire in every format"
+rm -f out/*-page-*.svg out/*-page-*.png
 for report in examples/*.quire; do
     name=$(basename "$report" .quire)
     "$quire" check "$report" -c conf/quire.conf
-    for fmt in csv json; do
+    for fmt in pdf html svg png json csv; do
         "$quire" render "$report" -c conf/quire.conf --format "$fmt" -o "out/$name.$fmt" --quiet
-        echo "   out/$name.$fmt"
+        case $fmt in
+        svg | png)
+            n=$(find out -maxdepth 1 -name "$name-page-*.$fmt" | wc -l)
+            if [ "$n" -gt 0 ]; then echo "   out/$name-page-1..$n.$fmt"; else echo "   out/$name.$fmt"; fi
+            ;;
+        *) echo "   out/$name.$fmt" ;;
+        esac
     done
 done
+if command -v pdfinfo >/dev/null 2>&1; then
+    echo
+    echo "== out/sales.pdf"
+    pdfinfo out/sales.pdf | grep -E '^(Title|Pages|Page size)'
+fi
 echo
-echo "demo: outputs in out/ (page layout, PDF, SVG, PNG and HTML arrive with the filler)"
+echo "demo: outputs in out/"

@@ -24,7 +24,7 @@ static int parse_rows(const char *text, long long *out)
 
 static const char *const report_options[] = {"--data",    "--param",  "--format", "-f",
                                              "-o",        "--output", "--quiet",  "-q",
-                                             "--workers", "--stats"};
+                                             "--workers", "--stats",  "--pages"};
 
 /* The option name of `a` ("--data" for "--data=x=y"), or NULL. */
 static const char *report_option_name(const char *a)
@@ -98,6 +98,18 @@ static int report_option(int argc, char **argv, int *i, cli_opts *opts)
             return QUIRE_EXIT_USAGE;
         }
         opts->workers = (int)w;
+    } else if (!strcmp(name, "--pages")) {
+        char *end;
+        unsigned long first = strtoul(value, &end, 10), last = first;
+        if (*end == '-')
+            last = strtoul(end + 1, &end, 10);
+        if (*end != '\0' || value[0] < '1' || value[0] > '9' || first == 0 || last < first ||
+            last > 1000000000UL) {
+            fprintf(stderr, "quire: --pages '%s' is not N or N-M with 1 <= N <= M\n", value);
+            return QUIRE_EXIT_USAGE;
+        }
+        opts->first_page = (uint32_t)first;
+        opts->last_page = (uint32_t)last;
     }
     return QUIRE_EXIT_OK;
 }
@@ -110,7 +122,7 @@ int cli_only(const cli_opts *opts, const char *cmd, unsigned allowed)
     fprintf(stderr, "quire: %s does not take %s\n", cmd,
             (extra & CLI_OPT_ROWS)
                 ? "--rows"
-                : "--data, --param, --format, -o, --quiet, --workers or --stats");
+                : "--data, --param, --format, -o, --quiet, --workers, --stats or --pages");
     return QUIRE_EXIT_USAGE;
 }
 

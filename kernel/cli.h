@@ -31,6 +31,7 @@ typedef struct cli_opts {
     const char *output; /* -o OUT / --output OUT ("-": stdout) */
     int quiet;          /* --quiet / -q: no progress bar */
     int workers;        /* --workers N; -1 if not given */
+    uint32_t first_page, last_page; /* --pages N[-M]; 0 if not given */
     int stats;          /* --stats: print the run's statistics to stderr */
     unsigned given;     /* CLI_OPT_* bits of the options on the command line */
 } cli_opts;

@@ -281,6 +281,8 @@ int cmd_render(int argc, char **argv)
     doc.ndata_columns = l.plan->ndata_columns;
     doc.subject = l.rep->meta.subject;
     doc.creator = "quire " QUIRE_VERSION;
+    doc.first_page = opts.first_page;
+    doc.last_page = opts.last_page;
     doc.page_width = l.rep->meta.page_width;
     doc.page_height = l.rep->meta.page_height;
     if (res != NULL) {
@@ -310,6 +312,8 @@ int cmd_render(int argc, char **argv)
         memset(&fo, 0, sizeof(fo));
         fo.temp_dir = config_get_string(l.k->kconf, "temp_dir");
         fo.page_memory = (size_t)config_get_int(l.k->kconf, "page_memory");
+        fo.first_page = opts.first_page;
+        fo.last_page = opts.last_page;
         fl = fill_new(l.plan, res, &fo, (fill_output){ops->page, rs.instance});
         if (fl == NULL) {
             ops->abort(rs.instance);
