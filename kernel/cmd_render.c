@@ -190,7 +190,7 @@ static const format_rec *pick_format(kernel *k, const cli_opts *opts)
     return f;
 }
 
-static void print_stats(const run_stats *st, const plan *p, double secs)
+static void print_stats(const run_stats *st, const plan *p, const filler *fl, double secs)
 {
     fprintf(stderr,
             "stats: rows read %lld, kept %lld, skipped %lld; groups %lld; band instances %lld; "
@@ -204,7 +204,13 @@ static void print_stats(const run_stats *st, const plan *p, double secs)
     if (st->sorted_by == 2)
         fprintf(stderr, " (%lld runs spilled, %lld bytes)", (long long)st->sort_runs,
                 (long long)st->sort_bytes_spilled);
-    fprintf(stderr, "; held back at most %zu instances; %.3f s\n", st->peak_held, secs);
+    fprintf(stderr, "; held back at most %zu instances", st->peak_held);
+    /* Page formats: how many pages waited at once and what went to disk. */
+    if (fl != NULL)
+        fprintf(stderr, "; pages %u, sent %u, waiting at most %zu, spilled %llu bytes",
+                fill_pages(fl), fill_pages_sent(fl), fill_peak_waiting(fl),
+                (unsigned long long)fill_bytes_spilled(fl));
+    fprintf(stderr, "; %.3f s\n", secs);
 }
 
 int cmd_render(int argc, char **argv)
@@ -368,7 +374,7 @@ int cmd_render(int argc, char **argv)
      * line naming its input and the count when it closes (the convention
      * in docs/plugin-authoring.md), and --stats shows the total. */
     if (opts.stats)
-        print_stats(&job.stats, l.plan, seconds_since(&t0));
+        print_stats(&job.stats, l.plan, fl, seconds_since(&t0));
     code = QUIRE_EXIT_OK;
 done:
     fill_free(fl);

@@ -28,6 +28,7 @@ typedef struct open_group {
     int open;
     band_layout header; /* for reprint_header */
     int have_header;
+    int hidden;         /* its header is being moved with it: not reprinted */
     size_t keep_mark;   /* keep_together: element count at the group's start */
     size_t keep_anchors;
     double keep_y;
@@ -51,6 +52,7 @@ struct filler {
     uint32_t page_no, display_no, segment;
     double y, body_top, body_bottom, content_top;
     int force_new_page;
+    int bare; /* no furniture: the no-data band's or the blank page */
     int last_footer_space;
 
     /* Band layouts reused for every band. */
@@ -410,14 +412,17 @@ static int pump(filler *f, quire_error *err)
 
 /* ============================== Placing =================================== */
 
-/* Appends laid-out band `bl` (elements from index `from` whose top is in
- * [lo, hi)) to the page at y offset `dy`. */
+/* Appends laid-out band `bl` (elements from index `from`; `is_split`: only
+ * those whose top is in [lo, hi), and the part of a rectangle the cuts run
+ * through) to the page at y offset `dy`. */
 static int append(filler *f, const el_buf *src, size_t from, double lo, double hi, double dy,
                   int is_split)
 {
     el_buf *pg = &f->page;
     size_t base = (pg->blob_len + 7) & ~(size_t)7;
     size_t *where = NULL; /* per source element: its index on the page, or SIZE_MAX */
+    uint64_t clip_kept = 0; /* bit d: the open clip at depth d went on this page */
+    unsigned depth = 0;
     if (src->blob_len > 0 && elbuf_bytes(pg, src->blob, src->blob_len) != base)
         return -1;
     if (src->nph > 0 && (where = malloc(src->nels * sizeof(*where))) == NULL)
@@ -427,15 +432,31 @@ static int append(filler *f, const el_buf *src, size_t from, double lo, double h
     for (size_t i = from; i < src->nels; i++) {
         quire_element e = src->els[i];
         double top = e.y, bottom = e.y + (e.height > 0 ? e.height : 0);
-        if (e.kind == QUIRE_EL_CLIP_POP) {
-            /* follows its push */
-        } else if (is_split) {
-            if (e.kind == QUIRE_EL_TEXT ? (bottom > hi + 0.01 || top < lo - 0.01)
-                                        : (top >= hi || top < lo - 0.01))
-                continue;
-            if (e.kind == QUIRE_EL_RECT && bottom > hi) {
-                e.height = hi - top;
+        if (is_split) {
+            int keep;
+            if (e.kind == QUIRE_EL_CLIP_POP) {
+                /* A pop goes where its push went (place() never cuts through a
+                 * clipped box), else a renderer meets a pop without a push. */
+                keep = depth > 0 && depth <= 64 ? (int)(clip_kept >> (depth - 1) & 1) : 0;
+                depth -= depth > 0;
+            } else if (e.kind == QUIRE_EL_RECT && top < lo - 0.01 && bottom > lo + 0.01) {
+                /* A background or frame a cut runs through goes on below it. */
+                e.y = lo;
+                e.height = bottom - lo;
+                keep = 1;
+            } else {
+                keep = top >= lo - 0.01 && top < hi - 0.01;
             }
+            if (e.kind == QUIRE_EL_CLIP_PUSH) {
+                if (depth < 64)
+                    clip_kept = keep ? clip_kept | (uint64_t)1 << depth
+                                     : clip_kept & ~((uint64_t)1 << depth);
+                depth++;
+            }
+            if (!keep)
+                continue;
+            if (e.kind == QUIRE_EL_RECT && e.y + e.height > hi)
+                e.height = hi - e.y;
         }
         e.y += dy;
         e.x += f->p->rep->meta.margin_left;
@@ -557,6 +578,8 @@ static int finish_page(filler *f, int last, quire_error *err)
         return QUIRE_OK;
     if (last && last_footer != NULL)
         footer = last_footer;
+    if (f->bare)
+        footer = col_footer = NULL;
     if (col_footer != NULL &&
         place_furniture(f, col_footer, bottom - band_height(f->p, QUIRE_BAND_PAGE_FOOTER) -
                                            col_footer->src->height,
@@ -632,7 +655,8 @@ static int new_page(filler *f, quire_error *err)
                      band_height(f->p, QUIRE_BAND_PAGE_FOOTER) -
                      band_height(f->p, QUIRE_BAND_COLUMN_FOOTER);
     f->y = f->body_top;
-    if (place_furniture(f, find_band(f->p, QUIRE_BAND_BACKGROUND), f->body_top, 0, err) < 0)
+    if (!f->bare &&
+        place_furniture(f, find_band(f->p, QUIRE_BAND_BACKGROUND), f->body_top, 0, err) < 0)
         return QUIRE_ERR;
     return QUIRE_OK;
 }
@@ -640,7 +664,12 @@ static int new_page(filler *f, quire_error *err)
 /* The page header and column header, after the title on page 1. */
 static int page_top(filler *f, quire_error *err)
 {
-    double h = place_furniture(f, find_band(f->p, QUIRE_BAND_PAGE_HEADER), f->y, 0, err);
+    double h;
+    if (f->bare) {
+        f->content_top = f->y;
+        return QUIRE_OK;
+    }
+    h = place_furniture(f, find_band(f->p, QUIRE_BAND_PAGE_HEADER), f->y, 0, err);
     if (h < 0)
         return QUIRE_ERR;
     f->y += h;
@@ -650,7 +679,7 @@ static int page_top(filler *f, quire_error *err)
     f->y += h;
     for (uint32_t l = 0; l < f->p->ngroups; l++) {
         open_group *g = &f->groups[l];
-        if (!g->open || !g->have_header)
+        if (!g->open || !g->have_header || g->hidden)
             continue;
         if (append(f, &g->header.b, 0, 0, 0, f->y, 0) != 0)
             return oom(err);
@@ -667,22 +696,43 @@ static int start_page(filler *f, quire_error *err)
     return page_top(f, err);
 }
 
-/* Keep-together: moves the open group's elements of this page to a new
- * page. Returns 1 when it moved something. */
+/* Adds anchor `a` (its utf8 an offset into the page's blob). */
+static int push_anchor(filler *f, const quire_anchor *a)
+{
+    if (f->nanchors == f->anchors_cap) {
+        size_t cap = f->anchors_cap ? f->anchors_cap * 2 : 8;
+        quire_anchor *grown = realloc(f->anchors, cap * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        f->anchors = grown;
+        f->anchors_cap = cap;
+    }
+    f->anchors[f->nanchors++] = *a;
+    return 0;
+}
+
+/* Keep-together: moves the open group's elements of this page, with their
+ * placeholders and outline anchors, to a new page. *moved = 1 when it
+ * moved something. */
 static int move_kept_group(filler *f, quire_error *err, int *moved)
 {
     *moved = 0;
     for (uint32_t l = 0; l < f->p->ngroups; l++) {
         open_group *g = &f->groups[l];
-        el_buf tail;
-        double from_y;
-        size_t mark;
+        el_buf tail, names; /* names: only its blob, the anchors' texts */
+        quire_anchor *anchors = NULL;
+        size_t mark, first_anchor, nmoved, new_mark, new_anchor;
+        double from_y, extent, new_y;
+        uint32_t old_page = f->page_no;
+        int rc = -1; /* -1: out of memory; QUIRE_ERR: err is set */
         if (!g->open || !f->p->rep->groups[l].keep_together || g->keep_page != f->page_no ||
             g->keep_y <= f->content_top + 0.01)
             continue;
         memset(&tail, 0, sizeof(tail));
+        memset(&names, 0, sizeof(names));
         mark = g->keep_mark;
         from_y = g->keep_y;
+        extent = f->y - from_y;
         /* Detach the group's elements (and their placeholders). */
         for (size_t i = mark; i < f->page.nels; i++) {
             quire_element e = f->page.els[i];
@@ -690,7 +740,7 @@ static int move_kept_group(filler *f, quire_error *err, int *moved)
                 size_t off =
                     elbuf_bytes(&tail, f->page.blob + (uintptr_t)e.u.text.utf8, e.u.text.len);
                 if (off == (size_t)-1)
-                    return oom(err);
+                    goto fail_free_tail;
                 e.u.text.utf8 = (const char *)(uintptr_t)off;
             }
             e.y -= from_y;
@@ -701,7 +751,7 @@ static int move_kept_group(filler *f, quire_error *err, int *moved)
                 e.u.text.box_x -= f->p->rep->meta.margin_left;
             }
             if (elbuf_push(&tail, &e) != 0)
-                return oom(err);
+                goto fail_free_tail;
         }
         {
             size_t keep = 0;
@@ -714,92 +764,168 @@ static int move_kept_group(filler *f, quire_error *err, int *moved)
                     if (ph.kind == PH_VALUE)
                         release_id(f, ph.id); /* append() counts it again */
                     if (elbuf_push_ph(&tail, &ph) != 0)
-                        return oom(err);
+                        goto fail_free_tail;
                 } else {
                     f->page.phs[keep++] = ph;
                 }
             }
             f->page.nph = keep;
         }
+        /* The outline entries of the group and the groups inside it go
+         * with it. */
+        first_anchor = g->keep_anchors < f->nanchors ? g->keep_anchors : f->nanchors;
+        nmoved = f->nanchors - first_anchor;
+        if (nmoved > 0 && (anchors = malloc(nmoved * sizeof(*anchors))) == NULL)
+            goto fail_free_tail;
+        for (size_t i = 0; i < nmoved; i++) {
+            quire_anchor a = f->anchors[first_anchor + i];
+            size_t off = elbuf_bytes(&names, f->page.blob + (uintptr_t)a.utf8, a.len);
+            if (off == (size_t)-1)
+                goto fail_free_tail;
+            a.utf8 = (const char *)(uintptr_t)off;
+            a.y -= from_y;
+            anchors[i] = a;
+        }
         f->page.nels = mark;
-        f->nanchors = g->keep_anchors < f->nanchors ? g->keep_anchors : f->nanchors;
-        if (start_page(f, err) != QUIRE_OK) {
-            elbuf_free(&tail);
-            return QUIRE_ERR;
+        f->nanchors = first_anchor;
+        /* Its header (and those of the groups inside it) are in the tail:
+         * the new page must not reprint them. */
+        for (uint32_t k = l; k < f->p->ngroups; k++)
+            f->groups[k].hidden = 1;
+        rc = start_page(f, err);
+        for (uint32_t k = l; k < f->p->ngroups; k++)
+            f->groups[k].hidden = 0;
+        if (rc != QUIRE_OK)
+            goto fail_free_tail;
+        rc = -1;
+        new_mark = f->page.nels;
+        new_anchor = f->nanchors;
+        new_y = f->y;
+        if (append(f, &tail, 0, 0, 0, new_y, 0) != 0)
+            goto fail_free_tail;
+        for (size_t i = 0; i < nmoved; i++) {
+            quire_anchor a = anchors[i];
+            size_t off = elbuf_bytes(&f->page, names.blob + (uintptr_t)a.utf8, a.len);
+            if (off == (size_t)-1)
+                goto fail_free_tail;
+            a.utf8 = (const char *)(uintptr_t)off;
+            a.y += new_y;
+            if (push_anchor(f, &a) != 0)
+                goto fail_free_tail;
         }
-        g->keep_page = f->page_no;
-        g->keep_mark = f->page.nels;
-        g->keep_anchors = f->nanchors;
-        g->keep_y = f->y;
-        if (append(f, &tail, 0, 0, 0, f->y, 0) != 0) {
-            elbuf_free(&tail);
-            return oom(err);
+        /* This group and those inside it that started on the old page
+         * now start on this one. */
+        for (uint32_t k = l; k < f->p->ngroups; k++) {
+            open_group *in = &f->groups[k];
+            if (in->keep_page != old_page || in->keep_mark < mark)
+                continue;
+            in->keep_page = f->page_no;
+            in->keep_mark = new_mark + (in->keep_mark - mark);
+            in->keep_anchors = new_anchor + (in->keep_anchors - first_anchor);
+            in->keep_y = new_y + (in->keep_y - from_y);
         }
-        for (size_t i = 0; i < tail.nels; i++)
-            if (tail.els[i].y + tail.els[i].height > 0)
-                f->y = f->y > g->keep_y + tail.els[i].y + tail.els[i].height
-                           ? f->y
-                           : g->keep_y + tail.els[i].y + tail.els[i].height;
-        elbuf_free(&tail);
+        f->y = new_y + extent;
         *moved = 1;
-        return QUIRE_OK;
+        rc = QUIRE_OK;
+    fail_free_tail:
+        free(anchors);
+        elbuf_free(&names);
+        elbuf_free(&tail);
+        return rc == -1 ? oom(err) : rc;
     }
     return QUIRE_OK;
 }
 
-/* Places `bl` at the cursor, breaking pages as its split rule says. */
-static int place(filler *f, band_layout *bl, quire_error *err)
+/* Places [from, to) of `bl` at the cursor, breaking pages as its split
+ * rule says (JasperReports' splitType): stretch splits only below the
+ * band's design height, prevent moves the band whole to the next page
+ * unless it starts one, immediate splits at once. */
+static int place_part(filler *f, band_layout *bl, double from, double to, quire_error *err)
 {
-    double done = 0; /* how much of the band is placed */
-    int guard = 0;
+    double done = from; /* how much of the band is placed */
+    int is_part = from > 0 || to < bl->height;
     if (!f->have_page && start_page(f, err) != QUIRE_OK)
         return QUIRE_ERR;
-    while (guard++ < 100000) {
-        double rest = bl->height - done;
+    for (int guard = 0; guard < 1000000; guard++) {
+        double rest = to - done;
         double room = f->body_bottom - f->y;
         int fresh = f->y <= f->content_top + 0.01;
+        double cut;
         if (rest <= room + 0.01) {
-            if (append(f, &bl->b, 0, done, bl->height + 1e9, f->y - done, done > 0) != 0)
+            double hi = to < bl->height ? to : bl->height + 1e9;
+            if (append(f, &bl->b, 0, done, hi, f->y - done, done > 0 || is_part) != 0)
                 return oom(err);
             f->y += rest;
-            break;
+            return QUIRE_OK;
         }
-        if (!fresh && done == 0 && bl->split != SPLIT_IMMEDIATE) {
+        if (fresh && room <= 0.01) {
+            error_setf(err, QUIRE_E_INVALID,
+                       "no room for bands on page %u: the page header, column header, "
+                       "repeated group headers and footers take the whole page",
+                       f->page_no);
+            return QUIRE_ERR;
+        }
+        if (!fresh && done == from) {
             int moved;
             if (move_kept_group(f, err, &moved) != QUIRE_OK)
                 return QUIRE_ERR;
-            if (!moved && start_page(f, err) != QUIRE_OK)
-                return QUIRE_ERR;
-            continue;
+            if (moved)
+                continue;
+            if (bl->split == SPLIT_PREVENT ||
+                (bl->split == SPLIT_STRETCH && done + room < bl->design_height - 0.01)) {
+                if (start_page(f, err) != QUIRE_OK)
+                    return QUIRE_ERR;
+                continue;
+            }
         }
-        /* Split: place what fits, go on on the next page. */
-        {
-            double cut = done + (room > 0 ? room : 0);
-            /* Cut at a line boundary: the lowest text bottom above the cut. */
-            double best = done;
+        /* Split: place what fits, go on on the next page. The cut rises
+         * above every text line, image or clipped box it would run through,
+         * so that each goes whole to one page; rectangles and lines may be
+         * cut. */
+        cut = done + (room > 0 ? room : 0);
+        for (size_t pass = 0, changed = 1; changed && pass <= bl->b.nels; pass++) {
+            changed = 0;
             for (size_t i = 0; i < bl->b.nels; i++) {
                 const quire_element *e = &bl->b.els[i];
-                double bottom = e->y + e->height;
-                if (e->kind == QUIRE_EL_TEXT && bottom <= cut + 0.01 && bottom > best)
-                    best = bottom;
-                if (e->kind != QUIRE_EL_TEXT && e->kind != QUIRE_EL_RECT && bottom <= cut + 0.01 &&
-                    bottom > best)
-                    best = bottom;
+                if (e->kind == QUIRE_EL_RECT || e->kind == QUIRE_EL_LINE ||
+                    e->kind == QUIRE_EL_CLIP_POP)
+                    continue;
+                if (e->y >= done - 0.01 && e->y < cut - 0.01 && e->y + e->height > cut + 0.01) {
+                    cut = e->y;
+                    changed = 1;
+                }
             }
-            if (best <= done + 0.01)
-                best = fresh ? cut : done;
-            if (best > done + 0.01) {
-                if (append(f, &bl->b, 0, done, best, f->y - done, 1) != 0)
-                    return oom(err);
-                done = best;
-            }
-            if (start_page(f, err) != QUIRE_OK)
-                return QUIRE_ERR;
         }
+        if (cut <= done + 0.01 && fresh)
+            cut = done + room; /* one element taller than the page: cut through it */
+        if (cut > done + 0.01) {
+            if (append(f, &bl->b, 0, done, cut, f->y - done, 1) != 0)
+                return oom(err);
+            done = cut;
+        }
+        if (start_page(f, err) != QUIRE_OK)
+            return QUIRE_ERR;
     }
-    if (bl->break_at >= 0 && start_page(f, err) != QUIRE_OK)
+    error_setf(err, QUIRE_E_INTERNAL, "a band could not be placed on any page");
+    return QUIRE_ERR;
+}
+
+/* Places `bl` at the cursor; a page_break element starts a new page at its
+ * y (after the band when it is at the band's bottom, so that a break in
+ * the last band leaves no empty page). */
+static int place(filler *f, band_layout *bl, quire_error *err)
+{
+    double brk = bl->break_at;
+    if (brk < 0 || brk >= bl->height - 0.01) {
+        if (place_part(f, bl, 0, bl->height, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (brk >= 0)
+            f->force_new_page = 1;
+        return QUIRE_OK;
+    }
+    if (place_part(f, bl, 0, brk, err) != QUIRE_OK || start_page(f, err) != QUIRE_OK)
         return QUIRE_ERR;
-    return QUIRE_OK;
+    return place_part(f, bl, brk, bl->height, err);
 }
 
 /* ============================== The sink ================================== */
@@ -810,14 +936,7 @@ static int add_anchor(filler *f, const emit_band *eb, double y)
     char buf[256];
     size_t n = 0, off;
     qv key;
-    if (f->nanchors == f->anchors_cap) {
-        size_t cap = f->anchors_cap ? f->anchors_cap * 2 : 8;
-        quire_anchor *grown = realloc(f->anchors, cap * sizeof(*grown));
-        if (grown == NULL)
-            return -1;
-        f->anchors = grown;
-        f->anchors_cap = cap;
-    }
+    quire_anchor a;
     memset(&key, 0, sizeof(key));
     key.type = inst->group_value.type;
     key.scale = inst->group_value.scale;
@@ -834,9 +953,8 @@ static int add_anchor(filler *f, const emit_band *eb, double y)
     off = elbuf_bytes(&f->page, buf, n);
     if (off == (size_t)-1)
         return -1;
-    f->anchors[f->nanchors++] =
-        (quire_anchor){inst->group_level, (const char *)(uintptr_t)off, n, y, f->instance};
-    return 0;
+    a = (quire_anchor){inst->group_level, (const char *)(uintptr_t)off, n, y, f->instance};
+    return push_anchor(f, &a);
 }
 
 static int on_band(void *ctx, const emit_band *eb, quire_error *err)
@@ -858,6 +976,7 @@ static int on_band(void *ctx, const emit_band *eb, quire_error *err)
         /* Alone on its page, without furniture. */
         if (f->have_page && finish_page(f, 0, err) != QUIRE_OK)
             return QUIRE_ERR;
+        f->bare = 1;
         if (new_page(f, err) != QUIRE_OK)
             return QUIRE_ERR;
         f->content_top = f->y;
@@ -940,13 +1059,15 @@ static int on_band(void *ctx, const emit_band *eb, quire_error *err)
     }
     if (kind == QUIRE_BAND_GROUP_FOOTER) {
         int pos = rg->footer_position;
-        g->open = 0;
         if (!f->have_page && start_page(f, err) != QUIRE_OK)
             return QUIRE_ERR;
         if (pos != REPORT_FOOTER_NORMAL && f->band.height <= f->body_bottom - f->y)
             f->y = f->body_bottom - f->band.height;
+        /* Still open while its footer is placed: keep_together moves the
+         * group when the footer is what does not fit. */
         if (place(f, &f->band, err) != QUIRE_OK)
             return QUIRE_ERR;
+        g->open = 0;
         if (pos == REPORT_FOOTER_FORCE_AT_BOTTOM)
             f->force_new_page = 1;
         return QUIRE_OK;
@@ -994,6 +1115,7 @@ static int on_finish(void *ctx, quire_error *err)
 {
     filler *f = ctx;
     if (!f->have_page && f->page_no == 0 && f->p->rep->meta.when_no_data == REPORT_NO_DATA_BLANK_PAGE) {
+        f->bare = 1; /* blank: no header, footer or background either */
         if (new_page(f, err) != QUIRE_OK)
             return QUIRE_ERR;
     }

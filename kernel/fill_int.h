@@ -68,7 +68,8 @@ size_t elbuf_memory(const el_buf *b);
 typedef struct band_layout {
     el_buf b;
     double height;
-    double break_at; /* a page_break element: its y, else -1 */
+    double design_height; /* the band's `height`: split = stretch never cuts above it */
+    double break_at;      /* a page_break element: its y, else -1 */
     int split;       /* SPLIT_* of the band */
 } band_layout;
 

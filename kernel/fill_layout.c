@@ -480,6 +480,7 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
     elbuf_clear(b);
     out->break_at = -1;
     out->split = rb != NULL ? rb->split : SPLIT_STRETCH;
+    out->design_height = bottom;
     if (nitems > 0 && (grow = calloc(nitems, sizeof(*grow))) == NULL)
         goto fail_oom;
     ox[0] = oy[0] = 0;

@@ -45,7 +45,7 @@ static const quire_config_key kernel_keys[] = {
              "own name table gives (\"DejaVu Sans\" bold)."},
     {.name = "font_default", .type = QUIRE_CONF_STRING, .default_value = "DejaVu Sans",
      .help = "Family of text whose style names no font."},
-    {.name = "page_memory", .type = QUIRE_CONF_SIZE, .default_value = "32mb", .min = "1mb",
+    {.name = "page_memory", .type = QUIRE_CONF_SIZE, .default_value = "16mb", .min = "1mb",
      .help = "Memory for filled pages waiting for a value (Page X of Y, a total in a "
              "title) before they are written to temp_dir."},
     {.name = "default_chart_provider", .type = QUIRE_CONF_STRING, .default_value = "standard",

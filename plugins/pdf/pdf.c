@@ -323,8 +323,12 @@ static void doc_free(pdf_doc *d, int failed)
         HPDF_Free(d->pdf);
     if (failed)
         pdf_out_discard(d->out);
+    for (size_t i = 0; d->fonts != NULL && i < d->doc.nfonts; i++)
+        host->free(d->fonts[i].used);
     host->free(d->fonts);
     host->free(d->images);
+    host->free(d->image_names);
+    pdf_content_free(d);
     host->free(d->levels);
     host->free(d->text);
     host->free(d->clips);
@@ -389,10 +393,11 @@ static int pdf_begin(void *state, const quire_document *doc, void **instance, qu
         d->doc.nfonts = 0;
     if (d->doc.images == NULL)
         d->doc.nimages = 0;
-    if (d->doc.nfonts > 0 && (d->fonts = host->calloc(d->doc.nfonts, sizeof(HPDF_Font))) == NULL)
+    if (d->doc.nfonts > 0 && (d->fonts = host->calloc(d->doc.nfonts, sizeof(*d->fonts))) == NULL)
         goto fail_nomem;
     if (d->doc.nimages > 0 &&
-        (d->images = host->calloc(d->doc.nimages, sizeof(HPDF_Image))) == NULL)
+        ((d->images = host->calloc(d->doc.nimages, sizeof(*d->images))) == NULL ||
+         (d->image_names = host->calloc(d->doc.nimages, sizeof(*d->image_names))) == NULL))
         goto fail_nomem;
     d->out = pdf_out_open(host, doc->output_path, p->settings.file_mode, err);
     if (d->out == NULL)
@@ -400,7 +405,9 @@ static int pdf_begin(void *state, const quire_document *doc, void **instance, qu
     d->pdf = HPDF_New(on_hpdf_error, d);
     if (d->pdf == NULL)
         goto fail_nomem;
-    HPDF_SetCompressionMode(d->pdf, p->settings.compress ? HPDF_COMP_ALL : HPDF_COMP_NONE);
+    /* Page content is deflated by pdf_content.c, page by page. */
+    HPDF_SetCompressionMode(d->pdf, p->settings.compress ? HPDF_COMP_IMAGE | HPDF_COMP_METADATA
+                                                         : HPDF_COMP_NONE);
     HPDF_UseUTFEncodings(d->pdf);
     set_info(d);
     set_date(d);

@@ -2,26 +2,34 @@
  * pdf.h - internal interfaces of the pdf renderer plugin (format pdf, drawn
  * with libharu), shared by its files:
  *
- *   pdf.c        the plugin: descriptor, config schema, renderer ops,
- *                document metadata, outlines, libharu error handling
- *   pdf_draw.c   paints the elements of one print-model page
- *   pdf_font.c   per-document caches of embedded fonts and alpha states
- *   pdf_image.c  per-document cache of images (PNG decoded with libpng,
- *                JPEG passed through), each stored once in the file
- *   pdf_out.c    the output file: a temporary file renamed over the
- *                destination on success, or standard output
+ *   pdf.c         the plugin: descriptor, config schema, renderer ops,
+ *                 document metadata, outlines, libharu error handling
+ *   pdf_draw.c    paints the elements of one print-model page
+ *   pdf_content.c the page's content stream: written here, not by libharu's
+ *                 operator functions, then deflated into the page
+ *   pdf_font.c    per-document caches of embedded fonts and alpha states
+ *   pdf_image.c   per-document cache of images (PNG decoded with libpng,
+ *                 JPEG passed through), each stored once in the file
+ *   pdf_out.c     the output file: a temporary file renamed over the
+ *                 destination on success, or standard output
  *
  * Nothing here is part of the plugin ABI. The plugin uses only the
- * include/quire headers and the host table, plus libharu and libpng.
+ * include/quire headers and the host table, plus libharu, libpng and zlib.
+ * libharu builds the document's objects (pages, fonts, images, outlines);
+ * page content streams are written by pdf_draw.c through pdf_content.c,
+ * because libharu's operator functions cost far more than the drawing
+ * (README.md, "Speed").
  */
 #ifndef QUIRE_PDF_H
 #define QUIRE_PDF_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include <hpdf.h>
+#include <zlib.h>
 
 #include <quire/types.h> /* before renderer.h, which uses quire_str without it */
 #include <quire/renderer.h>
@@ -59,6 +67,30 @@ int pdf_out_commit(pdf_out *out, quire_error *err);
  * accepted. */
 void pdf_out_discard(pdf_out *out);
 
+/* ============================== Content stream (pdf_content.c) ============ */
+
+/* The content stream of the page being painted, built in memory and handed
+ * to libharu's page when the page is done (pdf_content_commit). Writers
+ * reserve room first, then append with the pc_* helpers below, which do not
+ * check bounds. */
+typedef struct pdf_content {
+    char *buf;
+    size_t len, cap;
+} pdf_content;
+
+/* A number written by pc_num takes at most this many bytes. */
+#define PC_NUM_MAX 12
+
+/* ============================== Fonts (pdf_font.c) ======================== */
+
+/* One document font, loaded on first use. */
+typedef struct pdf_font_rec {
+    HPDF_Font font;   /* NULL until loaded; belongs to the document */
+    HPDF_FontDef def; /* its TrueType definition (glyph table) */
+    uint8_t *used;    /* bit per UTF-16 code: its glyph is in the subset */
+    const char *name; /* resource name on the current page ("F1"), or NULL */
+} pdf_font_rec;
+
 /* ============================== Document (pdf.c) ========================== */
 
 /* One document being rendered; used by one render worker at a time. Every
@@ -78,19 +110,31 @@ typedef struct pdf_doc {
     int failed;
     quire_error failure;
 
-    /* pdf_font.c: loaded on first use, NULL until then. */
-    HPDF_Font *fonts;          /* doc.nfonts */
+    /* pdf_font.c: loaded on first use. */
+    pdf_font_rec *fonts;       /* doc.nfonts */
     HPDF_ExtGState alpha[256]; /* by alpha value: CA = ca = alpha / 255 */
     /* pdf_image.c: loaded on first use, NULL until then. */
     HPDF_Image *images; /* doc.nimages */
+
+    /* pdf_draw.c: resource names on the current page, NULL until the page
+     * uses the resource; reset for every page. */
+    const char *alpha_names[256];
+    const char **image_names; /* doc.nimages */
 
     /* pdf.c: the outline entry last created at each level (index 0 is
      * level 1), so a level-2 anchor nests under the latest level 1. */
     HPDF_Outline *levels;
     size_t nlevels, levels_cap;
 
+    /* pdf_content.c: the page being painted, and the deflate state shared
+     * by all pages (NULL until the first compressed page). */
+    pdf_content content;
+    z_stream *z;
+    unsigned char *zbuf;
+    size_t zbuf_cap;
+
     /* Scratch, reused by every page. */
-    char *text; /* NUL-terminated copies of strings for libharu */
+    char *text; /* NUL-terminated copies of outline titles for libharu */
     size_t text_cap;
     double *clips; /* pdf_draw.c: the open clip boxes, 4 doubles each */
     size_t clips_cap;
@@ -107,11 +151,23 @@ int pdf_text_reserve(pdf_doc *d, size_t len, quire_error *err);
 
 /* ============================== Fonts and alpha (pdf_font.c) ============== */
 
-/* The libharu font (UTF-8 encoding, embedded TrueType) of document font
- * `index`, loading it the first time. The font belongs to d->pdf. NULL
+/* Document font `index` (UTF-8 encoding, embedded TrueType), loading it the
+ * first time. The record belongs to d; the libharu objects to d->pdf. NULL
  * with *err set when the index is out of range or the file cannot be read
  * or embedded (the message names the file). */
-HPDF_Font pdf_font(pdf_doc *d, uint32_t index, quire_error *err);
+pdf_font_rec *pdf_font(pdf_doc *d, uint32_t index, quire_error *err);
+
+/* Adds the glyph of UTF-16 code `code` to the font's embedded subset (the
+ * slow path of pdf_glyph_use). */
+void pdf_glyph_add(pdf_font_rec *f, unsigned code);
+
+/* Makes sure the glyph of `code` is embedded: text written without
+ * libharu's text functions must say which glyphs it shows. */
+static inline void pdf_glyph_use(pdf_font_rec *f, unsigned code)
+{
+    if (!(f->used[code >> 3] & (1u << (code & 7))))
+        pdf_glyph_add(f, code);
+}
 
 /* The extended graphics state with fill and stroke alpha `alpha`/255,
  * created the first time (it also makes the file PDF 1.4). Belongs to
@@ -132,9 +188,89 @@ HPDF_Image pdf_image(pdf_doc *d, uint32_t index, quire_error *err);
 
 /* ============================== Painting (pdf_draw.c) ===================== */
 
-/* Paints the elements of `qp` onto `page` (already sized), in order. A
- * malformed element (path verbs without points, unbalanced clips, an index
- * out of range) fails with *err naming the page and the element. */
+/* Paints the elements of `qp` onto `page` (already sized), in order, and
+ * gives the page its content stream (pdf_content_commit). A malformed
+ * element (path verbs without points, unbalanced clips, an index out of
+ * range) fails with *err naming the page and the element; the page then
+ * stays empty. */
 int pdf_draw_page(pdf_doc *d, HPDF_Page page, const quire_page *qp, quire_error *err);
+
+/* ============================== Content stream (pdf_content.c) ============ */
+
+/* Makes room for `extra` more bytes in d->content. QUIRE_OK, or QUIRE_ERR
+ * with *err set (out of memory). */
+int pdf_content_reserve(pdf_doc *d, size_t extra, quire_error *err);
+
+/* Hands d->content to `page` as its content stream, deflated when the
+ * document compresses, and empties it. The bytes are copied into libharu's
+ * page; d->content keeps its buffer for the next page. QUIRE_OK, or
+ * QUIRE_ERR with *err naming the page. */
+int pdf_content_commit(pdf_doc *d, HPDF_Page page, uint32_t number, quire_error *err);
+
+/* Releases the content buffer and the deflate state. */
+void pdf_content_free(pdf_doc *d);
+
+/* Appends n bytes at p; returns the end. */
+static inline char *pc_put(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* Appends a string literal. */
+#define pc_lit(p, literal) pc_put((p), (literal), sizeof(literal) - 1)
+
+/* Appends a number given in hundredths ("-12.5" for -1250), trailing zeros
+ * dropped. */
+static inline char *pc_fixed(char *p, int64_t hundredths)
+{
+    char digits[24];
+    int n = 0;
+    uint64_t v;
+    unsigned frac;
+
+    if (hundredths < 0) {
+        *p++ = '-';
+        v = (uint64_t)0 - (uint64_t)hundredths;
+    } else {
+        v = (uint64_t)hundredths;
+    }
+    frac = (unsigned)(v % 100);
+    v /= 100;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    while (n > 0)
+        *p++ = digits[--n];
+    if (frac != 0) {
+        *p++ = '.';
+        *p++ = (char)('0' + frac / 10);
+        if (frac % 10 != 0)
+            *p++ = (char)('0' + frac % 10);
+    }
+    return p;
+}
+
+/* PDF 1.4 readers may not take reals beyond +-32767 (libharu clamps there
+ * too); points need no more than 2 decimals (1/7200 inch). */
+#define PC_NUM_LIMIT 32767.0
+
+/* `v` rounded to hundredths, within the limit. */
+static inline int64_t pc_hundredths(double v)
+{
+    if (v > PC_NUM_LIMIT)
+        v = PC_NUM_LIMIT;
+    else if (v < -PC_NUM_LIMIT)
+        v = -PC_NUM_LIMIT;
+    v *= 100.0;
+    return (int64_t)(v < 0 ? v - 0.5 : v + 0.5);
+}
+
+/* Appends `v` with at most 2 decimals (at most PC_NUM_MAX bytes). */
+static inline char *pc_num(char *p, double v)
+{
+    return pc_fixed(p, pc_hundredths(v));
+}
 
 #endif /* QUIRE_PDF_H */

@@ -1,9 +1,12 @@
 /*
- * pdf_draw.c - paints the elements of one print-model page into a libharu
- * page, in order.
+ * pdf_draw.c - paints the elements of one print-model page, in order, as
+ * PDF operators in the page's content stream (pdf_content.c); libharu
+ * supplies only the resource names of fonts, images and alpha states.
  *
  * The print model's origin is the top-left corner with y down; PDF's is
- * the bottom-left with y up, so every y becomes height - y.
+ * the bottom-left with y up, so every y becomes height - y. Numbers are
+ * written with at most 2 decimals (points), colour components with 3
+ * (1/1000 is finer than 1/255).
  *
  * Graphics state: the colours, line width, font and alpha last written to
  * the content stream are remembered so a table of a thousand cells does
@@ -11,18 +14,22 @@
  * an ExtGState sets both, so such a shape is filled and stroked as two
  * paints of the same path.
  *
+ * Text: consecutive text elements share one text object (BT ... ET), which
+ * only a shape, an image or a clip closes. Each line is placed with Td
+ * relative to the previous line's start, computed in whole hundredths of a
+ * point so no rounding error adds up along a row. Strings are the
+ * characters' UTF-16 codes in hex (the fonts' Identity-H encoding,
+ * pdf_font.c); characters beyond U+FFFF print as spaces and U+0000 is
+ * dropped. PDF's word spacing (Tw) applies only to the one-byte code 32,
+ * and these codes are two bytes, so with word_spacing the line is one TJ
+ * whose adjustments move everything after each space right by
+ * word_spacing; the glyph advances are the font's own.
+ *
  * Clipping: nested clip boxes are all rectangles, so the effective clip is
  * their intersection. Only that one region is ever open (q, re W n ... Q):
  * pushing a box closes it and opens the new intersection, popping one
  * closes it and reopens the intersection of the boxes left. Nesting depth
- * is then unbounded although libharu allows only 28 saved states.
- *
- * Text: the string is shown from (x, baseline) in the element's font and
- * size. PDF's word spacing (Tw) applies only to the one-byte code 32, and
- * these fonts use two-byte codes, so with word_spacing the line is shown a
- * word at a time, each placed after the advance of what precedes it (the
- * font's advance widths, which are also the widths the file declares) plus
- * word_spacing per space.
+ * is then unbounded, and saved states never nest.
  */
 #include <math.h>
 #include <stdio.h>
@@ -30,18 +37,26 @@
 
 #include "pdf.h"
 
-/* Longest piece of text given to one ShowText: libharu cuts strings at
- * 65535 bytes. */
-#define TEXT_CHUNK 16384
+/* Most UTF-16 codes in one string operand: PDF 1.4 readers take strings of
+ * up to 65535 bytes, and a code is two. */
+#define STRING_CODES 16384
+/* Input bytes encoded per reservation of the content buffer. */
+#define TEXT_STEP 4096
+/* Bytes one input byte can become: four hex digits, or for a space with
+ * word spacing those plus "> -NUMBER <" and a string cut. */
+#define TEXT_BYTES_PER_INPUT (4 + 4 + PC_NUM_MAX)
+/* Room for any operator sequence other than text strings: a curve is
+ * six numbers and an operator. */
+#define OP_ROOM 256
 
 /* What the content stream has set; Q brings back what q saw. */
 typedef struct pen {
-    int alpha;         /* 0..255: the ExtGState in force (255 at page start) */
-    uint32_t fill;     /* 0xRRGGBB, or NONE */
-    uint32_t stroke;   /* 0xRRGGBB, or NONE */
-    double line_width; /* < 0: not set */
-    HPDF_Font font;
-    double font_size;
+    int alpha;          /* 0..255: the ExtGState in force (255 at page start) */
+    uint32_t fill;      /* 0xRRGGBB, or NONE */
+    uint32_t stroke;    /* 0xRRGGBB, or NONE */
+    int64_t line_width; /* hundredths of a point; < 0: not set */
+    const pdf_font_rec *font;
+    int64_t font_size; /* hundredths of a point */
 } pen;
 
 #define NONE UINT32_MAX
@@ -53,52 +68,11 @@ typedef struct canvas {
     double height;
     size_t index; /* element being painted, for messages */
     pen cur, saved;
-    size_t nclips; /* boxes pushed, in d->clips */
-    int clipped;   /* a clip region (q ... Q) is open */
+    size_t nclips;          /* boxes pushed, in d->clips */
+    int clipped;            /* a clip region (q ... Q) is open */
+    int in_text;            /* a text object (BT ... ET) is open */
+    int64_t line_x, line_y; /* in a text object: start of the last line, hundredths */
 } canvas;
-
-/* ============================== State ===================================== */
-
-static const pen fresh_pen = {255, NONE, NONE, -1.0, NULL, 0.0};
-
-static uint32_t rgb(quire_color c)
-{
-    return (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | c.b;
-}
-
-static int set_alpha(canvas *c, uint8_t alpha, quire_error *err)
-{
-    HPDF_ExtGState gs;
-
-    if (c->cur.alpha == alpha)
-        return QUIRE_OK;
-    gs = pdf_alpha(c->d, alpha, err);
-    if (gs == NULL)
-        return QUIRE_ERR;
-    HPDF_Page_SetExtGState(c->page, gs);
-    c->cur.alpha = alpha;
-    return QUIRE_OK;
-}
-
-static void set_fill(canvas *c, quire_color col)
-{
-    if (c->cur.fill == rgb(col))
-        return;
-    HPDF_Page_SetRGBFill(c->page, col.r / 255.0f, col.g / 255.0f, col.b / 255.0f);
-    c->cur.fill = rgb(col);
-}
-
-static void set_stroke(canvas *c, quire_color col, double width)
-{
-    if (c->cur.stroke != rgb(col)) {
-        HPDF_Page_SetRGBStroke(c->page, col.r / 255.0f, col.g / 255.0f, col.b / 255.0f);
-        c->cur.stroke = rgb(col);
-    }
-    if (c->cur.line_width != width) {
-        HPDF_Page_SetLineWidth(c->page, (HPDF_REAL)width);
-        c->cur.line_width = width;
-    }
-}
 
 /* ============================== Errors ==================================== */
 
@@ -112,6 +86,151 @@ static int element_error(canvas *c, quire_error *err, const char *problem)
 static int finite4(double a, double b, double w, double h)
 {
     return isfinite(a) && isfinite(b) && isfinite(w) && isfinite(h);
+}
+
+/* ============================== Writing =================================== */
+
+static const pen fresh_pen = {255, NONE, NONE, -1, NULL, 0};
+
+/* Makes room for `extra` bytes and returns where they go. */
+static char *room(canvas *c, size_t extra, quire_error *err)
+{
+    pdf_content *pc = &c->d->content;
+
+    if (pc->cap - pc->len < extra && pdf_content_reserve(c->d, extra, err) != QUIRE_OK)
+        return NULL;
+    return pc->buf + pc->len;
+}
+
+/* Ends what was written from room()'s pointer at p. */
+static void done(canvas *c, char *p)
+{
+    c->d->content.len = (size_t)(p - c->d->content.buf);
+}
+
+/* y in PDF's orientation. */
+static char *put_y(canvas *c, char *p, double y)
+{
+    return pc_num(p, c->height - y);
+}
+
+/* x y (y flipped), each followed by a space. */
+static char *put_xy(canvas *c, char *p, double x, double y)
+{
+    p = pc_num(p, x);
+    *p++ = ' ';
+    p = put_y(c, p, y);
+    *p++ = ' ';
+    return p;
+}
+
+/* A colour component c/255 with at most 3 decimals, then a space. */
+static char *put_unit(char *p, unsigned v)
+{
+    unsigned thousandths = (v * 1000u + 127u) / 255u;
+
+    if (thousandths >= 1000) {
+        *p++ = '1';
+    } else if (thousandths == 0) {
+        *p++ = '0';
+    } else {
+        *p++ = '0';
+        *p++ = '.';
+        *p++ = (char)('0' + thousandths / 100);
+        if (thousandths % 100 != 0) {
+            *p++ = (char)('0' + thousandths / 10 % 10);
+            if (thousandths % 10 != 0)
+                *p++ = (char)('0' + thousandths % 10);
+        }
+    }
+    *p++ = ' ';
+    return p;
+}
+
+/* "R G B op\n". */
+static char *put_rgb(char *p, quire_color col, const char *op)
+{
+    p = put_unit(p, col.r);
+    p = put_unit(p, col.g);
+    p = put_unit(p, col.b);
+    p = pc_put(p, op, 2);
+    *p++ = '\n';
+    return p;
+}
+
+/* "/NAME op\n". */
+static char *put_resource(char *p, const char *name, const char *op)
+{
+    *p++ = '/';
+    p = pc_put(p, name, strlen(name));
+    *p++ = ' ';
+    p = pc_put(p, op, strlen(op));
+    *p++ = '\n';
+    return p;
+}
+
+/* ============================== State ===================================== */
+
+static uint32_t rgb(quire_color c)
+{
+    return (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | c.b;
+}
+
+/* Closes the text object before anything that may not stand in one. */
+static char *end_text(canvas *c, char *p)
+{
+    if (c->in_text) {
+        p = pc_lit(p, "ET\n");
+        c->in_text = 0;
+    }
+    return p;
+}
+
+static char *set_alpha(canvas *c, char *p, uint8_t alpha, quire_error *err)
+{
+    pdf_doc *d = c->d;
+    const char *name;
+
+    if (c->cur.alpha == alpha)
+        return p;
+    name = d->alpha_names[alpha];
+    if (name == NULL) {
+        HPDF_ExtGState gs = pdf_alpha(d, alpha, err);
+        if (gs == NULL)
+            return NULL;
+        name = HPDF_Page_GetExtGStateName(c->page, gs);
+        if (name == NULL || strlen(name) > 32) {
+            element_error(c, err, "libharu gave no name for the transparency state");
+            return NULL;
+        }
+        d->alpha_names[alpha] = name;
+    }
+    c->cur.alpha = alpha;
+    return put_resource(p, name, "gs");
+}
+
+static char *set_fill(canvas *c, char *p, quire_color col)
+{
+    if (c->cur.fill == rgb(col))
+        return p;
+    c->cur.fill = rgb(col);
+    return put_rgb(p, col, "rg");
+}
+
+static char *set_stroke(canvas *c, char *p, quire_color col, double width)
+{
+    int64_t w = pc_hundredths(width);
+
+    if (c->cur.stroke != rgb(col)) {
+        c->cur.stroke = rgb(col);
+        p = put_rgb(p, col, "RG");
+    }
+    if (c->cur.line_width != w) {
+        c->cur.line_width = w;
+        p = pc_fixed(p, w);
+        p = pc_lit(p, " w\n");
+    }
+    return p;
 }
 
 /* ============================== Shapes ==================================== */
@@ -158,45 +277,85 @@ static int path_check(canvas *c, const quire_element *e, quire_error *err)
     return QUIRE_OK;
 }
 
-/* Appends the outline of a RECT, ELLIPSE or PATH to the current path. */
-static void shape(canvas *c, const quire_element *e)
+/* Bytes the outline of a RECT, ELLIPSE or PATH takes at most. */
+static size_t shape_room(const quire_element *e)
 {
-    const double h = c->height;
+    if (e->kind == QUIRE_EL_PATH)
+        return e->u.path.npoints * (2 * PC_NUM_MAX + 4) + e->u.path.nverbs * 4 + OP_ROOM;
+    return 4 * OP_ROOM; /* an ellipse: a move and four curves */
+}
 
+/* Bezier control points for a quarter ellipse: 4/3 (sqrt 2 - 1) of the
+ * radius from each end. */
+#define KAPPA 0.5522847498307936
+
+/* Appends the outline of a RECT, ELLIPSE or PATH. */
+static char *shape(canvas *c, char *p, const quire_element *e)
+{
     switch (e->kind) {
     case QUIRE_EL_RECT:
-        HPDF_Page_Rectangle(c->page, (HPDF_REAL)e->x, (HPDF_REAL)(h - e->y - e->height),
-                            (HPDF_REAL)e->width, (HPDF_REAL)e->height);
+        p = put_xy(c, p, e->x, e->y + e->height);
+        p = pc_num(p, e->width);
+        *p++ = ' ';
+        p = pc_num(p, e->height);
+        p = pc_lit(p, " re\n");
         break;
-    case QUIRE_EL_ELLIPSE:
-        HPDF_Page_Ellipse(c->page, (HPDF_REAL)(e->x + e->width / 2),
-                          (HPDF_REAL)(h - e->y - e->height / 2), (HPDF_REAL)fabs(e->width / 2),
-                          (HPDF_REAL)fabs(e->height / 2));
-        HPDF_Page_ClosePath(c->page); /* so the stroke joins where it started */
+    case QUIRE_EL_ELLIPSE: {
+        /* Centre and radii in PDF's orientation; four curves from the
+         * leftmost point, clockwise, then closed so the stroke joins where
+         * it started. */
+        double rx = fabs(e->width / 2), ry = fabs(e->height / 2);
+        double cx = e->x + e->width / 2, cy = c->height - e->y - e->height / 2;
+        double kx = rx * KAPPA, ky = ry * KAPPA;
+        const double pts[13][2] = {
+            {cx - rx, cy},      {cx - rx, cy + ky}, {cx - kx, cy + ry}, {cx, cy + ry},
+            {cx + kx, cy + ry}, {cx + rx, cy + ky}, {cx + rx, cy},      {cx + rx, cy - ky},
+            {cx + kx, cy - ry}, {cx, cy - ry},      {cx - kx, cy - ry}, {cx - rx, cy - ky},
+            {cx - rx, cy},
+        };
+        for (int i = 0; i < 13; i++) {
+            p = pc_num(p, pts[i][0]);
+            *p++ = ' ';
+            p = pc_num(p, pts[i][1]);
+            if (i == 0) {
+                p = pc_lit(p, " m\n");
+            } else if (i % 3 == 0) {
+                p = pc_lit(p, " c\n");
+            } else {
+                *p++ = ' ';
+            }
+        }
+        p = pc_lit(p, "h\n");
         break;
+    }
     case QUIRE_EL_PATH: {
-        const double *p = e->u.path.points;
+        const double *pt = e->u.path.points;
         for (size_t i = 0; i < e->u.path.nverbs; i++) {
             switch (e->u.path.verbs[i]) {
             case QUIRE_PATH_MOVE:
-                HPDF_Page_MoveTo(c->page, (HPDF_REAL)p[0], (HPDF_REAL)(h - p[1]));
-                p += 2;
+                p = put_xy(c, p, pt[0], pt[1]);
+                p = pc_lit(p, "m\n");
+                pt += 2;
                 break;
             case QUIRE_PATH_LINE:
-                HPDF_Page_LineTo(c->page, (HPDF_REAL)p[0], (HPDF_REAL)(h - p[1]));
-                p += 2;
+                p = put_xy(c, p, pt[0], pt[1]);
+                p = pc_lit(p, "l\n");
+                pt += 2;
                 break;
             case QUIRE_PATH_CURVE:
-                HPDF_Page_CurveTo(c->page, (HPDF_REAL)p[0], (HPDF_REAL)(h - p[1]), (HPDF_REAL)p[2],
-                                  (HPDF_REAL)(h - p[3]), (HPDF_REAL)p[4], (HPDF_REAL)(h - p[5]));
-                p += 6;
+                p = put_xy(c, p, pt[0], pt[1]);
+                p = put_xy(c, p, pt[2], pt[3]);
+                p = put_xy(c, p, pt[4], pt[5]);
+                p = pc_lit(p, "c\n");
+                pt += 6;
                 break;
-            case QUIRE_PATH_CLOSE: HPDF_Page_ClosePath(c->page); break;
+            case QUIRE_PATH_CLOSE: p = pc_lit(p, "h\n"); break;
             }
         }
         break;
     }
     }
+    return p;
 }
 
 /* Fills (non-zero) then strokes a RECT, ELLIPSE or PATH. */
@@ -204,6 +363,7 @@ static int draw_shape(canvas *c, const quire_element *e, quire_error *err)
 {
     int fill = e->fill.a > 0;
     int stroke = e->line_width > 0 && e->stroke.a > 0;
+    char *p;
 
     if (!finite4(e->x, e->y, e->width, e->height) || !isfinite(e->line_width))
         return element_error(c, err, "a coordinate is not finite");
@@ -215,93 +375,208 @@ static int draw_shape(canvas *c, const quire_element *e, quire_error *err)
     }
     if (e->kind == QUIRE_EL_ELLIPSE && (e->width == 0 || e->height == 0))
         return QUIRE_OK;
+    if (!fill && !stroke)
+        return QUIRE_OK;
+    if ((p = room(c, 2 * shape_room(e) + OP_ROOM, err)) == NULL)
+        return QUIRE_ERR;
+    p = end_text(c, p);
     if (fill && stroke && e->fill.a == e->stroke.a) {
-        if (set_alpha(c, e->fill.a, err) != QUIRE_OK)
+        if ((p = set_alpha(c, p, e->fill.a, err)) == NULL)
             return QUIRE_ERR;
-        set_fill(c, e->fill);
-        set_stroke(c, e->stroke, e->line_width);
-        shape(c, e);
-        HPDF_Page_FillStroke(c->page);
+        p = set_fill(c, p, e->fill);
+        p = set_stroke(c, p, e->stroke, e->line_width);
+        p = shape(c, p, e);
+        p = pc_lit(p, "B\n");
+        done(c, p);
         return QUIRE_OK;
     }
     if (fill) {
-        if (set_alpha(c, e->fill.a, err) != QUIRE_OK)
+        if ((p = set_alpha(c, p, e->fill.a, err)) == NULL)
             return QUIRE_ERR;
-        set_fill(c, e->fill);
-        shape(c, e);
-        HPDF_Page_Fill(c->page);
+        p = set_fill(c, p, e->fill);
+        p = shape(c, p, e);
+        p = pc_lit(p, "f\n");
     }
     if (stroke) {
-        if (set_alpha(c, e->stroke.a, err) != QUIRE_OK)
+        if ((p = set_alpha(c, p, e->stroke.a, err)) == NULL)
             return QUIRE_ERR;
-        set_stroke(c, e->stroke, e->line_width);
-        shape(c, e);
-        HPDF_Page_Stroke(c->page);
+        p = set_stroke(c, p, e->stroke, e->line_width);
+        p = shape(c, p, e);
+        p = pc_lit(p, "S\n");
     }
+    done(c, p);
     return QUIRE_OK;
 }
 
 static int draw_line(canvas *c, const quire_element *e, quire_error *err)
 {
+    char *p;
+
     if (!finite4(e->x, e->y, e->width, e->height) || !isfinite(e->line_width))
         return element_error(c, err, "a coordinate is not finite");
     if (!(e->line_width > 0) || e->stroke.a == 0)
         return QUIRE_OK;
-    if (set_alpha(c, e->stroke.a, err) != QUIRE_OK)
+    if ((p = room(c, OP_ROOM, err)) == NULL)
         return QUIRE_ERR;
-    set_stroke(c, e->stroke, e->line_width);
-    HPDF_Page_MoveTo(c->page, (HPDF_REAL)e->x, (HPDF_REAL)(c->height - e->y));
-    HPDF_Page_LineTo(c->page, (HPDF_REAL)(e->x + e->width),
-                     (HPDF_REAL)(c->height - e->y - e->height));
-    HPDF_Page_Stroke(c->page);
+    p = end_text(c, p);
+    if ((p = set_alpha(c, p, e->stroke.a, err)) == NULL)
+        return QUIRE_ERR;
+    p = set_stroke(c, p, e->stroke, e->line_width);
+    p = put_xy(c, p, e->x, e->y);
+    p = pc_lit(p, "m\n");
+    p = put_xy(c, p, e->x + e->width, e->y + e->height);
+    p = pc_lit(p, "l\nS\n");
+    done(c, p);
     return QUIRE_OK;
 }
 
 static int draw_image(canvas *c, const quire_element *e, quire_error *err)
 {
+    pdf_doc *d = c->d;
+    uint32_t index = e->u.image.image;
+    const char *name;
     HPDF_Image image;
+    char *p;
 
     if (!finite4(e->x, e->y, e->width, e->height))
         return element_error(c, err, "a coordinate is not finite");
     if (e->width == 0 || e->height == 0)
         return QUIRE_OK;
-    image = pdf_image(c->d, e->u.image.image, err);
+    image = pdf_image(d, index, err);
     if (image == NULL)
         return QUIRE_ERR;
-    /* The fill alpha in force would apply to the image too. */
-    if (set_alpha(c, 255, err) != QUIRE_OK)
+    name = d->image_names[index];
+    if (name == NULL) {
+        name = HPDF_Page_GetXObjectName(c->page, image);
+        if (name == NULL || strlen(name) > 32)
+            return element_error(c, err, "libharu gave no name for the image");
+        d->image_names[index] = name;
+    }
+    if ((p = room(c, OP_ROOM, err)) == NULL)
         return QUIRE_ERR;
-    HPDF_Page_DrawImage(c->page, image, (HPDF_REAL)e->x, (HPDF_REAL)(c->height - e->y - e->height),
-                        (HPDF_REAL)e->width, (HPDF_REAL)e->height);
+    p = end_text(c, p);
+    /* The fill alpha in force would apply to the image too. */
+    if ((p = set_alpha(c, p, 255, err)) == NULL)
+        return QUIRE_ERR;
+    /* Scale the unit square to the box; q ... Q takes the matrix back. */
+    p = pc_lit(p, "q\n");
+    p = pc_num(p, e->width);
+    p = pc_lit(p, " 0 0 ");
+    p = pc_num(p, e->height);
+    *p++ = ' ';
+    p = put_xy(c, p, e->x, e->y + e->height);
+    p = pc_lit(p, "cm\n");
+    p = put_resource(p, name, "Do");
+    p = pc_lit(p, "Q\n");
+    done(c, p);
     return QUIRE_OK;
 }
 
 /* ============================== Text ====================================== */
 
-/* Where the piece of text starting at `start` ends: after the next space
- * when words are spaced apart, and at most TEXT_CHUNK bytes on, backed off
- * to the start of a UTF-8 sequence. */
-static size_t piece_end(const char *s, size_t start, size_t len, int by_word)
+/* The next character of s[*i..len) as a UTF-16 code, advancing *i: an
+ * invalid sequence is U+FFFD (one byte consumed, as the kernel measured
+ * it), a character beyond U+FFFF is a space (the font's code space is
+ * 16 bits), U+0000 is -1 (dropped). */
+static int32_t next_code(const unsigned char *s, size_t len, size_t *i)
 {
-    size_t end = len - start > TEXT_CHUNK ? start + TEXT_CHUNK : len;
+    const unsigned char *q = s + *i;
+    size_t left = len - *i, n;
+    unsigned char c = q[0], lo = 0x80, hi = 0xBF;
+    uint32_t cp;
 
-    if (by_word) {
-        const char *space = memchr(s + start, ' ', end - start);
-        if (space != NULL)
-            return (size_t)(space - s) + 1;
+    if (c < 0x80) {
+        (*i)++;
+        return c == 0 ? -1 : (int32_t)c;
     }
-    while (end < len && end > start + 1 && ((unsigned char)s[end] & 0xC0) == 0x80)
-        end--;
-    return end;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0Fu;
+        lo = c == 0xE0 ? 0xA0 : 0x80; /* overlong */
+        hi = c == 0xED ? 0x9F : 0xBF; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07u;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF; /* beyond U+10FFFF */
+    } else {
+        (*i)++;
+        return 0xFFFD;
+    }
+    if (left < n || q[1] < lo || q[1] > hi) {
+        (*i)++;
+        return 0xFFFD;
+    }
+    for (size_t k = 1; k < n; k++) {
+        if ((q[k] & 0xC0) != 0x80) {
+            (*i)++;
+            return 0xFFFD;
+        }
+        cp = cp << 6 | (q[k] & 0x3Fu);
+    }
+    *i += n;
+    return cp > 0xFFFF ? 0x20 : (int32_t)cp;
+}
+
+/* Writes the string operand(s) of a text element: "<...>" for Tj, or the
+ * inside of a TJ array when `adjust` (the word spacing in thousandths of
+ * the font size, pre-formatted with a leading space and a trailing space)
+ * is given. Marks every glyph used. */
+static int put_text(canvas *c, pdf_font_rec *f, const char *utf8, size_t len, const char *adjust,
+                    quire_error *err)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *s = (const unsigned char *)utf8;
+    size_t adjust_len = adjust ? strlen(adjust) : 0, i = 0, in_string = 0;
+    char *p;
+
+    if ((p = room(c, 8, err)) == NULL)
+        return QUIRE_ERR;
+    *p++ = '<';
+    while (i < len) {
+        size_t stop = len - i > TEXT_STEP ? i + TEXT_STEP : len;
+        done(c, p);
+        if ((p = room(c, TEXT_STEP * TEXT_BYTES_PER_INPUT + 8, err)) == NULL)
+            return QUIRE_ERR;
+        while (i < stop) {
+            int32_t code = next_code(s, len, &i);
+            if (code < 0)
+                continue;
+            if (in_string == STRING_CODES) { /* a new string: "> <" */
+                p = pc_lit(p, "><");
+                in_string = 0;
+            }
+            pdf_glyph_use(f, (unsigned)code);
+            p[0] = hex[code >> 12];
+            p[1] = hex[(code >> 8) & 15];
+            p[2] = hex[(code >> 4) & 15];
+            p[3] = hex[code & 15];
+            p += 4;
+            in_string++;
+            if (code == ' ' && adjust != NULL) {
+                *p++ = '>';
+                p = pc_put(p, adjust, adjust_len);
+                *p++ = '<';
+                in_string = 0;
+            }
+        }
+    }
+    *p++ = '>';
+    done(c, p);
+    return QUIRE_OK;
 }
 
 static int draw_text(canvas *c, const quire_element *e, quire_error *err)
 {
     pdf_doc *d = c->d;
     const double size = e->u.text.size, spacing = e->u.text.word_spacing;
-    double font_size, scale, advance = 0, y;
-    HPDF_Font font;
-    size_t n = 0, start;
+    int64_t x, y, size100;
+    pdf_font_rec *font;
+    char adjust[PC_NUM_MAX + 4], *p, *a;
+    int array;
 
     if (!finite4(e->x, e->u.text.baseline, size, spacing))
         return element_error(c, err, "a coordinate is not finite");
@@ -312,51 +587,67 @@ static int draw_text(canvas *c, const quire_element *e, quire_error *err)
     font = pdf_font(d, e->u.text.font, err);
     if (font == NULL)
         return QUIRE_ERR;
-    /* libharu takes NUL-terminated strings: copy, dropping any U+0000. */
-    if (pdf_text_reserve(d, e->u.text.len, err) != QUIRE_OK)
+    if (font->name == NULL) {
+        font->name = HPDF_Page_GetLocalFontName(c->page, font->font);
+        if (font->name == NULL || strlen(font->name) > 32)
+            return element_error(c, err, "libharu gave no name for the font");
+    }
+    if ((p = room(c, OP_ROOM, err)) == NULL)
         return QUIRE_ERR;
-    for (size_t i = 0; i < e->u.text.len; i++)
-        if (e->u.text.utf8[i] != '\0')
-            d->text[n++] = e->u.text.utf8[i];
-    d->text[n] = '\0';
-    if (set_alpha(c, e->fill.a, err) != QUIRE_OK)
+    if (!c->in_text) {
+        p = pc_lit(p, "BT\n");
+        c->in_text = 1;
+        c->line_x = c->line_y = 0; /* BT starts at the origin */
+    }
+    if ((p = set_alpha(c, p, e->fill.a, err)) == NULL)
         return QUIRE_ERR;
-    set_fill(c, e->fill);
-    /* Sizes beyond libharu's limit are reached by scaling the text matrix. */
-    font_size = size < HPDF_MAX_FONTSIZE ? size : HPDF_MAX_FONTSIZE;
-    scale = size / font_size;
-    y = c->height - e->u.text.baseline;
-    HPDF_Page_BeginText(c->page);
-    if (c->cur.font != font || c->cur.font_size != font_size) {
-        HPDF_Page_SetFontAndSize(c->page, font, (HPDF_REAL)font_size);
+    p = set_fill(c, p, e->fill);
+    size100 = pc_hundredths(size);
+    if (c->cur.font != font || c->cur.font_size != size100) {
+        *p++ = '/';
+        p = pc_put(p, font->name, strlen(font->name));
+        *p++ = ' ';
+        p = pc_fixed(p, size100);
+        p = pc_lit(p, " Tf\n");
         c->cur.font = font;
-        c->cur.font_size = font_size;
+        c->cur.font_size = size100;
     }
-    for (start = 0; start < n;) {
-        size_t end = piece_end(d->text, start, n, spacing != 0);
-        char kept = d->text[end];
-        d->text[end] = '\0';
-        HPDF_Page_SetTextMatrix(c->page, (HPDF_REAL)scale, 0, 0, (HPDF_REAL)scale,
-                                (HPDF_REAL)(e->x + advance), (HPDF_REAL)y);
-        HPDF_Page_ShowText(c->page, d->text + start);
-        if (end < n) {
-            HPDF_TextWidth tw = HPDF_Font_TextWidth(font, (const HPDF_BYTE *)d->text + start,
-                                                    (HPDF_UINT)(end - start));
-            advance += tw.width * size / 1000.0;
-            if (d->text[end - 1] == ' ')
-                advance += spacing;
-        }
-        d->text[end] = kept;
-        start = end;
+    /* Td moves from the start of the previous line. */
+    x = pc_hundredths(e->x);
+    y = pc_hundredths(c->height - e->u.text.baseline);
+    p = pc_fixed(p, x - c->line_x);
+    *p++ = ' ';
+    p = pc_fixed(p, y - c->line_y);
+    p = pc_lit(p, " Td\n");
+    c->line_x = x;
+    c->line_y = y;
+    /* A TJ adjustment moves the next glyph left by n/1000 of the font
+     * size, so word_spacing points to the right is -1000 ws / size. */
+    array = spacing != 0 || e->u.text.len > STRING_CODES;
+    if (spacing != 0) {
+        a = adjust;
+        *a++ = ' ';
+        a = pc_num(a, -1000.0 * spacing / size);
+        *a++ = ' ';
+        *a = '\0';
     }
-    HPDF_Page_EndText(c->page);
+    if (array)
+        *p++ = '[';
+    done(c, p);
+    if (put_text(c, font, e->u.text.utf8, e->u.text.len, spacing != 0 ? adjust : NULL, err) !=
+        QUIRE_OK)
+        return QUIRE_ERR;
+    if ((p = room(c, 8, err)) == NULL)
+        return QUIRE_ERR;
+    p = array ? pc_lit(p, "] TJ\n") : pc_lit(p, " Tj\n");
+    done(c, p);
     return QUIRE_OK;
 }
 
 /* ============================== Clipping ================================== */
 
 /* Opens a clip region for the intersection of the boxes pushed. */
-static void clip_open(canvas *c)
+static char *clip_open(canvas *c, char *p)
 {
     const double *b = c->d->clips;
     double x0 = b[0], y0 = b[1], x1 = b[2], y1 = b[3];
@@ -372,28 +663,32 @@ static void clip_open(canvas *c)
         x1 = x0;
     if (y1 < y0)
         y1 = y0;
-    HPDF_Page_GSave(c->page);
+    p = pc_lit(p, "q\n");
     c->saved = c->cur;
-    HPDF_Page_Rectangle(c->page, (HPDF_REAL)x0, (HPDF_REAL)(c->height - y1), (HPDF_REAL)(x1 - x0),
-                        (HPDF_REAL)(y1 - y0));
-    HPDF_Page_Clip(c->page);
-    HPDF_Page_EndPath(c->page);
+    p = put_xy(c, p, x0, y1);
+    p = pc_num(p, x1 - x0);
+    *p++ = ' ';
+    p = pc_num(p, y1 - y0);
+    p = pc_lit(p, " re\nW\nn\n");
     c->clipped = 1;
+    return p;
 }
 
-static void clip_close(canvas *c)
+static char *clip_close(canvas *c, char *p)
 {
     if (!c->clipped)
-        return;
-    HPDF_Page_GRestore(c->page);
+        return p;
+    p = pc_lit(p, "Q\n");
     c->cur = c->saved;
     c->clipped = 0;
+    return p;
 }
 
 static int clip_push(canvas *c, const quire_element *e, quire_error *err)
 {
     pdf_doc *d = c->d;
     double *box;
+    char *p;
 
     if (!finite4(e->x, e->y, e->width, e->height))
         return element_error(c, err, "a coordinate is not finite");
@@ -407,24 +702,34 @@ static int clip_push(canvas *c, const quire_element *e, quire_error *err)
         d->clips = grown;
         d->clips_cap = cap;
     }
+    if ((p = room(c, OP_ROOM, err)) == NULL)
+        return QUIRE_ERR;
     box = d->clips + 4 * c->nclips++;
     box[0] = e->width < 0 ? e->x + e->width : e->x;
     box[1] = e->height < 0 ? e->y + e->height : e->y;
     box[2] = box[0] + fabs(e->width);
     box[3] = box[1] + fabs(e->height);
-    clip_close(c);
-    clip_open(c);
+    p = end_text(c, p);
+    p = clip_close(c, p);
+    p = clip_open(c, p);
+    done(c, p);
     return QUIRE_OK;
 }
 
 static int clip_pop(canvas *c, quire_error *err)
 {
+    char *p;
+
     if (c->nclips == 0)
         return element_error(c, err, "clip pop without a push");
+    if ((p = room(c, OP_ROOM, err)) == NULL)
+        return QUIRE_ERR;
     c->nclips--;
-    clip_close(c);
+    p = end_text(c, p);
+    p = clip_close(c, p);
     if (c->nclips > 0)
-        clip_open(c);
+        p = clip_open(c, p);
+    done(c, p);
     return QUIRE_OK;
 }
 
@@ -445,27 +750,11 @@ static int draw_element(canvas *c, const quire_element *e, quire_error *err)
     return QUIRE_OK; /* a kind added after ABI 1.2: nothing this plugin can paint */
 }
 
-/* Leaves the page in its base graphics state after a failure: libharu
- * frees only the current state with the page, so a state saved by q (a
- * clip region, an image being drawn) would leak. */
-static void unwind(HPDF_Page page)
-{
-    HPDF_UINT16 mode = HPDF_Page_GetGMode(page);
-
-    if (mode == HPDF_GMODE_TEXT_OBJECT)
-        HPDF_Page_EndText(page);
-    else if (mode == HPDF_GMODE_PATH_OBJECT || mode == HPDF_GMODE_CLIPPING_PATH)
-        HPDF_Page_EndPath(page);
-    /* Bounded: libharu itself refuses more than 28 saved states. */
-    for (int i = 0; i < HPDF_LIMIT_MAX_GSTATE && HPDF_Page_GetGStateDepth(page) > 1; i++)
-        HPDF_Page_GRestore(page);
-}
-
 static int draw_elements(canvas *c, quire_error *err)
 {
     pdf_doc *d = c->d;
     const quire_page *qp = c->qp;
-    char what[64];
+    char what[64], *p;
 
     if (qp->nelements > 0 && qp->elements == NULL) {
         d->host->error_set(err, QUIRE_E_INTERNAL, "page %u: %zu elements but no array",
@@ -486,6 +775,10 @@ static int draw_elements(canvas *c, quire_error *err)
                            (unsigned)qp->number, c->nclips);
         return QUIRE_ERR;
     }
+    if ((p = room(c, 8, err)) == NULL)
+        return QUIRE_ERR;
+    p = end_text(c, p);
+    done(c, p);
     return QUIRE_OK;
 }
 
@@ -499,9 +792,16 @@ int pdf_draw_page(pdf_doc *d, HPDF_Page page, const quire_page *qp, quire_error 
     c.qp = qp;
     c.height = qp->height;
     c.cur = fresh_pen;
+    /* Resource names are the page's own. */
+    for (size_t i = 0; i < d->doc.nfonts; i++)
+        d->fonts[i].name = NULL;
+    for (size_t i = 0; i < d->doc.nimages; i++)
+        d->image_names[i] = NULL;
+    memset(d->alpha_names, 0, sizeof(d->alpha_names));
+    d->content.len = 0;
     if (draw_elements(&c, err) != QUIRE_OK) {
-        unwind(page);
+        d->content.len = 0;
         return QUIRE_ERR;
     }
-    return QUIRE_OK;
+    return pdf_content_commit(d, page, qp->number, err);
 }

@@ -8,6 +8,13 @@
  * ToUnicode map, so text can be searched and copied. A font no text uses
  * is not loaded and not embedded.
  *
+ * The codes of that encoding are the characters' UTF-16 values, and the
+ * CIDToGIDMap libharu writes covers all 65536 of them, so pdf_draw.c
+ * writes text as those codes itself. libharu embeds only the glyphs its
+ * own text functions measured; pdf_glyph_add() does that measuring once
+ * per character and font, which marks the glyph (and the parts of a
+ * composite glyph) for the subset.
+ *
  * libharu's ToUnicode map for these fonts is a copy of its encoding CMap,
  * written with cidrange, which a ToUnicode map may not use: poppler warns
  * about every such font and guesses. The codes libharu writes for the
@@ -24,6 +31,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <hpdf_font.h>
+#include <hpdf_fontdef.h>
 
 #include "pdf.h"
 
@@ -74,10 +84,14 @@ static void font_name(const quire_font *f, char *buf, size_t len)
              (f->style & QUIRE_FONT_ITALIC) ? " italic" : "");
 }
 
-HPDF_Font pdf_font(pdf_doc *d, uint32_t index, quire_error *err)
+/* Bytes of a font's bitmap of used codes: one bit per UTF-16 code. */
+#define USED_BYTES (65536 / 8)
+
+pdf_font_rec *pdf_font(pdf_doc *d, uint32_t index, quire_error *err)
 {
     const quire_host *host = d->host;
     const quire_font *f;
+    pdf_font_rec *rec;
     const char *loaded;
     char name[160], what[QUIRE_ERROR_MSG_MAX];
     HPDF_Font font;
@@ -88,8 +102,9 @@ HPDF_Font pdf_font(pdf_doc *d, uint32_t index, quire_error *err)
                         (unsigned)index, d->doc.nfonts);
         return NULL;
     }
-    if (d->fonts[index] != NULL)
-        return d->fonts[index];
+    rec = &d->fonts[index];
+    if (rec->font != NULL)
+        return rec;
     f = &d->doc.fonts[index];
     font_name(f, name, sizeof(name));
     if (f->path == NULL || f->path[0] == '\0') {
@@ -107,6 +122,10 @@ HPDF_Font pdf_font(pdf_doc *d, uint32_t index, quire_error *err)
         return NULL;
     }
     close(fd);
+    if (rec->used == NULL && (rec->used = host->calloc(1, USED_BYTES)) == NULL) {
+        host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+        return NULL;
+    }
     snprintf(what, sizeof(what), "font %s: cannot embed '%s'", name, f->path);
     loaded = HPDF_LoadTTFontFromFile(d->pdf, f->path, HPDF_TRUE);
     font = loaded ? HPDF_GetFont(d->pdf, loaded, "UTF-8") : NULL;
@@ -119,8 +138,16 @@ HPDF_Font pdf_font(pdf_doc *d, uint32_t index, quire_error *err)
     fix_to_unicode(font);
     if (pdf_check(d, err, what) != QUIRE_OK)
         return NULL;
-    d->fonts[index] = font;
-    return font;
+    rec->font = font;
+    rec->def = ((HPDF_FontAttr)font->attr)->fontdef;
+    return rec;
+}
+
+void pdf_glyph_add(pdf_font_rec *f, unsigned code)
+{
+    f->used[code >> 3] |= (uint8_t)(1u << (code & 7));
+    /* Marks the glyph and its components used; the width is not needed. */
+    (void)HPDF_TTFontDef_GetCharWidth(f->def, (HPDF_UINT16)code);
 }
 
 /* ============================== Alpha ===================================== */
