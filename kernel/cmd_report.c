@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd_report.h"
+#include "fill.h"
 #include "kernel.h"
 
 /* ============================== Shared set-up ============================= */
@@ -111,6 +112,18 @@ int cmd_check(int argc, char **argv)
     if (code != QUIRE_EXIT_OK)
         return code;
     code = load_report(&opts, &l);
+    if (code == QUIRE_EXIT_OK) {
+        /* What page formats need too: the fonts it names, its images. */
+        fill_resources *res = NULL;
+        diag d;
+        diag_init(&d);
+        if (fill_resources_load(l.rep, l.k->kconf, &res, &d) != 0) {
+            diag_print(&d, stderr);
+            code = QUIRE_EXIT_INPUT;
+        }
+        diag_clear(&d);
+        fill_resources_free(res);
+    }
     if (code == QUIRE_EXIT_OK)
         printf("%s: ok: source '%s' (%u columns), %zu groups, %zu variables, %zu bands, %s\n",
                opts.args[0], l.plan->source_name, l.plan->nsource, l.rep->ngroups,

@@ -58,6 +58,10 @@ struct filler {
     /* Band layouts reused for every band. */
     band_layout band, furn;
     open_group *groups;
+    /* A group header being placed: where its first piece lands, the group
+     * starts (keep_together's mark, the outline anchor). */
+    open_group *start_group;
+    const emit_band *start_eb;
     uint32_t instance;
 
     /* Delayed values by emit id: resolved text (NULL until known). */
@@ -836,6 +840,22 @@ static int move_kept_group(filler *f, quire_error *err, int *moved)
     return QUIRE_OK;
 }
 
+static int add_anchor(filler *f, const emit_band *eb, double y);
+
+/* The first piece of a group header goes on the page at the cursor. */
+static int band_starts(filler *f)
+{
+    open_group *g = f->start_group;
+    if (g == NULL)
+        return 0;
+    f->start_group = NULL;
+    g->keep_page = f->page_no;
+    g->keep_mark = f->page.nels;
+    g->keep_anchors = f->nanchors;
+    g->keep_y = f->y;
+    return add_anchor(f, f->start_eb, f->y);
+}
+
 /* Places [from, to) of `bl` at the cursor, breaking pages as its split
  * rule says (JasperReports' splitType): stretch splits only below the
  * band's design height, prevent moves the band whole to the next page
@@ -853,7 +873,8 @@ static int place_part(filler *f, band_layout *bl, double from, double to, quire_
         double cut;
         if (rest <= room + 0.01) {
             double hi = to < bl->height ? to : bl->height + 1e9;
-            if (append(f, &bl->b, 0, done, hi, f->y - done, done > 0 || is_part) != 0)
+            if ((done == 0 && band_starts(f) != 0) ||
+                append(f, &bl->b, 0, done, hi, f->y - done, done > 0 || is_part) != 0)
                 return oom(err);
             f->y += rest;
             return QUIRE_OK;
@@ -899,7 +920,8 @@ static int place_part(filler *f, band_layout *bl, double from, double to, quire_
         if (cut <= done + 0.01 && fresh)
             cut = done + room; /* one element taller than the page: cut through it */
         if (cut > done + 0.01) {
-            if (append(f, &bl->b, 0, done, cut, f->y - done, 1) != 0)
+            if ((done == 0 && band_starts(f) != 0) ||
+                append(f, &bl->b, 0, done, cut, f->y - done, 1) != 0)
                 return oom(err);
             done = cut;
         }
@@ -997,7 +1019,7 @@ static int on_band(void *ctx, const emit_band *eb, quire_error *err)
             return QUIRE_ERR;
     }
     if (kind == QUIRE_BAND_GROUP_HEADER) {
-        int fresh;
+        int fresh, rc;
         if (!f->have_page && start_page(f, err) != QUIRE_OK)
             return QUIRE_ERR;
         fresh = f->y <= f->content_top + 0.01;
@@ -1028,13 +1050,11 @@ static int on_band(void *ctx, const emit_band *eb, quire_error *err)
                 return QUIRE_ERR;
         }
         g->open = 0; /* not reprinted by the page it starts */
-        g->keep_page = f->page_no;
-        g->keep_mark = f->page.nels;
-        g->keep_anchors = f->nanchors;
-        g->keep_y = f->y;
-        if (add_anchor(f, eb, f->y) != 0)
-            return oom(err);
-        if (place(f, &f->band, err) != QUIRE_OK)
+        f->start_group = g;
+        f->start_eb = eb;
+        rc = place(f, &f->band, err);
+        f->start_group = NULL;
+        if (rc != QUIRE_OK)
             return QUIRE_ERR;
         g->open = 1;
         g->have_header = 0;
