@@ -232,6 +232,8 @@ install: all
 	cp -r examples/plugins $(DESTDIR)$(DOCDIR)/example-plugins
 	rm -f $(DESTDIR)$(DOCDIR)/example-plugins/*.so
 	$(if $(wildcard docs/*.md),install -m 644 $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/)
+	$(if $(wildcard docs/images/*),install -d $(DESTDIR)$(DOCDIR)/images && \
+	    install -m 644 $(wildcard docs/images/*) $(DESTDIR)$(DOCDIR)/images/)
 
 # Removes only quire's own plugins: third-party ones in PLUGINDIR stay.
 uninstall:

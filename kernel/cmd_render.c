@@ -247,6 +247,16 @@ int cmd_render(int argc, char **argv)
         goto done;
     }
     ops = &fmt->owner->ops.renderer;
+    if (!(fmt->flags & QUIRE_FORMAT_DATA) && fmt->owner->built_abi_minor < 2) {
+        /* 1.0 and 1.1 declared a first print model that 1.2 replaced. */
+        fprintf(stderr,
+                "error: format '%s': plugin %s (%s) was built for ABI 1.%u, and pages need "
+                "1.2; rebuild it against the current include/quire headers\n",
+                fmt->name, fmt->owner->label, fmt->owner->path,
+                (unsigned)fmt->owner->built_abi_minor);
+        code = QUIRE_EXIT_PLUGIN;
+        goto done;
+    }
     if (!(fmt->flags & QUIRE_FORMAT_DATA)) {
         diag d;
         diag_init(&d);

@@ -85,7 +85,23 @@ static void draw_line(cairo_t *cr, const quire_element *e)
 
 static void draw_rect(cairo_t *cr, const quire_element *e)
 {
-    cairo_rectangle(cr, e->x, e->y, e->width, e->height);
+    double x0 = e->x, y0 = e->y, x1 = e->x + e->width, y1 = e->y + e->height;
+    /* On a raster, rectangles that touch (a row of header cells) would
+     * leave a lighter seam where two antialiased edges share a pixel:
+     * snap the edges of a fill without outline to whole device pixels.
+     * Vector output keeps them. */
+    if (e->line_width <= 0 &&
+        cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_IMAGE) {
+        cairo_user_to_device(cr, &x0, &y0);
+        cairo_user_to_device(cr, &x1, &y1);
+        x0 = round(x0);
+        y0 = round(y0);
+        x1 = round(x1);
+        y1 = round(y1);
+        cairo_device_to_user(cr, &x0, &y0);
+        cairo_device_to_user(cr, &x1, &y1);
+    }
+    cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
     fill_and_stroke(cr, e);
 }
 
