@@ -87,7 +87,8 @@ typedef struct pdf_content {
 typedef struct pdf_font_rec {
     HPDF_Font font;   /* NULL until loaded; belongs to the document */
     HPDF_FontDef def; /* its TrueType definition (glyph table) */
-    uint8_t *used;    /* bit per UTF-16 code: its glyph is in the subset */
+    uint8_t *used;    /* bit per UTF-16 code: its glyph is in the subset
+                         (host memory, freed with the document) */
     const char *name; /* resource name on the current page ("F1"), or NULL */
 } pdf_font_rec;
 
@@ -220,51 +221,64 @@ static inline char *pc_put(char *p, const char *s, size_t n)
 /* Appends a string literal. */
 #define pc_lit(p, literal) pc_put((p), (literal), sizeof(literal) - 1)
 
-/* Appends a number given in hundredths ("-12.5" for -1250), trailing zeros
- * dropped. */
-static inline char *pc_fixed(char *p, int64_t hundredths)
+/* Appends v / unit (unit 100 or 10000) in decimal, trailing zeros of the
+ * fraction dropped: pc_scaled(p, -1250, 100) writes "-12.5". */
+static inline char *pc_scaled(char *p, int64_t v, unsigned unit)
 {
     char digits[24];
     int n = 0;
-    uint64_t v;
-    unsigned frac;
+    uint64_t u, frac;
 
-    if (hundredths < 0) {
+    if (v < 0) {
         *p++ = '-';
-        v = (uint64_t)0 - (uint64_t)hundredths;
+        u = (uint64_t)0 - (uint64_t)v;
     } else {
-        v = (uint64_t)hundredths;
+        u = (uint64_t)v;
     }
-    frac = (unsigned)(v % 100);
-    v /= 100;
+    frac = u % unit;
+    u /= unit;
     do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
     while (n > 0)
         *p++ = digits[--n];
     if (frac != 0) {
         *p++ = '.';
-        *p++ = (char)('0' + frac / 10);
-        if (frac % 10 != 0)
-            *p++ = (char)('0' + frac % 10);
+        for (unsigned place = unit / 10; frac != 0; place /= 10) {
+            *p++ = (char)('0' + frac / place);
+            frac %= place;
+        }
     }
     return p;
 }
 
+/* Appends a number given in hundredths ("-12.5" for -1250). */
+static inline char *pc_fixed(char *p, int64_t hundredths)
+{
+    return pc_scaled(p, hundredths, 100);
+}
+
 /* PDF 1.4 readers may not take reals beyond +-32767 (libharu clamps there
- * too); points need no more than 2 decimals (1/7200 inch). */
+ * too). */
 #define PC_NUM_LIMIT 32767.0
 
-/* `v` rounded to hundredths, within the limit. */
-static inline int64_t pc_hundredths(double v)
+/* `v` within the limit, times `unit`, rounded. */
+static inline int64_t pc_round(double v, double unit)
 {
     if (v > PC_NUM_LIMIT)
         v = PC_NUM_LIMIT;
     else if (v < -PC_NUM_LIMIT)
         v = -PC_NUM_LIMIT;
-    v *= 100.0;
+    v *= unit;
     return (int64_t)(v < 0 ? v - 0.5 : v + 0.5);
+}
+
+/* `v` rounded to hundredths: positions need no more than 2 decimals
+ * (1/7200 inch). */
+static inline int64_t pc_hundredths(double v)
+{
+    return pc_round(v, 100.0);
 }
 
 /* Appends `v` with at most 2 decimals (at most PC_NUM_MAX bytes). */

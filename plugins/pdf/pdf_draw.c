@@ -6,7 +6,7 @@
  * The print model's origin is the top-left corner with y down; PDF's is
  * the bottom-left with y up, so every y becomes height - y. Numbers are
  * written with at most 2 decimals (points), colour components with 3
- * (1/1000 is finer than 1/255).
+ * (1/1000 is finer than 1/255), font sizes with 4.
  *
  * Graphics state: the colours, line width, font and alpha last written to
  * the content stream are remembered so a table of a thousand cells does
@@ -17,10 +17,10 @@
  * Text: consecutive text elements share one text object (BT ... ET), which
  * only a shape, an image or a clip closes. Each line is placed with Td
  * relative to the previous line's start, computed in whole hundredths of a
- * point so no rounding error adds up along a row. Strings are the
- * characters' UTF-16 codes in hex (the fonts' Identity-H encoding,
- * pdf_font.c); characters beyond U+FFFF print as spaces and U+0000 is
- * dropped. PDF's word spacing (Tw) applies only to the one-byte code 32,
+ * point so no rounding error adds up along a row. Strings hold the
+ * characters' UTF-16 codes (the fonts' Identity-H encoding, pdf_font.c),
+ * two bytes each, as literal strings; characters beyond U+FFFF print as
+ * spaces and U+0000 is dropped. PDF's word spacing (Tw) applies only to the one-byte code 32,
  * and these codes are two bytes, so with word_spacing the line is one TJ
  * whose adjustments move everything after each space right by
  * word_spacing; the glyph advances are the font's own.
@@ -42,8 +42,8 @@
 #define STRING_CODES 16384
 /* Input bytes encoded per reservation of the content buffer. */
 #define TEXT_STEP 4096
-/* Bytes one input byte can become: four hex digits, or for a space with
- * word spacing those plus "> -NUMBER <" and a string cut. */
+/* Bytes one input byte can become: a code of two escaped bytes, or for a
+ * space with word spacing that plus ") -NUMBER (" and a string cut. */
 #define TEXT_BYTES_PER_INPUT (4 + 4 + PC_NUM_MAX)
 /* Room for any operator sequence other than text strings: a curve is
  * six numbers and an operator. */
@@ -56,7 +56,7 @@ typedef struct pen {
     uint32_t stroke;    /* 0xRRGGBB, or NONE */
     int64_t line_width; /* hundredths of a point; < 0: not set */
     const pdf_font_rec *font;
-    int64_t font_size; /* hundredths of a point */
+    int64_t font_size; /* ten-thousandths of a point */
 } pen;
 
 #define NONE UINT32_MAX
@@ -521,21 +521,35 @@ static int32_t next_code(const unsigned char *s, size_t len, size_t *i)
     return cp > 0xFFFF ? 0x20 : (int32_t)cp;
 }
 
-/* Writes the string operand(s) of a text element: "<...>" for Tj, or the
+/* Appends one byte of a literal string: the delimiters and the backslash
+ * escaped, and CR as \\r (a raw CR, or CR LF, would be read as LF). */
+static char *put_string_byte(char *p, unsigned b)
+{
+    if (b == '(' || b == ')' || b == '\\') {
+        *p++ = '\\';
+    } else if (b == '\r') {
+        *p++ = '\\';
+        b = 'r';
+    }
+    *p++ = (char)b;
+    return p;
+}
+
+/* Writes the string operand(s) of a text element: "(...)" for Tj, or the
  * inside of a TJ array when `adjust` (the word spacing in thousandths of
- * the font size, pre-formatted with a leading space and a trailing space)
- * is given. Marks every glyph used. */
+ * the font size, formatted with a space on either side) is given. Strings
+ * are literal, the two bytes of each code as they are: half the size of
+ * hex, so there is less to deflate. Marks every glyph used. */
 static int put_text(canvas *c, pdf_font_rec *f, const char *utf8, size_t len, const char *adjust,
                     quire_error *err)
 {
-    static const char hex[] = "0123456789ABCDEF";
     const unsigned char *s = (const unsigned char *)utf8;
     size_t adjust_len = adjust ? strlen(adjust) : 0, i = 0, in_string = 0;
     char *p;
 
     if ((p = room(c, 8, err)) == NULL)
         return QUIRE_ERR;
-    *p++ = '<';
+    *p++ = '(';
     while (i < len) {
         size_t stop = len - i > TEXT_STEP ? i + TEXT_STEP : len;
         done(c, p);
@@ -545,26 +559,23 @@ static int put_text(canvas *c, pdf_font_rec *f, const char *utf8, size_t len, co
             int32_t code = next_code(s, len, &i);
             if (code < 0)
                 continue;
-            if (in_string == STRING_CODES) { /* a new string: "> <" */
-                p = pc_lit(p, "><");
+            if (in_string == STRING_CODES) { /* a new string */
+                p = pc_lit(p, ")(");
                 in_string = 0;
             }
             pdf_glyph_use(f, (unsigned)code);
-            p[0] = hex[code >> 12];
-            p[1] = hex[(code >> 8) & 15];
-            p[2] = hex[(code >> 4) & 15];
-            p[3] = hex[code & 15];
-            p += 4;
+            p = put_string_byte(p, (unsigned)code >> 8);
+            p = put_string_byte(p, (unsigned)code & 0xFF);
             in_string++;
             if (code == ' ' && adjust != NULL) {
-                *p++ = '>';
+                *p++ = ')';
                 p = pc_put(p, adjust, adjust_len);
-                *p++ = '<';
+                *p++ = '(';
                 in_string = 0;
             }
         }
     }
-    *p++ = '>';
+    *p++ = ')';
     done(c, p);
     return QUIRE_OK;
 }
@@ -573,14 +584,17 @@ static int draw_text(canvas *c, const quire_element *e, quire_error *err)
 {
     pdf_doc *d = c->d;
     const double size = e->u.text.size, spacing = e->u.text.word_spacing;
-    int64_t x, y, size100;
+    int64_t x, y, size10k;
     pdf_font_rec *font;
     char adjust[PC_NUM_MAX + 4], *p, *a;
     int array;
 
     if (!finite4(e->x, e->u.text.baseline, size, spacing))
         return element_error(c, err, "a coordinate is not finite");
-    if (e->fill.a == 0 || e->u.text.len == 0 || !(size > 0))
+    /* Sizes get 4 decimals: every advance scales with the size, so 2 would
+     * move the end of a long line by a noticeable fraction of a point. */
+    size10k = pc_round(size, 10000.0);
+    if (e->fill.a == 0 || e->u.text.len == 0 || size10k <= 0)
         return QUIRE_OK;
     if (e->u.text.utf8 == NULL)
         return element_error(c, err, "text without its string");
@@ -602,15 +616,14 @@ static int draw_text(canvas *c, const quire_element *e, quire_error *err)
     if ((p = set_alpha(c, p, e->fill.a, err)) == NULL)
         return QUIRE_ERR;
     p = set_fill(c, p, e->fill);
-    size100 = pc_hundredths(size);
-    if (c->cur.font != font || c->cur.font_size != size100) {
+    if (c->cur.font != font || c->cur.font_size != size10k) {
         *p++ = '/';
         p = pc_put(p, font->name, strlen(font->name));
         *p++ = ' ';
-        p = pc_fixed(p, size100);
+        p = pc_scaled(p, size10k, 10000);
         p = pc_lit(p, " Tf\n");
         c->cur.font = font;
-        c->cur.font_size = size100;
+        c->cur.font_size = size10k;
     }
     /* Td moves from the start of the previous line. */
     x = pc_hundredths(e->x);
@@ -627,7 +640,7 @@ static int draw_text(canvas *c, const quire_element *e, quire_error *err)
     if (spacing != 0) {
         a = adjust;
         *a++ = ' ';
-        a = pc_num(a, -1000.0 * spacing / size);
+        a = pc_num(a, -1000.0 * spacing * 10000.0 / (double)size10k);
         *a++ = ' ';
         *a = '\0';
     }

@@ -839,6 +839,37 @@ static int outline_root(const pdf_objects *o)
     return object_ref(o, object_with(o, "/Type /Catalog"), "/Outlines");
 }
 
+/* A stream object as stored: its dictionary and its (maybe deflated)
+ * data. */
+typedef struct stream_view {
+    const char *dict, *data;
+    size_t dict_len, len;
+} stream_view;
+
+/* The content stream of page `page` (1-based). */
+static stream_view page_stream(const pdf_objects *o, int page)
+{
+    int id = object_ref(o, page_object(o, page), "/Contents");
+    stream_view v;
+
+    for (size_t i = 0; i < o->n; i++) {
+        const char *at;
+        if (o->obj[i].id != id)
+            continue;
+        at = find(o->obj[i].body, (size_t)(o->obj[i].end - o->obj[i].body), "stream\r\n");
+        assert_non_null(at);
+        v.dict = o->obj[i].body;
+        v.dict_len = (size_t)(at - v.dict);
+        v.data = at + 8;
+        at = find(v.data, (size_t)(o->obj[i].end - v.data), "endstream");
+        assert_non_null(at);
+        v.len = (size_t)(at - v.data);
+        return v;
+    }
+    fail_msg("no object %d", id);
+    return v;
+}
+
 /* The fixture's one anchor: an outline entry "Europe" at the top of the
  * group header on page 2 (841.89 - 56.69 = 785.2 from the bottom). */
 static void test_fixture_outline(void **state)
@@ -927,6 +958,228 @@ static void test_outline_nesting(void **state)
     assert_int_equal(live_blocks, 0);
 }
 
+/* ============================== Text in the content stream =============== */
+
+/* A table: 8 rows of 6 cells at awkward fractional positions, every other
+ * row on a filled band (which ends the text object the cells share) and
+ * the last column in bold. Every word lands where its element says, with
+ * no error adding up along a row or down the page (cells are placed
+ * relative to the previous one). */
+static void test_text_rows_in_place(void **state)
+{
+    enum { ROWS = 8, COLS = 6 };
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "rows.pdf");
+    quire_element e[ROWS * COLS + ROWS];
+    char labels[ROWS * COLS][32];
+    word w[ROWS * COLS + 4];
+    quire_page page;
+    size_t n = 0, nw;
+    plug p;
+
+    for (int r = 0; r < ROWS; r++) {
+        if (r % 2 == 1) {
+            memset(&e[n], 0, sizeof(e[n]));
+            e[n].kind = QUIRE_EL_RECT;
+            e[n].x = 20;
+            e[n].y = 100 + 13.0049 * r - 10;
+            e[n].width = 560;
+            e[n].height = 13;
+            e[n].fill = (quire_color){0xee, 0xf2, 0xf7, 255};
+            n++;
+        }
+        for (int col = 0; col < COLS; col++) {
+            char *label = labels[r * COLS + col];
+            snprintf(label, sizeof(labels[0]), "r%dc%d", r, col);
+            e[n] = text_element(label, 20.003 + 91.337 * col, 100 + 13.0049 * r, 8.5, 0);
+            e[n].u.text.font = col == COLS - 1 ? 1 : 0;
+            n++;
+        }
+    }
+    page = one_page(e, n, 595.28, 841.89);
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, &page, 1);
+    nw = read_words("rows.pdf", w, COUNT(w));
+    assert_int_equal(nw, ROWS * COLS);
+    for (size_t i = 0; i < nw; i++) {
+        int r, col;
+        double baseline;
+        if (sscanf(w[i].text, "r%dc%d", &r, &col) != 2 || r < 0 || r >= ROWS || col < 0 ||
+            col >= COLS)
+            fail_msg("unexpected word '%s'", w[i].text);
+        baseline = 100 + 13.0049 * r;
+        if (fabs(w[i].x0 - (20.003 + 91.337 * col)) >= 0.05)
+            fail_msg("%s starts at %.3f, not %.3f", w[i].text, w[i].x0, 20.003 + 91.337 * col);
+        /* The glyphs stand on the baseline: the box ends a little below. */
+        assert_true(w[i].y1 > baseline && w[i].y1 < baseline + 8.5 * 0.4);
+        assert_true(w[i].y0 > baseline - 8.5 && w[i].y0 < baseline - 8.5 * 0.7);
+    }
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* Every advance scales with the font size, so an odd size is kept to
+ * more than the 2 decimals positions get: 80 Ms at 5.5555 points span
+ * 0.55555 of what they span at 10, to 0.05 point over some 380 points. */
+static void test_text_size_exact(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "size.pdf");
+    char ms[81];
+    quire_element e[2];
+    quire_page page;
+    word w[4];
+    plug p;
+
+    memset(ms, 'M', 80);
+    ms[80] = '\0';
+    e[0] = text_element(ms, 10, 100, 10, 0);
+    e[1] = text_element(ms, 10, 200, 5.5555, 0);
+    page = one_page(e, 2, 1000, 300);
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, &page, 1);
+    assert_int_equal(read_words("size.pdf", w, 4), 2);
+    assert_true(w[0].x1 - w[0].x0 > 600); /* M is 0.86 em wide */
+    if (fabs((w[1].x1 - w[1].x0) - 0.55555 * (w[0].x1 - w[0].x0)) >= 0.05)
+        fail_msg("%.4f points wide, not %.4f", w[1].x1 - w[1].x0, 0.55555 * (w[0].x1 - w[0].x0));
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* One line after another in one text object may change colour, alpha and
+ * font: full blocks (U+2588) in red, blue, bold green and red at alpha
+ * 128, side by side, each in its own colour. A rectangle half off the
+ * page's left edge (negative coordinates) is cut there. */
+static void test_text_state_changes(void **state)
+{
+    static const quire_color colours[4] = {
+        {0xff, 0, 0, 255}, {0, 0, 0xff, 255}, {0, 0x80, 0, 255}, {0xff, 0, 0, 128}};
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "state.pdf");
+    quire_element e[5];
+    quire_page page;
+    ppm img;
+    plug p;
+
+    for (int i = 0; i < 4; i++) {
+        e[i] = text_element("\xe2\x96\x88", 50 + 60 * i, 100, 40, 0);
+        e[i].fill = colours[i];
+        e[i].u.text.font = i == 2 ? 1 : 0;
+    }
+    memset(&e[4], 0, sizeof(e[4]));
+    e[4].kind = QUIRE_EL_RECT;
+    e[4].x = -10.25;
+    e[4].y = 150;
+    e[4].width = 30.5;
+    e[4].height = 20;
+    e[4].fill = (quire_color){0, 0, 0, 255};
+    page = one_page(e, 5, 400, 200);
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, &page, 1);
+    rasterise("state.pdf", 1, 72, &img);
+    /* Inside each block: 10 points right of its start, 10 above the
+     * baseline. Half red over white: 255 * 128/255 + 255 * 127/255 for
+     * red, 255 * 127/255 for green and blue = #ff7f7f. */
+    assert_pixel(pixel_at(&img, 60, 90, 72), 0xff, 0, 0, 0);
+    assert_pixel(pixel_at(&img, 120, 90, 72), 0, 0, 0xff, 0);
+    assert_pixel(pixel_at(&img, 180, 90, 72), 0, 0x80, 0, 0);
+    assert_pixel(pixel_at(&img, 240, 90, 72), 0xff, 0x7f, 0x7f, 2);
+    /* Between the blocks, white. */
+    assert_pixel(pixel_at(&img, 105, 90, 72), 0xff, 0xff, 0xff, 0);
+    /* The rectangle covers x 0 to 20.25. */
+    assert_pixel(pixel_at(&img, 1, 160, 72), 0, 0, 0, 0);
+    assert_pixel(pixel_at(&img, 19, 160, 72), 0, 0, 0, 0);
+    assert_pixel(pixel_at(&img, 22, 160, 72), 0xff, 0xff, 0xff, 0);
+    free(img.file);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* Text comes back out as it went in whatever bytes its UTF-16 codes hold:
+ * parentheses and backslashes (string delimiters and escapes), a code
+ * whose bytes are CR LF (U+0D0A: a raw CR LF in a string would be read as
+ * one LF), LF CR (U+0A0D) and the delimiters in the high byte (U+2829,
+ * U+5C28); with word spacing too, and in a line of 20000 characters
+ * (longer than one string operand may be). poppler has nothing to warn
+ * about, compressed or not. */
+static void test_text_any_bytes(void **state)
+{
+    static const char tricky[] = "a(b)c\\d ) ( \\ \xe0\xb4\x8a \xe0\xa8\x8d \xe2\xa0\xa9 "
+                                 "\xe5\xb0\xa8 end";
+    static const char *const configs[2] = {NULL, "compress = false\n"};
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "bytes.pdf");
+    quire_element e[3];
+    quire_page pages[2];
+    char *longline, *text;
+    plug p;
+
+    longline = malloc(20001);
+    assert_non_null(longline);
+    for (int i = 0; i < 20000; i++)
+        longline[i] = (char)('0' + i % 10);
+    longline[20000] = '\0';
+    e[0] = text_element(tricky, 20, 100, 12, 0);
+    e[1] = text_element(tricky, 20, 200, 12, 3.5);
+    e[2] = text_element(longline, 1, 50, 1, 0);
+    pages[0] = one_page(e, 2, 595.28, 841.89);
+    pages[1] = one_page(e + 2, 1, 14000, 100);
+    pages[1].number = 2;
+    for (int c = 0; c < 2; c++) {
+        plug_open(fx, &p, configs[c]);
+        render_ok(&p, &doc, pages, 2);
+        text = run("pdftotext -raw -f 1 -l 1 bytes.pdf -");
+        if (strstr(text, tricky) == NULL || strstr(strstr(text, tricky) + 1, tricky) == NULL)
+            fail_msg("'%s' not twice in '%s'", tricky, text);
+        free(text);
+        text = run("pdftotext -raw -f 2 -l 2 bytes.pdf -");
+        assert_non_null(strstr(text, longline));
+        free(text);
+        text = run("pdftotext bytes.pdf /dev/null 2>&1");
+        assert_string_equal(text, "");
+        free(text);
+        if (configs[c] != NULL) { /* uncompressed: no raw CR in the content */
+            pdf_objects o;
+            stream_view v;
+            objects_read("bytes.pdf", &o);
+            v = page_stream(&o, 1);
+            assert_null(memchr(v.data, '\r', v.len));
+            assert_non_null(find(v.data, v.len, "\\r"));
+            free(o.raw);
+        }
+        plug_close(&p);
+    }
+    free(longline);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* A character first shown on a later page is in the embedded subset: a
+ * 200-point Zhe (U+0416), only on page 2, paints its strokes. */
+static void test_glyphs_of_later_pages(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "subset.pdf");
+    quire_element e[2];
+    quire_page pages[2];
+    ppm img;
+    plug p;
+
+    e[0] = text_element("A", 20, 50, 10, 0);
+    e[1] = text_element("\xd0\x96", 50, 250, 200, 0);
+    pages[0] = one_page(e, 1, 300, 300);
+    pages[1] = one_page(e + 1, 1, 300, 300);
+    pages[1].number = 2;
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, pages, 2);
+    rasterise("subset.pdf", 2, 72, &img);
+    /* The glyph is about 200 x 146 points above the baseline: a fair
+     * share of that box is ink. */
+    assert_true(dark_pixels(&img, 50, 110, 250, 250, 72) > 3000);
+    free(img.file);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
 /* ============================== Resources ================================= */
 
 /* Each image is stored once however many pages draw it: the logo (with its
@@ -987,27 +1240,43 @@ static void test_images_stored_once(void **state)
 }
 
 /* compress = true (the default) deflates content, fonts and raw images;
- * false writes them as they are. */
+ * false writes them as they are. Each page's content stream is deflated
+ * and says so (/Filter /FlateDecode in its dictionary, a zlib header
+ * first); that it inflates to the right operators the text and pixel
+ * tests show, which all read compressed files. */
 static void test_compress_option(void **state)
 {
     fixture *fx = *state;
     quire_document doc = fixture_doc(fx, "c.pdf");
     size_t small, large;
-    char *raw;
+    pdf_objects o;
     plug p;
 
     plug_open(fx, &p, NULL);
     render_ok(&p, &doc, fx->pf.pages, 2);
-    raw = slurp("c.pdf", &small);
-    assert_true(count_in(raw, small, "/FlateDecode") >= 5);
-    free(raw);
+    objects_read("c.pdf", &o);
+    small = o.len;
+    assert_true(count_in(o.raw, o.len, "/FlateDecode") >= 5);
+    for (int page = 1; page <= 2; page++) {
+        stream_view v = page_stream(&o, page);
+        assert_int_equal(count_in(v.dict, v.dict_len, "/Filter /FlateDecode"), 1);
+        assert_true(v.len > 2 && (unsigned char)v.data[0] == 0x78);
+        assert_null(find(v.data, v.len, "Tj"));
+    }
+    free(o.raw);
     plug_close(&p);
     plug_open(fx, &p, "compress = false\n");
     render_ok(&p, &doc, fx->pf.pages, 2);
-    raw = slurp("c.pdf", &large);
-    assert_int_equal(count_in(raw, large, "/FlateDecode"), 0);
-    assert_non_null(find(raw, large, " Tj"));
-    free(raw);
+    objects_read("c.pdf", &o);
+    large = o.len;
+    assert_int_equal(count_in(o.raw, o.len, "/FlateDecode"), 0);
+    for (int page = 1; page <= 2; page++) {
+        stream_view v = page_stream(&o, page);
+        assert_null(find(v.dict, v.dict_len, "/Filter"));
+        assert_non_null(find(v.data, v.len, "BT\n"));
+        assert_non_null(find(v.data, v.len, ") Tj\n"));
+    }
+    free(o.raw);
     assert_true(large > 2 * small);
     plug_close(&p);
     assert_int_equal(live_blocks, 0);
@@ -1474,6 +1743,11 @@ int main(void)
         cmocka_unit_test_setup(test_fixture_pixels, test_setup),
         cmocka_unit_test_setup(test_fixture_fonts, test_setup),
         cmocka_unit_test_setup(test_text_position_and_word_spacing, test_setup),
+        cmocka_unit_test_setup(test_text_rows_in_place, test_setup),
+        cmocka_unit_test_setup(test_text_size_exact, test_setup),
+        cmocka_unit_test_setup(test_text_state_changes, test_setup),
+        cmocka_unit_test_setup(test_text_any_bytes, test_setup),
+        cmocka_unit_test_setup(test_glyphs_of_later_pages, test_setup),
         cmocka_unit_test_setup(test_fixture_outline, test_setup),
         cmocka_unit_test_setup(test_outline_nesting, test_setup),
         cmocka_unit_test_setup(test_images_stored_once, test_setup),
