@@ -565,15 +565,27 @@ int emit_eval_furniture(emitter *em, const plan_band *band, int64_t page, quire_
     return fill_band(em, band, &ctx, 0, 0, 0, arena, out, err);
 }
 
+int emit_eval_vars(emitter *em, const plan_band *band, const qv **vars, quire_error *err)
+{
+    expr_ctx ctx;
+    fill_context(em, &ctx, NULL, em->scratch);
+    if (load_vars(em, band, &ctx, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    *vars = em->vars;
+    return QUIRE_OK;
+}
+
 int emit_eval_item(emitter *em, const plan_band *band, size_t item, int64_t page,
-                   int64_t page_count, quire_arena *arena, quire_band_value *out, int *omitted,
-                   quire_error *err)
+                   int64_t page_count, const qv *vars, quire_arena *arena, quire_band_value *out,
+                   int *omitted, quire_error *err)
 {
     expr_ctx ctx;
     fill_context(em, &ctx, NULL, arena);
     ctx.page = page;
     ctx.page_count = page_count;
-    if (band->reads_vars && load_vars(em, band, &ctx, err) != QUIRE_OK)
+    if (vars != NULL)
+        ctx.vars = vars;
+    else if (band->reads_vars && load_vars(em, band, &ctx, err) != QUIRE_OK)
         return QUIRE_ERR;
     return eval_value(em, band, item, &ctx, 0, arena, out, omitted, err);
 }

@@ -110,12 +110,19 @@ int emit_finish(emitter *em, quire_error *err);
 int emit_eval_furniture(emitter *em, const plan_band *band, int64_t page, quire_arena *arena,
                         emit_band *out, quire_error *err);
 
-/* Evaluates element `item` of `band` with the current variables, page()
- * = page and page_count() = page_count, into *out (strings in `arena`);
- * *omitted = 1 when its print_when is false. */
+/* The variables `band` reads, as they are now: *vars is the emitter's
+ * array (p->nvars, valid until the next evaluation; strings in the
+ * emitter's scratch arena). The filler copies them to print page furniture
+ * that waits for page_count() with the values of its own page. */
+int emit_eval_vars(emitter *em, const plan_band *band, const qv **vars, quire_error *err);
+
+/* Evaluates element `item` of `band` with the variables in `vars` (a copy
+ * from emit_eval_vars(); NULL: the current values), page() = page and
+ * page_count() = page_count, into *out (strings in `arena`); *omitted = 1
+ * when its print_when is false. */
 int emit_eval_item(emitter *em, const plan_band *band, size_t item, int64_t page,
-                   int64_t page_count, quire_arena *arena, quire_band_value *out, int *omitted,
-                   quire_error *err);
+                   int64_t page_count, const qv *vars, quire_arena *arena, quire_band_value *out,
+                   int *omitted, quire_error *err);
 
 /* The filler started a new page: page-scoped variables start again. */
 void emit_page_reset(emitter *em);

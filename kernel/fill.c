@@ -16,10 +16,10 @@
 /* A finished page waiting for placeholders or for the pages before it. */
 typedef struct waiting {
     uint32_t number, display, segment;
-    el_buf b;         /* empty while spilled */
+    el_buf b; /* empty while spilled */
     quire_anchor *anchors;
     size_t nanchors;
-    long spill_off;   /* >= 0: in the spill file */
+    long spill_off; /* >= 0: in the spill file */
     size_t nels, blob_len, nph;
 } waiting;
 
@@ -28,8 +28,8 @@ typedef struct open_group {
     int open;
     band_layout header; /* for reprint_header */
     int have_header;
-    int hidden;         /* its header is being moved with it: not reprinted */
-    size_t keep_mark;   /* keep_together: element count at the group's start */
+    int hidden;       /* its header is being moved with it: not reprinted */
+    size_t keep_mark; /* keep_together: element count at the group's start */
     size_t keep_anchors;
     double keep_y;
     uint32_t keep_page;
@@ -52,7 +52,8 @@ struct filler {
     uint32_t page_no, display_no, segment;
     double y, body_top, body_bottom, content_top;
     int force_new_page;
-    int bare; /* no furniture: the no-data band's or the blank page */
+    int bare;       /* no furniture: the no-data band's or the blank page */
+    int title_here; /* the title is on this page: the next one has more room */
     int last_footer_space;
 
     /* Band layouts reused for every band. */
@@ -85,8 +86,7 @@ struct filler {
 
 /* ============================== Setup ===================================== */
 
-filler *fill_new(const plan *p, const fill_resources *res, const fill_options *opt,
-                 fill_output out)
+filler *fill_new(const plan *p, const fill_resources *res, const fill_options *opt, fill_output out)
 {
     filler *f = calloc(1, sizeof(*f));
     if (f == NULL)
@@ -196,7 +196,8 @@ static void check_glyphs(filler *f, const el_buf *b, size_t from)
                  f->res->fonts[e->u.text.font].style & QUIRE_FONT_ITALIC ? " italic" : "",
                  (unsigned)cp, (int)(e->u.text.len < 40 ? e->u.text.len : 40), s);
         for (size_t k = 0; k < f->nwarnings; k++)
-            if (strncmp(f->warnings[k], msg, 30 + strlen(f->res->fonts[e->u.text.font].family)) == 0)
+            if (strncmp(f->warnings[k], msg, 30 + strlen(f->res->fonts[e->u.text.font].family)) ==
+                0)
                 goto next;
         grown = realloc(f->warnings, (f->nwarnings + 1) * sizeof(*grown));
         if (grown == NULL)
@@ -270,8 +271,20 @@ static int send_page(filler *f, waiting *w, quire_error *err)
             text = f->resolved[ph.id];
             len = f->resolved_len[ph.id];
         } else if (ph.kind == PH_PAGE_COUNT) {
+            qv *vars = NULL;
+            if (ph.vars_off != SIZE_MAX) {
+                /* The values kept when it was placed, pointing into this
+                 * page's blob again (it may have been spilled). */
+                vars = arena_alloc(f->scratch, f->p->nvars * sizeof(*vars));
+                if (vars == NULL)
+                    return oom(err);
+                memcpy(vars, w->b.blob + ph.vars_off, f->p->nvars * sizeof(*vars));
+                for (size_t k = 0; k < f->p->nvars; k++)
+                    if (vars[k].type == QUIRE_TYPE_STRING && !vars[k].null)
+                        vars[k].u.s.ptr = w->b.blob + (uintptr_t)vars[k].u.s.ptr;
+            }
             if (emit_eval_item(f->em, ph.band, ph.item, w->display, f->segment_pages[ph.segment],
-                               f->scratch, &v, &omitted, err) != QUIRE_OK)
+                               vars, f->scratch, &v, &omitted, err) != QUIRE_OK)
                 return QUIRE_ERR;
             text = v.text.ptr;
             len = v.text.len;
@@ -424,7 +437,7 @@ static int append(filler *f, const el_buf *src, size_t from, double lo, double h
 {
     el_buf *pg = &f->page;
     size_t base = (pg->blob_len + 7) & ~(size_t)7;
-    size_t *where = NULL; /* per source element: its index on the page, or SIZE_MAX */
+    size_t *where = NULL;   /* per source element: its index on the page, or SIZE_MAX */
     uint64_t clip_kept = 0; /* bit d: the open clip at depth d went on this page */
     unsigned depth = 0;
     if (src->blob_len > 0 && elbuf_bytes(pg, src->blob, src->blob_len) != base)
@@ -479,42 +492,42 @@ static int append(filler *f, const el_buf *src, size_t from, double lo, double h
             goto fail_free_where;
     }
     for (size_t i = 0; i < src->nph; i++) {
-            fill_ph ph = src->phs[i];
-            if (where[ph.slot] == SIZE_MAX)
-                continue;
-            ph.slot = where[ph.slot];
-            ph.by += dy;
-            ph.bx += f->p->rep->meta.margin_left;
-            ph.text_off += base;
-            ph.segment = f->segment;
-            if (ph.kind == PH_VALUE && ph.id < f->nresolved)
-                f->refs[ph.id]++;
-            else if (ph.kind == PH_VALUE) {
-                size_t n = ph.id + 64;
-                char **r = realloc(f->resolved, n * sizeof(*r));
-                size_t *rl;
-                uint32_t *rf;
-                if (r == NULL)
-                    goto fail_free_where;
-                f->resolved = r;
-                rl = realloc(f->resolved_len, n * sizeof(*rl));
-                if (rl == NULL)
-                    goto fail_free_where;
-                f->resolved_len = rl;
-                rf = realloc(f->refs, n * sizeof(*rf));
-                if (rf == NULL)
-                    goto fail_free_where;
-                f->refs = rf;
-                for (size_t k = f->nresolved; k < n; k++) {
-                    f->resolved[k] = NULL;
-                    f->resolved_len[k] = 0;
-                    f->refs[k] = 0;
-                }
-                f->nresolved = n;
-                f->refs[ph.id]++;
-            }
-            if (elbuf_push_ph(pg, &ph) != 0)
+        fill_ph ph = src->phs[i];
+        if (where[ph.slot] == SIZE_MAX)
+            continue;
+        ph.slot = where[ph.slot];
+        ph.by += dy;
+        ph.bx += f->p->rep->meta.margin_left;
+        ph.text_off += base;
+        ph.segment = f->segment;
+        if (ph.kind == PH_VALUE && ph.id < f->nresolved)
+            f->refs[ph.id]++;
+        else if (ph.kind == PH_VALUE) {
+            size_t n = ph.id + 64;
+            char **r = realloc(f->resolved, n * sizeof(*r));
+            size_t *rl;
+            uint32_t *rf;
+            if (r == NULL)
                 goto fail_free_where;
+            f->resolved = r;
+            rl = realloc(f->resolved_len, n * sizeof(*rl));
+            if (rl == NULL)
+                goto fail_free_where;
+            f->resolved_len = rl;
+            rf = realloc(f->refs, n * sizeof(*rf));
+            if (rf == NULL)
+                goto fail_free_where;
+            f->refs = rf;
+            for (size_t k = f->nresolved; k < n; k++) {
+                f->resolved[k] = NULL;
+                f->resolved_len[k] = 0;
+                f->refs[k] = 0;
+            }
+            f->nresolved = n;
+            f->refs[ph.id]++;
+        }
+        if (elbuf_push_ph(pg, &ph) != 0)
+            goto fail_free_where;
     }
     free(where);
     return 0;
@@ -527,6 +540,32 @@ fail_free_where:
 static int new_page(filler *f, quire_error *err);
 
 /* Evaluates and places a furniture band at y; returns its height or -1. */
+/* Keeps the values of the variables placeholder `i` of the page reads
+ * now, for when page_count() is known: a page footer's page total must
+ * not show the last page's. */
+static int keep_vars(filler *f, size_t i, quire_error *err)
+{
+    const qv *vars;
+    size_t n = f->p->nvars, off;
+    if (emit_eval_vars(f->em, f->page.phs[i].band, &vars, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    off = elbuf_bytes(&f->page, vars, n * sizeof(*vars));
+    if (off == (size_t)-1)
+        return oom(err);
+    for (size_t k = 0; k < n; k++) {
+        qv v = vars[k];
+        if (v.type == QUIRE_TYPE_STRING && !v.null) {
+            size_t s = elbuf_bytes(&f->page, v.u.s.ptr, v.u.s.len);
+            if (s == (size_t)-1)
+                return oom(err);
+            v.u.s.ptr = (const char *)(uintptr_t)s;
+            memcpy(f->page.blob + off + k * sizeof(v), &v, sizeof(v));
+        }
+    }
+    f->page.phs[i].vars_off = off;
+    return QUIRE_OK;
+}
+
 static double place_furniture(filler *f, const plan_band *band, double y, int measure_only,
                               quire_error *err)
 {
@@ -546,10 +585,15 @@ static double place_furniture(filler *f, const plan_band *band, double y, int me
         size_t first_ph = f->page.nph;
         if (append(f, &f->furn.b, 0, 0, 0, y, 0) != 0)
             return oom(err), -1;
-        for (size_t i = first_ph; i < f->page.nph; i++)
-            f->page.phs[i].kind = expr_uses_page_count(f->page.phs[i].band->values[f->page.phs[i].item].value)
-                                      ? PH_PAGE_COUNT
-                                      : PH_PAGE_END;
+        for (size_t i = first_ph; i < f->page.nph; i++) {
+            fill_ph *ph = &f->page.phs[i];
+            ph->kind = expr_uses_page_count(ph->band->values[ph->item].value) ? PH_PAGE_COUNT
+                                                                              : PH_PAGE_END;
+            ph->vars_off = SIZE_MAX;
+            if (ph->kind == PH_PAGE_COUNT && ph->band->reads_vars && f->p->nvars > 0 &&
+                keep_vars(f, i, err) != QUIRE_OK)
+                return -1;
+        }
     }
     return f->furn.height;
 }
@@ -584,10 +628,10 @@ static int finish_page(filler *f, int last, quire_error *err)
         footer = last_footer;
     if (f->bare)
         footer = col_footer = NULL;
-    if (col_footer != NULL &&
-        place_furniture(f, col_footer, bottom - band_height(f->p, QUIRE_BAND_PAGE_FOOTER) -
-                                           col_footer->src->height,
-                        0, err) < 0)
+    if (col_footer != NULL && place_furniture(f, col_footer,
+                                              bottom - band_height(f->p, QUIRE_BAND_PAGE_FOOTER) -
+                                                  col_footer->src->height,
+                                              0, err) < 0)
         return QUIRE_ERR;
     if (footer != NULL && place_furniture(f, footer, bottom - footer->src->height, 0, err) < 0)
         return QUIRE_ERR;
@@ -599,8 +643,8 @@ static int finish_page(filler *f, int last, quire_error *err)
         size_t off;
         if (ph->kind != PH_PAGE_END || ph->text_known)
             continue;
-        if (emit_eval_item(f->em, ph->band, ph->item, f->display_no, f->display_no, f->scratch, &v,
-                           &omitted, err) != QUIRE_OK)
+        if (emit_eval_item(f->em, ph->band, ph->item, f->display_no, f->display_no, NULL,
+                           f->scratch, &v, &omitted, err) != QUIRE_OK)
             return QUIRE_ERR;
         off = elbuf_bytes(&f->page, v.text.ptr, omitted ? 0 : v.text.len);
         if (off == (size_t)-1)
@@ -651,12 +695,12 @@ static int new_page(filler *f, quire_error *err)
     if (f->have_page && finish_page(f, 0, err) != QUIRE_OK)
         return QUIRE_ERR;
     f->have_page = 1;
+    f->title_here = 0;
     f->page_no++;
     f->display_no++;
     emit_page_reset(f->em);
     f->body_top = m->margin_top;
-    f->body_bottom = m->page_height - m->margin_bottom -
-                     band_height(f->p, QUIRE_BAND_PAGE_FOOTER) -
+    f->body_bottom = m->page_height - m->margin_bottom - band_height(f->p, QUIRE_BAND_PAGE_FOOTER) -
                      band_height(f->p, QUIRE_BAND_COLUMN_FOOTER);
     f->y = f->body_top;
     if (!f->bare &&
@@ -765,8 +809,6 @@ static int move_kept_group(filler *f, quire_error *err, int *moved)
                     ph.slot -= mark;
                     ph.by -= from_y;
                     ph.bx -= f->p->rep->meta.margin_left;
-                    if (ph.kind == PH_VALUE)
-                        release_id(f, ph.id); /* append() counts it again */
                     if (elbuf_push_ph(&tail, &ph) != 0)
                         goto fail_free_tail;
                 } else {
@@ -807,6 +849,12 @@ static int move_kept_group(filler *f, quire_error *err, int *moved)
         new_y = f->y;
         if (append(f, &tail, 0, 0, 0, new_y, 0) != 0)
             goto fail_free_tail;
+        /* append() counted the moved placeholders again. Not released
+         * before it: a value already known would be freed. */
+        for (size_t i = 0; i < tail.nph; i++)
+            if (tail.phs[i].kind == PH_VALUE && tail.phs[i].id < f->nresolved &&
+                f->refs[tail.phs[i].id] > 1)
+                f->refs[tail.phs[i].id]--;
         for (size_t i = 0; i < nmoved; i++) {
             quire_anchor a = anchors[i];
             size_t off = elbuf_bytes(&f->page, names.blob + (uintptr_t)a.utf8, a.len);
@@ -869,7 +917,8 @@ static int place_part(filler *f, band_layout *bl, double from, double to, quire_
     for (int guard = 0; guard < 1000000; guard++) {
         double rest = to - done;
         double room = f->body_bottom - f->y;
-        int fresh = f->y <= f->content_top + 0.01;
+        int top = f->y <= f->content_top + 0.01; /* only furniture above */
+        int fresh = top && !f->title_here;       /* a new page has no more room */
         double cut;
         if (rest <= room + 0.01) {
             double hi = to < bl->height ? to : bl->height + 1e9;
@@ -880,15 +929,19 @@ static int place_part(filler *f, band_layout *bl, double from, double to, quire_
             return QUIRE_OK;
         }
         if (fresh && room <= 0.01) {
+            /* Else every page would be furniture only, without end. */
+            const report_meta *m = &f->p->rep->meta;
+            double body = m->page_height - m->margin_top - m->margin_bottom;
             error_setf(err, QUIRE_E_INVALID,
                        "no room for bands on page %u: the page header, column header, "
-                       "repeated group headers and footers take the whole page",
-                       f->page_no);
+                       "repeated group headers and page footer take %.2fpt of the %.2fpt "
+                       "between the margins",
+                       f->page_no, body - room, body);
             return QUIRE_ERR;
         }
         if (!fresh && done == from) {
-            int moved;
-            if (move_kept_group(f, err, &moved) != QUIRE_OK)
+            int moved = 0;
+            if (!top && move_kept_group(f, err, &moved) != QUIRE_OK)
                 return QUIRE_ERR;
             if (moved)
                 continue;
@@ -1011,6 +1064,7 @@ static int on_band(void *ctx, const emit_band *eb, quire_error *err)
         if (append(f, &f->band.b, 0, 0, 0, f->y, 0) != 0)
             return oom(err);
         f->y += f->band.height;
+        f->title_here = 1;
         return page_top(f, err);
     }
     if (f->force_new_page) {
@@ -1044,8 +1098,8 @@ static int on_band(void *ctx, const emit_band *eb, quire_error *err)
             }
             fresh = 1;
         } else if ((rg->start_new_page && !fresh) ||
-                   (rg->min_height_to_start > 0 && f->body_bottom - f->y < rg->min_height_to_start &&
-                    !fresh)) {
+                   (rg->min_height_to_start > 0 &&
+                    f->body_bottom - f->y < rg->min_height_to_start && !fresh)) {
             if (start_page(f, err) != QUIRE_OK)
                 return QUIRE_ERR;
         }
@@ -1134,7 +1188,8 @@ emit_sink fill_sink(filler *f)
 static int on_finish(void *ctx, quire_error *err)
 {
     filler *f = ctx;
-    if (!f->have_page && f->page_no == 0 && f->p->rep->meta.when_no_data == REPORT_NO_DATA_BLANK_PAGE) {
+    if (!f->have_page && f->page_no == 0 &&
+        f->p->rep->meta.when_no_data == REPORT_NO_DATA_BLANK_PAGE) {
         f->bare = 1; /* blank: no header, footer or background either */
         if (new_page(f, err) != QUIRE_OK)
             return QUIRE_ERR;

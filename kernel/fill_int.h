@@ -17,7 +17,7 @@
 
 /* The style an element is printed with, every property resolved. */
 typedef struct text_style {
-    int font;        /* index into fill_resources */
+    int font; /* index into fill_resources */
     double size;
     quire_color color, background, border_color;
     int align, valign;
@@ -31,15 +31,19 @@ typedef struct text_style {
 
 /* A placeholder: a fixed box whose text is laid out once it is known. */
 typedef struct fill_ph {
-    uint32_t kind; /* PH_* */
-    uint32_t id;   /* PH_VALUE: emit's id */
+    uint32_t kind;         /* PH_* */
+    uint32_t id;           /* PH_VALUE: emit's id */
     const plan_band *band; /* furniture: evaluated through emit_eval_item() */
     uint32_t item;
-    size_t slot;   /* index of its reserved (empty) text element */
-    uint32_t segment;  /* PH_PAGE_COUNT: numbering segment */
-    size_t text_off;   /* PH_PAGE_END once known: offset of the text in the blob */
+    size_t slot;      /* index of its reserved (empty) text element */
+    uint32_t segment; /* PH_PAGE_COUNT: numbering segment */
+    size_t text_off;  /* PH_PAGE_END once known: offset of the text in the blob */
     size_t text_len;
     int text_known;
+    /* PH_PAGE_COUNT of a band that reads variables: their values when it
+     * was placed, p->nvars qv at this offset in the blob, their strings'
+     * pointers blob offsets too (SIZE_MAX: none). */
+    size_t vars_off;
     int overflow;
     text_style st;
     double bx, by, bw, bh; /* the element's box */
@@ -70,7 +74,7 @@ typedef struct band_layout {
     double height;
     double design_height; /* the band's `height`: split = stretch never cuts above it */
     double break_at;      /* a page_break element: its y, else -1 */
-    int split;       /* SPLIT_* of the band */
+    int split;            /* SPLIT_* of the band */
 } band_layout;
 
 typedef struct layout_ctx {

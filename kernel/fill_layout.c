@@ -249,9 +249,8 @@ static int push_line(const layout_ctx *lc, el_buf *b, const text_box *tb, const 
     e.u.text.font = (uint32_t)st->font;
     e.u.text.size = st->size;
     /* Half the extra leading above the line, as CSS does. */
-    e.u.text.baseline =
-        top + (e.height - (font_ascent(face) + font_descent(face)) * st->size) / 2 +
-        font_ascent(face) * st->size;
+    e.u.text.baseline = top + (e.height - (font_ascent(face) + font_descent(face)) * st->size) / 2 +
+                        font_ascent(face) * st->size;
     e.u.text.word_spacing = word_spacing;
     e.u.text.align = (uint32_t)st->align;
     e.u.text.line = line;
@@ -393,8 +392,8 @@ static int layout_text(const layout_ctx *lc, el_buf *b, text_box tb, const text_
         char cut[1024];
         if (!clipped && i + 1 == shown && shown < n && ll + 4 < sizeof(cut)) {
             /* The last line that fits ends with an ellipsis. */
-            size_t keep = font_fit_prefix(face, ls, len - lines[i].start, st.size, inner_w,
-                                          lc->ellipsis);
+            size_t keep =
+                font_fit_prefix(face, ls, len - lines[i].start, st.size, inner_w, lc->ellipsis);
             if (keep > ll + 1)
                 keep = ll;
             memcpy(cut, ls, keep);
@@ -434,9 +433,16 @@ done:
 int layout_placeholder(layout_ctx *lc, el_buf *b, const fill_ph *ph, const char *text, size_t len,
                        quire_error *err)
 {
-    text_box tb = {ph->bx, ph->by, ph->bw, ph->bh, b->els[ph->slot].band,
-                   b->els[ph->slot].group_level, b->els[ph->slot].instance,
-                   b->els[ph->slot].item, ph->flags, b->els[ph->slot].u.text.name};
+    text_box tb = {ph->bx,
+                   ph->by,
+                   ph->bw,
+                   ph->bh,
+                   b->els[ph->slot].band,
+                   b->els[ph->slot].group_level,
+                   b->els[ph->slot].instance,
+                   b->els[ph->slot].item,
+                   ph->flags,
+                   b->els[ph->slot].u.text.name};
     double need;
     int overflow = ph->overflow == OVERFLOW_STRETCH ? OVERFLOW_ELLIPSIS : ph->overflow;
     if (layout_text(lc, b, tb, &ph->st, text, len, overflow, 0, &need, (long)ph->slot) != 0) {
@@ -473,7 +479,12 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
     size_t nitems = band->nvalues;
     size_t base = lc->base_off[band - lc->p->bands];
     double ox[MAX_DEPTH + 1], oy[MAX_DEPTH + 1];
-    double *grow = NULL; /* per item: how much it stretched */
+    /* Per depth d > 0: the frame holding the items at depth d, and its
+     * rectangle in `b` (SIZE_MAX: it draws none). */
+    size_t frame_item[MAX_DEPTH + 1], frame_el[MAX_DEPTH + 1];
+    double frame_gap[MAX_DEPTH + 1]; /* below its lowest child, kept when it grows */
+    double *grow = NULL;             /* per item: how much it stretched */
+    size_t *parent = NULL;           /* per item: its frame's item, or SIZE_MAX */
     double bottom = rb != NULL ? rb->height : 0;
     el_buf *b = &out->b;
 
@@ -481,9 +492,11 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
     out->break_at = -1;
     out->split = rb != NULL ? rb->split : SPLIT_STRETCH;
     out->design_height = bottom;
-    if (nitems > 0 && (grow = calloc(nitems, sizeof(*grow))) == NULL)
+    if (nitems > 0 && ((grow = calloc(nitems, sizeof(*grow))) == NULL ||
+                       (parent = calloc(nitems, sizeof(*parent))) == NULL))
         goto fail_oom;
     ox[0] = oy[0] = 0;
+    frame_item[0] = frame_el[0] = SIZE_MAX;
     for (size_t i = 0; i < nitems; i++) {
         const plan_value *pv = &band->values[i];
         const report_element *el = pv->el;
@@ -495,10 +508,12 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
         double shift = 0;
         quire_element e;
 
+        parent[i] = frame_item[d];
         /* Float: move down by the stretch of the elements above this one
-         * (their design bottom at or above its design top). */
+         * in the same frame (their design bottom at or above its design
+         * top). */
         for (size_t j = 0; j < i; j++)
-            if (grow[j] > shift && band->values[j].depth == pv->depth &&
+            if (grow[j] > shift && parent[j] == parent[i] &&
                 band->values[j].el->y + band->values[j].el->height <= el->y + 0.01)
                 shift = grow[j];
         tb.x = ox[d] + el->x;
@@ -512,8 +527,20 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
         tb.name = pv->name;
         tb.flags = 0;
         if (el->kind == EL_FRAME) {
-            ox[d + 1 <= MAX_DEPTH ? d + 1 : MAX_DEPTH] = tb.x;
-            oy[d + 1 <= MAX_DEPTH ? d + 1 : MAX_DEPTH] = tb.y;
+            int in = d + 1 <= MAX_DEPTH ? d + 1 : MAX_DEPTH;
+            ox[in] = tb.x;
+            oy[in] = tb.y;
+            frame_item[in] = i;
+            frame_el[in] = SIZE_MAX;
+            frame_gap[in] = el->height;
+            for (size_t k = i + 1; k < nitems && band->values[k].depth > pv->depth; k++) {
+                const report_element *c = band->values[k].el;
+                if (band->values[k].depth == pv->depth + 1 &&
+                    el->height - (c->y + c->height) < frame_gap[in])
+                    frame_gap[in] = el->height - (c->y + c->height);
+            }
+            if (frame_gap[in] < 0)
+                frame_gap[in] = 0;
         }
         if (it->status == EMIT_ITEM_OMIT) {
             if (el->kind == EL_FRAME) /* children are hidden too */
@@ -542,9 +569,11 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
             if (it->status == EMIT_ITEM_PENDING) {
                 fill_ph ph;
                 memset(&ph, 0, sizeof(ph));
-                ph.kind = it->pending ? PH_VALUE : (expr_uses_page_count(pv->value) ? PH_PAGE_COUNT
-                                                                                    : PH_PAGE_END);
+                ph.kind = it->pending
+                              ? PH_VALUE
+                              : (expr_uses_page_count(pv->value) ? PH_PAGE_COUNT : PH_PAGE_END);
                 ph.id = it->pending;
+                ph.vars_off = SIZE_MAX;
                 ph.band = band;
                 ph.item = (uint32_t)i;
                 ph.st = *st;
@@ -599,6 +628,8 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
             e.line_width = st->border;
             if ((e.fill.a > 0 || e.line_width > 0) && elbuf_push(b, &e) != 0)
                 goto fail_oom;
+            if (el->kind == EL_FRAME && (e.fill.a > 0 || e.line_width > 0))
+                frame_el[d + 1 <= MAX_DEPTH ? d + 1 : MAX_DEPTH] = b->nels - 1;
             break;
         case EL_IMAGE:
             for (size_t k = 0; k < lc->res->nimage_elements; k++)
@@ -619,13 +650,37 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
         }
         if (tb.y + tb.h + grow[i] > bottom)
             bottom = tb.y + tb.h + grow[i];
+        /* A frame grows with what grows inside it, keeping the room below
+         * its lowest child, and so do the frames around it (JasperReports'
+         * stretching frames). */
+        {
+            double child_bottom = tb.y + tb.h + grow[i];
+            for (int k = d; k > 0; k--) {
+                size_t fi = frame_item[k];
+                double fh;
+                if (fi == SIZE_MAX)
+                    break;
+                fh = band->values[fi].el->height;
+                child_bottom += frame_gap[k];
+                if (child_bottom <= oy[k] + fh + grow[fi] + 0.01)
+                    break;
+                grow[fi] = child_bottom - (oy[k] + fh);
+                if (frame_el[k] != SIZE_MAX)
+                    b->els[frame_el[k]].height = fh + grow[fi];
+                child_bottom = oy[k] + fh + grow[fi];
+                if (child_bottom > bottom)
+                    bottom = child_bottom;
+            }
+        }
     }
     out->height = bottom;
     free(grow);
+    free(parent);
     return QUIRE_OK;
 
 fail_oom:
     free(grow);
+    free(parent);
     error_setf(err, QUIRE_E_NOMEM, "out of memory laying out a band");
     return QUIRE_ERR;
 }
