@@ -4,6 +4,8 @@
  * pages in order until their placeholders are known, spilling waiting
  * pages to a temporary file past page_memory.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,16 @@ struct filler {
 
     char **warnings;
     size_t nwarnings;
+
+    /* The renderer thread (see out_thread). */
+    pthread_t out_th;
+    int out_started, out_closing;
+    pthread_mutex_t out_mu;
+    pthread_cond_t out_cv;
+    waiting out_q[4];
+    size_t out_head, out_count;
+    _Atomic int out_failed;
+    quire_error out_err;
 };
 
 /* ============================== Setup ===================================== */
@@ -99,6 +111,8 @@ filler *fill_new(const plan *p, const fill_resources *res, const fill_options *o
     f->groups = calloc(p->ngroups + 1, sizeof(*f->groups));
     f->segment_pages = calloc(16, sizeof(*f->segment_pages));
     f->nsegments = 1;
+    pthread_mutex_init(&f->out_mu, NULL);
+    pthread_cond_init(&f->out_cv, NULL);
     if (f->scratch == NULL || f->groups == NULL || f->segment_pages == NULL ||
         layout_init(&f->lc, p, res) != 0) {
         fill_free(f);
@@ -113,10 +127,21 @@ static void waiting_free(waiting *w)
     free(w->anchors);
 }
 
+static int out_close(filler *f, quire_error *err);
+
+void fill_stop(filler *f)
+{
+    if (f != NULL)
+        out_close(f, NULL);
+}
+
 void fill_free(filler *f)
 {
     if (f == NULL)
         return;
+    out_close(f, NULL);
+    pthread_mutex_destroy(&f->out_mu);
+    pthread_cond_destroy(&f->out_cv);
     layout_free(&f->lc);
     arena_free(f->scratch);
     elbuf_free(&f->page);
@@ -187,6 +212,14 @@ static void check_glyphs(filler *f, const el_buf *b, size_t from)
         if (e->kind != QUIRE_EL_TEXT || e->u.text.len == 0)
             continue;
         s = b->blob + (uintptr_t)e->u.text.utf8;
+        if (f->res->ascii_complete[e->u.text.font]) {
+            /* Most text is ASCII the font has: skip the lookups. */
+            size_t k = 0;
+            while (k < e->u.text.len && (unsigned char)s[k] >= 0x20 && (unsigned char)s[k] < 0x7f)
+                k++;
+            if (k == e->u.text.len)
+                continue;
+        }
         cp = font_first_missing(f->res->faces[e->u.text.font], s, e->u.text.len);
         if (cp == 0)
             continue;
@@ -256,10 +289,116 @@ static void release_id(filler *f, uint32_t id)
     }
 }
 
+/* ============================== Renderer thread =========================== */
+
+/*
+ * Finished pages go to the renderer on a thread of their own, so laying
+ * out the next pages and drawing (and compressing) the previous ones use
+ * two cores. The queue is short: a page is owned by the queue from
+ * out_put() until the thread has drawn and freed it. Renderer ops of one
+ * document still never run at the same time: begin() before the thread
+ * starts, page() only on it, end() or abort() after it is joined.
+ */
+#define OUT_QUEUE 4
+
+static void *out_thread(void *arg)
+{
+    filler *f = arg;
+    pthread_mutex_lock(&f->out_mu);
+    for (;;) {
+        waiting w;
+        quire_page pg;
+        quire_error err;
+        int rc;
+        while (f->out_count == 0 && !f->out_closing)
+            pthread_cond_wait(&f->out_cv, &f->out_mu);
+        if (f->out_count == 0)
+            break;
+        w = f->out_q[f->out_head];
+        f->out_head = (f->out_head + 1) % OUT_QUEUE;
+        f->out_count--;
+        pthread_cond_broadcast(&f->out_cv);
+        pthread_mutex_unlock(&f->out_mu);
+
+        rc = QUIRE_OK;
+        if (!atomic_load(&f->out_failed)) {
+            memset(&pg, 0, sizeof(pg));
+            memset(&err, 0, sizeof(err));
+            pg.size = sizeof(pg);
+            pg.number = w.number;
+            pg.display_number = w.display;
+            pg.width = f->p->rep->meta.page_width;
+            pg.height = f->p->rep->meta.page_height;
+            pg.nelements = w.b.nels;
+            pg.elements = w.b.els;
+            pg.nanchors = w.nanchors;
+            pg.anchors = w.anchors;
+            rc = f->out.page(f->out.instance, &pg, &err);
+        }
+        waiting_free(&w);
+
+        pthread_mutex_lock(&f->out_mu);
+        if (rc != QUIRE_OK && !atomic_load(&f->out_failed)) {
+            f->out_err = err;
+            atomic_store(&f->out_failed, 1);
+        } else if (rc == QUIRE_OK) {
+            f->sent++;
+        }
+    }
+    pthread_mutex_unlock(&f->out_mu);
+    return NULL;
+}
+
+/* Hands page `w` to the renderer thread (starting it on first use); *w is
+ * the queue's afterwards. Fails with the renderer's error if it failed. */
+static int out_put(filler *f, waiting *w, quire_error *err)
+{
+    if (!f->out_started) {
+        if (pthread_create(&f->out_th, NULL, out_thread, f) != 0) {
+            error_setf(err, QUIRE_E_NOMEM, "cannot start the renderer thread");
+            return QUIRE_ERR;
+        }
+        f->out_started = 1;
+    }
+    pthread_mutex_lock(&f->out_mu);
+    while (f->out_count == OUT_QUEUE && !atomic_load(&f->out_failed))
+        pthread_cond_wait(&f->out_cv, &f->out_mu);
+    if (atomic_load(&f->out_failed)) {
+        *err = f->out_err;
+        pthread_mutex_unlock(&f->out_mu);
+        return QUIRE_ERR;
+    }
+    f->out_q[(f->out_head + f->out_count) % OUT_QUEUE] = *w;
+    f->out_count++;
+    memset(w, 0, sizeof(*w)); /* the queue owns its buffers now */
+    pthread_cond_broadcast(&f->out_cv);
+    pthread_mutex_unlock(&f->out_mu);
+    return QUIRE_OK;
+}
+
+/* Waits until every handed page is drawn and stops the thread. Returns the
+ * renderer's error if one failed. */
+static int out_close(filler *f, quire_error *err)
+{
+    if (!f->out_started)
+        return QUIRE_OK;
+    pthread_mutex_lock(&f->out_mu);
+    f->out_closing = 1;
+    pthread_cond_broadcast(&f->out_cv);
+    pthread_mutex_unlock(&f->out_mu);
+    pthread_join(f->out_th, NULL);
+    f->out_started = 0;
+    if (atomic_load(&f->out_failed)) {
+        if (err != NULL)
+            *err = f->out_err;
+        return QUIRE_ERR;
+    }
+    return QUIRE_OK;
+}
+
 /* Fills the placeholders of `w` and hands it to the renderer. */
 static int send_page(filler *f, waiting *w, quire_error *err)
 {
-    quire_page pg;
     size_t nph = w->b.nph;
     for (size_t i = 0; i < nph; i++) {
         fill_ph ph = w->b.phs[i];
@@ -303,23 +442,10 @@ static int send_page(filler *f, waiting *w, quire_error *err)
     }
     check_glyphs(f, &w->b, 0);
     relocate(&w->b, w->anchors, w->nanchors, 1);
-    memset(&pg, 0, sizeof(pg));
-    pg.size = sizeof(pg);
-    pg.number = w->number;
-    pg.display_number = w->display;
-    pg.width = f->p->rep->meta.page_width;
-    pg.height = f->p->rep->meta.page_height;
-    pg.nelements = w->b.nels;
-    pg.elements = w->b.els;
-    pg.nanchors = w->nanchors;
-    pg.anchors = w->anchors;
     arena_reset(f->scratch);
     if ((f->opt.first_page == 0 || w->number >= f->opt.first_page) &&
-        (f->opt.last_page == 0 || w->number <= f->opt.last_page)) {
-        if (f->out.page(f->out.instance, &pg, err) != QUIRE_OK)
-            return QUIRE_ERR;
-        f->sent++;
-    }
+        (f->opt.last_page == 0 || w->number <= f->opt.last_page))
+        return out_put(f, w, err);
     return QUIRE_OK;
 }
 
@@ -397,6 +523,7 @@ fail_io:
 static int pump(filler *f, quire_error *err)
 {
     size_t done = 0;
+    int rc = QUIRE_OK;
     while (done < f->nqueue) {
         waiting *w = &f->queue[done];
         if (w->spill_off >= 0 && w->nph > 0) {
@@ -412,19 +539,19 @@ static int pump(filler *f, quire_error *err)
             break;
         {
             size_t mem = elbuf_memory(&w->b);
-            int rc = send_page(f, w, err);
+            rc = send_page(f, w, err);
             f->queue_memory -= mem < f->queue_memory ? mem : f->queue_memory;
             waiting_free(w);
-            if (rc != QUIRE_OK)
-                return QUIRE_ERR;
         }
-        done++;
+        done++; /* sent or failed, the page leaves the queue */
+        if (rc != QUIRE_OK)
+            break;
     }
     if (done > 0) {
         memmove(f->queue, f->queue + done, (f->nqueue - done) * sizeof(*f->queue));
         f->nqueue -= done;
     }
-    return QUIRE_OK;
+    return rc;
 }
 
 /* ============================== Placing =================================== */
@@ -1204,7 +1331,7 @@ static int on_finish(void *ctx, quire_error *err)
                    f->nqueue);
         return QUIRE_ERR;
     }
-    return QUIRE_OK;
+    return out_close(f, err);
 }
 
 int fill_finish(filler *f, quire_error *err)

@@ -13,7 +13,9 @@
  * a temporary file in temp_dir and read back when they can go, so memory
  * does not grow with the number of rows or pages.
  *
- * Threading: one filler belongs to one render on one thread.
+ * Threading: one filler belongs to one render on one thread; it draws
+ * finished pages through the renderer on a second thread of its own (so
+ * layout and drawing use two cores), stopped by fill_stop().
  */
 #ifndef QUIRE_FILL_H
 #define QUIRE_FILL_H
@@ -35,6 +37,7 @@ typedef struct fill_resources {
     uint32_t *image_index;                 /* ... and its image */
     size_t nimage_elements;
     int default_font; /* index of the default family's regular face */
+    uint8_t *ascii_complete; /* per font: 1 if it has every printable ASCII glyph */
 } fill_resources;
 
 /*
@@ -78,6 +81,10 @@ emit_sink fill_sink(filler *f);
 /* After run_plan() succeeded: the last page footer, the page counts, the
  * remaining pages. */
 int fill_finish(filler *f, quire_error *err);
+
+/* Waits for the renderer thread to finish the pages it was given and
+ * stops it: call before the renderer's end() or abort(). Idempotent. */
+void fill_stop(filler *f);
 
 /* Pages filled so far and sent to the renderer; most waiting at once. */
 uint32_t fill_pages(const filler *f);

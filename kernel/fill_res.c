@@ -65,7 +65,8 @@ static int load_fonts(fill_resources *res, const quire_config *kconf, diag *d)
     const char *where = config_origin(kconf, "fonts");
     res->fonts = calloc(n + 1, sizeof(*res->fonts));
     res->faces = calloc(n + 1, sizeof(*res->faces));
-    if (res->fonts == NULL || res->faces == NULL)
+    res->ascii_complete = calloc(n + 1, 1);
+    if (res->fonts == NULL || res->faces == NULL || res->ascii_complete == NULL)
         return -1;
     for (size_t i = 0; i < n; i++) {
         const char *file = config_list_item(kconf, "fonts", i);
@@ -81,6 +82,12 @@ static int load_fonts(fill_resources *res, const quire_config *kconf, diag *d)
             continue;
         }
         res->faces[res->nfonts] = face;
+        {
+            char ascii[95];
+            for (int c = 0; c < 95; c++)
+                ascii[c] = (char)(0x20 + c);
+            res->ascii_complete[res->nfonts] = font_first_missing(face, ascii, sizeof(ascii)) == 0;
+        }
         res->fonts[res->nfonts].path = full;
         res->fonts[res->nfonts].family = font_family_name(face);
         res->fonts[res->nfonts].style = font_style_bits(face);
@@ -335,6 +342,7 @@ void fill_resources_free(fill_resources *res)
         free((void *)res->images[i].data);
     free(res->fonts);
     free(res->faces);
+    free(res->ascii_complete);
     free(res->images);
     free(res->image_elements);
     free(res->image_index);
