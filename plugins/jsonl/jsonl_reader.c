@@ -161,6 +161,7 @@ static int is_blank_line(const char *s, size_t n)
 
 int jsonl_reader_next(jsonl_reader *r, jsonl_line *out, quire_error *err)
 {
+    int after_bom = 0; /* kept while the loop refills the buffer */
     for (;;) {
         const char *lf;
         size_t len;
@@ -181,10 +182,15 @@ int jsonl_reader_next(jsonl_reader *r, jsonl_line *out, quire_error *err)
                 if (fill(r, err) != QUIRE_OK)
                     return QUIRE_ERR;
             r->bom_checked = 1;
-            if (r->len - r->pos >= 3 && memcmp(r->buf + r->pos, "\xef\xbb\xbf", 3) == 0)
+            if (r->len - r->pos >= 3 && memcmp(r->buf + r->pos, "\xef\xbb\xbf", 3) == 0) {
                 r->pos += 3;
+                /* The first line starts at offset 0, BOM included: the
+                 * partition owning offset 0 reads it even if its range
+                 * ends inside the BOM (the next one skips it as partial). */
+                after_bom = 1;
+            }
         }
-        if (r->end >= 0 && jsonl_reader_offset(r) >= r->end)
+        if (!after_bom && r->end >= 0 && jsonl_reader_offset(r) >= r->end)
             return QUIRE_DONE;
         lf = memchr(r->buf + r->pos, '\n', r->len - r->pos);
         if (lf == NULL && !r->eof) {
@@ -207,6 +213,7 @@ int jsonl_reader_next(jsonl_reader *r, jsonl_line *out, quire_error *err)
         out->text = r->buf + r->pos;
         out->number = r->line++;
         r->pos += len + (lf != NULL);
+        after_bom = 0; /* only the first line owns the BOM's offset */
         if (len > 0 && out->text[len - 1] == '\r')
             len--;
         out->len = len;
