@@ -364,8 +364,6 @@ int cmd_render(int argc, char **argv)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 
-    if (job.rc == QUIRE_OK && fl != NULL)
-        job.rc = fill_finish(fl, &job.err);
     fill_stop(fl); /* no page() may run during end() or abort() */
     if (fl != NULL)
         for (size_t i = 0; i < fill_nwarnings(fl); i++)

@@ -693,8 +693,7 @@ static int keep_vars(filler *f, size_t i, quire_error *err)
     return QUIRE_OK;
 }
 
-static double place_furniture(filler *f, const plan_band *band, double y, int measure_only,
-                              quire_error *err)
+static double place_furniture(filler *f, const plan_band *band, double y, quire_error *err)
 {
     emit_band eb;
     if (band == NULL)
@@ -708,14 +707,14 @@ static double place_furniture(filler *f, const plan_band *band, double y, int me
     if (layout_band(&f->lc, &eb, ++f->instance, &f->furn, err) != QUIRE_OK)
         return -1;
     arena_reset(f->scratch);
-    if (!measure_only) {
+    {
         size_t first_ph = f->page.nph;
         if (append(f, &f->furn.b, 0, 0, 0, y, 0) != 0)
             return oom(err), -1;
+        /* layout_band() made them PH_PAGE_COUNT or PH_PAGE_END; a page
+         * count waits with the variables of its own page. */
         for (size_t i = first_ph; i < f->page.nph; i++) {
             fill_ph *ph = &f->page.phs[i];
-            ph->kind = expr_uses_page_count(ph->band->values[ph->item].value) ? PH_PAGE_COUNT
-                                                                              : PH_PAGE_END;
             ph->vars_off = SIZE_MAX;
             if (ph->kind == PH_PAGE_COUNT && ph->band->reads_vars && f->p->nvars > 0 &&
                 keep_vars(f, i, err) != QUIRE_OK)
@@ -758,9 +757,9 @@ static int finish_page(filler *f, int last, quire_error *err)
     if (col_footer != NULL && place_furniture(f, col_footer,
                                               bottom - band_height(f->p, QUIRE_BAND_PAGE_FOOTER) -
                                                   col_footer->src->height,
-                                              0, err) < 0)
+                                              err) < 0)
         return QUIRE_ERR;
-    if (footer != NULL && place_furniture(f, footer, bottom - footer->src->height, 0, err) < 0)
+    if (footer != NULL && place_furniture(f, footer, bottom - footer->src->height, err) < 0)
         return QUIRE_ERR;
     /* evaluation = page values of this page are final now. */
     for (size_t i = 0; i < f->page.nph; i++) {
@@ -831,7 +830,7 @@ static int new_page(filler *f, quire_error *err)
                      band_height(f->p, QUIRE_BAND_COLUMN_FOOTER);
     f->y = f->body_top;
     if (!f->bare &&
-        place_furniture(f, find_band(f->p, QUIRE_BAND_BACKGROUND), f->body_top, 0, err) < 0)
+        place_furniture(f, find_band(f->p, QUIRE_BAND_BACKGROUND), f->body_top, err) < 0)
         return QUIRE_ERR;
     return QUIRE_OK;
 }
@@ -844,11 +843,11 @@ static int page_top(filler *f, quire_error *err)
         f->content_top = f->y;
         return QUIRE_OK;
     }
-    h = place_furniture(f, find_band(f->p, QUIRE_BAND_PAGE_HEADER), f->y, 0, err);
+    h = place_furniture(f, find_band(f->p, QUIRE_BAND_PAGE_HEADER), f->y, err);
     if (h < 0)
         return QUIRE_ERR;
     f->y += h;
-    h = place_furniture(f, find_band(f->p, QUIRE_BAND_COLUMN_HEADER), f->y, 0, err);
+    h = place_furniture(f, find_band(f->p, QUIRE_BAND_COLUMN_HEADER), f->y, err);
     if (h < 0)
         return QUIRE_ERR;
     f->y += h;
@@ -1332,11 +1331,4 @@ static int on_finish(void *ctx, quire_error *err)
         return QUIRE_ERR;
     }
     return out_close(f, err);
-}
-
-int fill_finish(filler *f, quire_error *err)
-{
-    (void)f;
-    (void)err;
-    return QUIRE_OK;
 }

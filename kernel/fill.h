@@ -36,7 +36,7 @@ typedef struct fill_resources {
     const report_element **image_elements; /* per image element: its element */
     uint32_t *image_index;                 /* ... and its image */
     size_t nimage_elements;
-    int default_font; /* index of the default family's regular face */
+    int default_font;        /* index of the default family's regular face */
     uint8_t *ascii_complete; /* per font: 1 if it has every printable ASCII glyph */
 } fill_resources;
 
@@ -57,8 +57,8 @@ void fill_resources_free(fill_resources *res);
 int fill_font_find(const fill_resources *res, const char *family, uint32_t style);
 
 typedef struct fill_options {
-    const char *temp_dir; /* spill file for waiting pages */
-    size_t page_memory;   /* bytes of waiting pages kept in memory */
+    const char *temp_dir;           /* spill file for waiting pages */
+    size_t page_memory;             /* bytes of waiting pages kept in memory */
     uint32_t first_page, last_page; /* pages sent to the renderer; 0, 0: all */
 } fill_options;
 
@@ -76,11 +76,11 @@ filler *fill_new(const plan *p, const fill_resources *res, const fill_options *o
                  fill_output out);
 void fill_free(filler *f);
 
+/* The emit_sink to give run_plan(). Its finish hook, which run_plan()
+ * calls after the last band, prints the last page's footer, numbers the
+ * pages and sends the ones still waiting; a render is complete when
+ * run_plan() returns QUIRE_OK. */
 emit_sink fill_sink(filler *f);
-
-/* After run_plan() succeeded: the last page footer, the page counts, the
- * remaining pages. */
-int fill_finish(filler *f, quire_error *err);
 
 /* Waits for the renderer thread to finish the pages it was given and
  * stops it: call before the renderer's end() or abort(). Idempotent. */
