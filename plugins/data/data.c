@@ -4,7 +4,7 @@
  * exporters they take the report as a stream of band instances, with no
  * layout and no page furniture, and write only the named data values.
  *
- * A document: begin() opens the output (data_out.c: a temporary file next
+ * A document: begin() opens the output (support_out.c: a temporary file next
  * to the destination, or standard output for "-") and starts the format
  * (data_csv.c writes the header row, data_json.c opens the root object);
  * band() writes one instance; end() finishes the format and renames the
@@ -79,7 +79,7 @@ typedef struct data_plugin {
 typedef struct data_doc {
     const data_plugin *plugin;
     const char *format; /* "csv" or "json" (static) */
-    data_out *out;
+    support_out *out;
     data_csv *csv;
     data_json *json;
 } data_doc;
@@ -288,7 +288,7 @@ static void doc_free(data_doc *d, int failed)
     data_csv_free(d->csv);
     data_json_free(d->json);
     if (failed)
-        data_out_discard(d->out);
+        support_out_discard(d->out);
     host->free(d);
 }
 
@@ -323,7 +323,7 @@ static int data_begin(void *state, const quire_document *doc, void **instance, q
     }
     d->plugin = p;
     d->format = strcmp(doc->format, "csv") == 0 ? "csv" : "json";
-    d->out = data_out_open(host, doc->output_path, p->settings.file_mode, err);
+    d->out = support_out_open(host, doc->output_path, p->settings.file_mode, err);
     if (d->out == NULL)
         goto fail_free_doc;
     if (d->format[0] == 'c')
@@ -389,7 +389,7 @@ static int data_end(void *instance, quire_error *err)
         doc_free(d, 1);
         return QUIRE_ERR;
     }
-    rc = data_out_commit(d->out, err); /* frees the output either way */
+    rc = support_out_commit(d->out, err); /* frees the output either way */
     d->out = NULL;
     doc_free(d, 0);
     return rc;

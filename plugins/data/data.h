@@ -2,9 +2,9 @@
  * data.h - internal interfaces of the data renderer plugin (formats csv and
  * json, QUIRE_FORMAT_DATA), shared by its files:
  *
- *   data_out.c    the output: a temporary file renamed over the destination
- *                 on success (or standard output), buffered, every write
- *                 checked
+ *   the output    plugins/support/support_out.c (shared): a temporary file
+ *                 renamed over the destination on success (or standard
+ *                 output), buffered, every write checked
  *   data_text.c   canonical text of typed values; UTF-8 repair
  *   data_csv.c    the csv format: one RFC 4180 row per band instance
  *   data_json.c   the json format: one streamed document shaped like the
@@ -23,6 +23,8 @@
 
 #include <quire/types.h> /* before renderer.h, which uses quire_str without it */
 #include <quire/renderer.h>
+
+#include "support_out.h"
 
 /* Deepest group level accepted: the json format keeps one frame per open
  * group, so this bounds its memory whatever the kernel sends. */
@@ -43,53 +45,12 @@ typedef struct data_settings {
     mode_t file_mode; /* 0666 less the process umask, for the output file */
 } data_settings;
 
-/* ============================== Output (data_out.c) ======================= */
+/* ============================== Output =================================== */
 
-/* The output of one document: a file or standard output, written through a
- * buffer. The first failure is kept: every later call fails the same way,
- * so a caller may check only where convenient and still report it. */
-typedef struct data_out {
-    const quire_host *host;
-    char *path;     /* the destination as given (for messages) */
-    char *target;   /* where the result goes (symlinks resolved) */
-    char *tmp_path; /* the temporary file, or NULL when writing in place */
-    int fd;         /* -1 once closed */
-    int owns_fd;    /* 0 for standard output */
-    int failed;
-    quire_error failure;
-    size_t used;
-    char buf[65536];
-} data_out;
-
-/* Opens the output for `path`: "-" is standard output; an existing path
- * that is not a regular file (a device, a FIFO) is written in place; any
- * other path gets a temporary file "PATH.tmp-XXXXXX" in the same directory,
- * created with `mode`. Returns a new output (the caller owns it:
- * data_out_commit() or data_out_discard()) or NULL with *err set
- * ("cannot create 'PATH': REASON"). */
-data_out *data_out_open(const quire_host *host, const char *path, mode_t mode, quire_error *err);
-
-/* Appends len bytes. Returns QUIRE_OK, or QUIRE_ERR with *err set
- * ("cannot write 'PATH': REASON") when a flush failed, now or before. */
-int data_out_write(data_out *out, const void *bytes, size_t len, quire_error *err);
-
-/* Appends a NUL-terminated string; as data_out_write(). */
-int data_out_puts(data_out *out, const char *s, quire_error *err);
-
-/* Appends one byte; as data_out_write(). */
-int data_out_putc(data_out *out, char c, quire_error *err);
-
-/* Appends `s` with invalid UTF-8 replaced by U+FFFD (one per maximal
- * invalid subsequence); as data_out_write(). */
-int data_out_utf8(data_out *out, const char *s, size_t len, quire_error *err);
-
-/* Flushes, closes and renames the temporary file over the destination.
- * Frees `out` in every case. On failure removes the temporary file and
- * returns QUIRE_ERR with *err set. */
-int data_out_commit(data_out *out, quire_error *err);
-
-/* Closes and frees `out`, removing the temporary file. NULL is a no-op. */
-void data_out_discard(data_out *out);
+/* The document's file: plugins/support/support_out.h. Appends `s` with
+ * invalid UTF-8 replaced by U+FFFD (one per maximal invalid subsequence);
+ * as support_out_write(). In data_text.c. */
+int data_out_utf8(support_out *out, const char *s, size_t len, quire_error *err);
 
 /* ============================== Value text (data_text.c) ================== */
 
@@ -158,7 +119,7 @@ typedef struct data_json data_json;
  * commits the output); free() releases. The output stays owned by the
  * caller and must outlive the writer. */
 data_csv *data_csv_new(const quire_host *host, const data_settings *settings,
-                       const quire_document *doc, data_out *out, quire_error *err);
+                       const quire_document *doc, support_out *out, quire_error *err);
 int data_csv_band(data_csv *csv, const quire_band_instance *band, quire_error *err);
 void data_csv_free(data_csv *csv);
 
@@ -166,7 +127,7 @@ void data_csv_free(data_csv *csv);
  * instance where it belongs; end() closes every open group and the root.
  * Same ownership as the csv writer. */
 data_json *data_json_new(const quire_host *host, const data_settings *settings,
-                         const quire_document *doc, data_out *out, quire_error *err);
+                         const quire_document *doc, support_out *out, quire_error *err);
 int data_json_band(data_json *json, const quire_band_instance *band, quire_error *err);
 int data_json_end(data_json *json, quire_error *err);
 void data_json_free(data_json *json);

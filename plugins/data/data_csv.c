@@ -18,7 +18,7 @@
 
 struct data_csv {
     const quire_host *host;
-    data_out *out;
+    support_out *out;
     char delimiter;
     int formatted;
     const char *eol; /* "\n" or "\r\n" */
@@ -44,30 +44,30 @@ static int needs_quotes(const char *s, size_t len, char delimiter)
  * and splitting the raw bytes at quotes is safe. */
 static int write_cell(data_csv *csv, const char *s, size_t len, quire_error *err)
 {
-    data_out *out = csv->out;
+    support_out *out = csv->out;
     size_t run = 0;
 
     if (s == NULL || len == 0) {
         /* A row of one empty cell would be an empty line, which readers
          * skip: write it as "" so the row stays. */
-        return csv->ncolumns == 1 ? data_out_puts(out, "\"\"", err) : QUIRE_OK;
+        return csv->ncolumns == 1 ? support_out_puts(out, "\"\"", err) : QUIRE_OK;
     }
     if (!needs_quotes(s, len, csv->delimiter))
         return data_out_utf8(out, s, len, err);
-    if (data_out_putc(out, '"', err) != QUIRE_OK)
+    if (support_out_putc(out, '"', err) != QUIRE_OK)
         return QUIRE_ERR;
     for (size_t i = 0; i < len; i++) {
         if (s[i] != '"')
             continue;
         /* Up to and including the quote, then the quote again. */
         if (data_out_utf8(out, s + run, i + 1 - run, err) != QUIRE_OK ||
-            data_out_putc(out, '"', err) != QUIRE_OK)
+            support_out_putc(out, '"', err) != QUIRE_OK)
             return QUIRE_ERR;
         run = i + 1;
     }
     if (data_out_utf8(out, s + run, len - run, err) != QUIRE_OK)
         return QUIRE_ERR;
-    return data_out_putc(out, '"', err);
+    return support_out_putc(out, '"', err);
 }
 
 /* The text of one value's cell into *s, *len (possibly in buf). */
@@ -101,7 +101,7 @@ static int cell_text(const data_csv *csv, const quire_band_instance *band,
 /* ============================== Rows ====================================== */
 
 data_csv *data_csv_new(const quire_host *host, const data_settings *settings,
-                       const quire_document *doc, data_out *out, quire_error *err)
+                       const quire_document *doc, support_out *out, quire_error *err)
 {
     data_csv *csv = host->calloc(1, sizeof(*csv));
 
@@ -125,11 +125,11 @@ data_csv *data_csv_new(const quire_host *host, const data_settings *settings,
     if (settings->header && csv->ncolumns > 0) {
         for (size_t i = 0; i < csv->ncolumns; i++) {
             const char *name = doc->data_columns[i] ? doc->data_columns[i] : "";
-            if ((i > 0 && data_out_putc(out, csv->delimiter, err) != QUIRE_OK) ||
+            if ((i > 0 && support_out_putc(out, csv->delimiter, err) != QUIRE_OK) ||
                 write_cell(csv, name, strlen(name), err) != QUIRE_OK)
                 goto fail_free_csv;
         }
-        if (data_out_puts(out, csv->eol, err) != QUIRE_OK)
+        if (support_out_puts(out, csv->eol, err) != QUIRE_OK)
             goto fail_free_csv;
     }
     return csv;
@@ -166,7 +166,7 @@ int data_csv_band(data_csv *csv, const quire_band_instance *band, quire_error *e
         return QUIRE_OK;
     for (size_t c = 0; c < csv->ncolumns && rc == QUIRE_OK; c++) {
         if (c > 0)
-            rc = data_out_putc(csv->out, csv->delimiter, err);
+            rc = support_out_putc(csv->out, csv->delimiter, err);
         if (rc == QUIRE_OK) {
             char buf[DATA_VALUE_TEXT_MAX];
             const char *text = NULL;
@@ -178,7 +178,7 @@ int data_csv_band(data_csv *csv, const quire_band_instance *band, quire_error *e
         }
     }
     if (rc == QUIRE_OK)
-        rc = data_out_puts(csv->out, csv->eol, err);
+        rc = support_out_puts(csv->out, csv->eol, err);
 
 done_clear:
     memset(csv->cells, 0, csv->ncolumns * sizeof(*csv->cells));

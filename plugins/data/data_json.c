@@ -49,7 +49,7 @@ typedef struct json_frame {
 
 struct data_json {
     const quire_host *host;
-    data_out *out;
+    support_out *out;
     int indent;
     data_columns *map;
     uint64_t *seen; /* per column: the stamp of the last object holding it */
@@ -68,11 +68,11 @@ static int newline(data_json *json, size_t depth, quire_error *err)
 
     if (json->indent == 0)
         return QUIRE_OK;
-    if (data_out_putc(json->out, '\n', err) != QUIRE_OK)
+    if (support_out_putc(json->out, '\n', err) != QUIRE_OK)
         return QUIRE_ERR;
     while (n > 0) {
         size_t chunk = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
-        if (data_out_write(json->out, spaces, chunk, err) != QUIRE_OK)
+        if (support_out_write(json->out, spaces, chunk, err) != QUIRE_OK)
             return QUIRE_ERR;
         n -= chunk;
     }
@@ -89,7 +89,7 @@ static int string(data_json *json, const char *text, size_t len, quire_error *er
     const unsigned char *s = (const unsigned char *)text;
     size_t run = 0;
 
-    if (data_out_putc(json->out, '"', err) != QUIRE_OK)
+    if (support_out_putc(json->out, '"', err) != QUIRE_OK)
         return QUIRE_ERR;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = s[i];
@@ -103,13 +103,13 @@ static int string(data_json *json, const char *text, size_t len, quire_error *er
             esc[5] = hex[c & 0xf];
         }
         if (data_out_utf8(json->out, text + run, i - run, err) != QUIRE_OK ||
-            data_out_write(json->out, esc, c >= 0x20 ? 2 : 6, err) != QUIRE_OK)
+            support_out_write(json->out, esc, c >= 0x20 ? 2 : 6, err) != QUIRE_OK)
             return QUIRE_ERR;
         run = i + 1;
     }
     if (data_out_utf8(json->out, text + run, len - run, err) != QUIRE_OK)
         return QUIRE_ERR;
-    return data_out_putc(json->out, '"', err);
+    return support_out_putc(json->out, '"', err);
 }
 
 static int cstring(data_json *json, const char *text, quire_error *err)
@@ -127,7 +127,7 @@ static int value(data_json *json, const char *band_name, const char *name, const
     int len;
 
     if (v->null || data_value_nonfinite(v))
-        return data_out_puts(json->out, "null", err);
+        return support_out_puts(json->out, "null", err);
     if (v->type == QUIRE_TYPE_STRING)
         return string(json, v->v.str.ptr, v->v.str.len, err);
     len = data_value_text(v, text);
@@ -135,7 +135,7 @@ static int value(data_json *json, const char *band_name, const char *name, const
         return data_value_error(json->host, err, band_name, name, v);
     if (v->type == QUIRE_TYPE_DATE || v->type == QUIRE_TYPE_TIMESTAMP)
         return string(json, text, (size_t)len, err);
-    return data_out_write(json->out, text, (size_t)len, err);
+    return support_out_write(json->out, text, (size_t)len, err);
 }
 
 /* ============================== Frames ==================================== */
@@ -152,10 +152,10 @@ static int member(data_json *json, size_t k, const char *key, quire_error *err)
 {
     json_frame *f = &json->frames[k];
 
-    if ((f->members > 0 && data_out_putc(json->out, ',', err) != QUIRE_OK) ||
+    if ((f->members > 0 && support_out_putc(json->out, ',', err) != QUIRE_OK) ||
         newline(json, frame_depth(k) + 1, err) != QUIRE_OK || cstring(json, key, err) != QUIRE_OK ||
-        data_out_putc(json->out, ':', err) != QUIRE_OK ||
-        (json->indent > 0 && data_out_putc(json->out, ' ', err) != QUIRE_OK))
+        support_out_putc(json->out, ':', err) != QUIRE_OK ||
+        (json->indent > 0 && support_out_putc(json->out, ' ', err) != QUIRE_OK))
         return QUIRE_ERR;
     f->members++;
     return QUIRE_OK;
@@ -168,13 +168,13 @@ static int close_member(data_json *json, size_t k, quire_error *err)
 
     if (f->object != 0) {
         if (newline(json, frame_depth(k) + 1, err) != QUIRE_OK ||
-            data_out_putc(json->out, '}', err) != QUIRE_OK)
+            support_out_putc(json->out, '}', err) != QUIRE_OK)
             return QUIRE_ERR;
         f->object = 0;
     }
     if (f->array != ARRAY_NONE) {
         if (newline(json, frame_depth(k) + 1, err) != QUIRE_OK ||
-            data_out_putc(json->out, ']', err) != QUIRE_OK)
+            support_out_putc(json->out, ']', err) != QUIRE_OK)
             return QUIRE_ERR;
         f->array = ARRAY_NONE;
     }
@@ -190,12 +190,12 @@ static int next_element(data_json *json, size_t k, int which, quire_error *err)
     if (f->array != which) {
         if (close_member(json, k, err) != QUIRE_OK ||
             member(json, k, which == ARRAY_GROUPS ? "groups" : "details", err) != QUIRE_OK ||
-            data_out_putc(json->out, '[', err) != QUIRE_OK)
+            support_out_putc(json->out, '[', err) != QUIRE_OK)
             return QUIRE_ERR;
         f->array = which;
         f->elements = 0;
     }
-    if (f->elements > 0 && data_out_putc(json->out, ',', err) != QUIRE_OK)
+    if (f->elements > 0 && support_out_putc(json->out, ',', err) != QUIRE_OK)
         return QUIRE_ERR;
     f->elements++;
     f->only_header = 0;
@@ -216,7 +216,7 @@ static int pop(data_json *json, quire_error *err)
     size_t k = json->top;
 
     if (close_member(json, k, err) != QUIRE_OK || newline(json, frame_depth(k), err) != QUIRE_OK ||
-        data_out_putc(json->out, '}', err) != QUIRE_OK)
+        support_out_putc(json->out, '}', err) != QUIRE_OK)
         return QUIRE_ERR;
     frame_clear(json, &json->frames[k]);
     json->top--;
@@ -237,7 +237,7 @@ static int push(data_json *json, const quire_band_instance *band, quire_error *e
         return QUIRE_ERR;
     }
     if (next_element(json, json->top, ARRAY_GROUPS, err) != QUIRE_OK ||
-        data_out_putc(json->out, '{', err) != QUIRE_OK)
+        support_out_putc(json->out, '{', err) != QUIRE_OK)
         return QUIRE_ERR;
     f = &json->frames[++json->top];
     f->level = band->group_level;
@@ -298,10 +298,10 @@ static int keys(data_json *json, const quire_band_instance *band, size_t depth, 
         if (json->seen[col] == json->stamp)
             continue;
         json->seen[col] = json->stamp;
-        if ((*count > 0 && data_out_putc(json->out, ',', err) != QUIRE_OK) ||
+        if ((*count > 0 && support_out_putc(json->out, ',', err) != QUIRE_OK) ||
             newline(json, depth, err) != QUIRE_OK || cstring(json, bv->name, err) != QUIRE_OK ||
-            data_out_putc(json->out, ':', err) != QUIRE_OK ||
-            (json->indent > 0 && data_out_putc(json->out, ' ', err) != QUIRE_OK) ||
+            support_out_putc(json->out, ':', err) != QUIRE_OK ||
+            (json->indent > 0 && support_out_putc(json->out, ' ', err) != QUIRE_OK) ||
             value(json, band_name, bv->name, &bv->value, err) != QUIRE_OK)
             return QUIRE_ERR;
         (*count)++;
@@ -320,7 +320,7 @@ static int band_object(data_json *json, size_t k, const char *key, const quire_b
         return QUIRE_OK;
     if (f->object != band->band) {
         if (close_member(json, k, err) != QUIRE_OK || member(json, k, key, err) != QUIRE_OK ||
-            data_out_putc(json->out, '{', err) != QUIRE_OK)
+            support_out_putc(json->out, '{', err) != QUIRE_OK)
             return QUIRE_ERR;
         f->object = band->band;
         f->object_keys = 0;
@@ -352,13 +352,13 @@ static int detail(data_json *json, const quire_band_instance *band, quire_error 
         return QUIRE_OK;
     k = json->top;
     if (next_element(json, k, ARRAY_DETAILS, err) != QUIRE_OK ||
-        data_out_putc(json->out, '{', err) != QUIRE_OK)
+        support_out_putc(json->out, '{', err) != QUIRE_OK)
         return QUIRE_ERR;
     json->stamp++;
     if (keys(json, band, frame_depth(k) + 3, &count, err) != QUIRE_OK ||
         newline(json, frame_depth(k) + 2, err) != QUIRE_OK)
         return QUIRE_ERR;
-    return data_out_putc(json->out, '}', err);
+    return support_out_putc(json->out, '}', err);
 }
 
 /* ============================== Groups ==================================== */
@@ -426,7 +426,7 @@ static int group_footer(data_json *json, const quire_band_instance *band, quire_
 /* ============================== Writer ==================================== */
 
 data_json *data_json_new(const quire_host *host, const data_settings *settings,
-                         const quire_document *doc, data_out *out, quire_error *err)
+                         const quire_document *doc, support_out *out, quire_error *err)
 {
     data_json *json = host->calloc(1, sizeof(*json));
 
@@ -443,9 +443,9 @@ data_json *data_json_new(const quire_host *host, const data_settings *settings,
         host->error_set(err, QUIRE_E_NOMEM, "out of memory");
         goto fail_free_json;
     }
-    if (data_out_putc(out, '{', err) != QUIRE_OK || member(json, 0, "report", err) != QUIRE_OK ||
+    if (support_out_putc(out, '{', err) != QUIRE_OK || member(json, 0, "report", err) != QUIRE_OK ||
         (doc->report_name ? cstring(json, doc->report_name, err)
-                          : data_out_puts(out, "null", err)) != QUIRE_OK)
+                          : support_out_puts(out, "null", err)) != QUIRE_OK)
         goto fail_free_json;
     return json;
 
@@ -486,9 +486,9 @@ int data_json_end(data_json *json, quire_error *err)
         if (pop(json, err) != QUIRE_OK)
             return QUIRE_ERR;
     if (close_member(json, 0, err) != QUIRE_OK || newline(json, 0, err) != QUIRE_OK ||
-        data_out_putc(json->out, '}', err) != QUIRE_OK)
+        support_out_putc(json->out, '}', err) != QUIRE_OK)
         return QUIRE_ERR;
-    return data_out_putc(json->out, '\n', err);
+    return support_out_putc(json->out, '\n', err);
 }
 
 void data_json_free(data_json *json)

@@ -254,3 +254,23 @@ size_t data_utf8_invalid_length(const unsigned char *s, size_t len)
 
     return utf8_sequence(s, len, &complete);
 }
+
+int data_out_utf8(support_out *out, const char *s, size_t len, quire_error *err)
+{
+    static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (len > 0) {
+        size_t valid = data_utf8_valid_prefix(p, len), bad;
+        if (support_out_write(out, p, valid, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if (valid == len)
+            break;
+        if (support_out_write(out, replacement, 3, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        bad = data_utf8_invalid_length(p + valid, len - valid);
+        p += valid + bad;
+        len -= valid + bad;
+    }
+    return QUIRE_OK;
+}

@@ -135,7 +135,7 @@ static int write_head(html_doc *d, quire_error *err)
     if (html_css_write(d, err) != QUIRE_OK)
         return QUIRE_ERR;
     html_out_puts(d->out, "</head>\n<body>\n<main>\n");
-    return html_out_error(d->out, err);
+    return support_out_error(d->out, err);
 }
 
 /* ============================== Images ==================================== */
@@ -180,7 +180,7 @@ static void doc_free(html_doc *d, int failed)
     const quire_host *host = d->host;
 
     if (failed)
-        html_out_discard(d->out);
+        support_out_discard(d->out);
     html_groups_free(d);
     if (d->arena != NULL)
         host->arena_free(d->arena);
@@ -225,7 +225,7 @@ static int html_begin(void *state, const quire_document *doc, void **instance, q
         host->error_set(err, QUIRE_E_NOMEM, "out of memory");
         goto fail_free_doc;
     }
-    d->out = html_out_open(host, doc->output_path, p->file_mode, err);
+    d->out = support_out_open(host, doc->output_path, p->file_mode, err);
     if (d->out == NULL)
         goto fail_free_doc;
     if (write_head(d, err) != QUIRE_OK)
@@ -252,7 +252,7 @@ static int html_end(void *instance, quire_error *err)
     int rc;
 
     html_out_puts(d->out, "</main>\n</body>\n</html>\n");
-    rc = html_out_commit(d->out, err); /* frees the output either way */
+    rc = support_out_commit(d->out, err); /* frees the output either way */
     d->out = NULL;
     doc_free(d, 0);
     return rc;

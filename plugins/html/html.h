@@ -2,8 +2,8 @@
  * html.h - internal interfaces of the html renderer plugin (format html),
  * shared by its files:
  *
- *   html_out.c    the output: a temporary file renamed over the destination
- *                 on success (or standard output), buffered; escaping,
+ *   html_out.c    markup writes to the output (plugins/support/support_out.c:
+ *                 a temporary file renamed over the destination); escaping,
  *                 numbers, base64
  *   html_css.c    the one stylesheet: screen cards, print pages, font
  *                 classes (and the embedded fonts when asked)
@@ -25,6 +25,8 @@
 #include <quire/types.h> /* before renderer.h, which uses quire_str without it */
 #include <quire/renderer.h>
 
+#include "support_out.h"
+
 /* Deepest group nesting that gets its own section; deeper headers are
  * written as plain bands. Bounds the per-document group stack. */
 #define HTML_MAX_GROUP_DEPTH 32
@@ -36,18 +38,13 @@
 /*
  * The output of one document, written through a buffer. Writes never
  * return errors: the first failure is kept and every later write is
- * dropped, so markup code writes freely and checks html_out_error() once
+ * dropped, so markup code writes freely and checks support_out_error() once
  * per page and before committing.
  */
-typedef struct html_out html_out;
+typedef support_out html_out;
 
-/* Opens the output for `path`: "-" is standard output; an existing path
- * that is not a regular file (a device, a FIFO) is written in place; any
- * other path gets a temporary file "PATH.tmp-XXXXXX" in the same directory,
- * created with `mode`. Returns a new output (the caller owns it:
- * html_out_commit() or html_out_discard()) or NULL with *err set
- * ("cannot create 'PATH': REASON"). */
-html_out *html_out_open(const quire_host *host, const char *path, mode_t mode, quire_error *err);
+/* Opening, errors, commit and discard are support_out_open(),
+ * support_out_error(), support_out_commit() and support_out_discard(). */
 
 /* Appends len raw bytes (the caller guarantees they are valid markup). */
 void html_out_write(html_out *out, const void *bytes, size_t len);
@@ -76,18 +73,6 @@ void html_out_color(html_out *out, quire_color c);
 /* Appends the base64 encoding of len bytes. Calls may follow each other
  * for one stream only when every len but the last is a multiple of 3. */
 void html_out_base64(html_out *out, const uint8_t *data, size_t len);
-
-/* QUIRE_OK, or QUIRE_ERR with *err set to the first write failure
- * ("cannot write 'PATH': REASON"). */
-int html_out_error(const html_out *out, quire_error *err);
-
-/* Flushes, closes and renames the temporary file over the destination.
- * Frees `out` in every case. On failure removes the temporary file and
- * returns QUIRE_ERR with *err set. */
-int html_out_commit(html_out *out, quire_error *err);
-
-/* Closes and frees `out`, removing the temporary file. NULL is a no-op. */
-void html_out_discard(html_out *out);
 
 /* ============================== Document state (html.c) =================== */
 

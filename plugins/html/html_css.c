@@ -249,5 +249,5 @@ int html_css_write(html_doc *d, quire_error *err)
                        ".page:last-of-type{break-after:auto}"
                        ".tablewrap{overflow:visible}.group.continued::before{display:none}}\n"
                        "</style>\n");
-    return html_out_error(out, err);
+    return support_out_error(out, err);
 }

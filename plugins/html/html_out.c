@@ -1,208 +1,30 @@
 /*
- * html_out.c - where the HTML goes, and the small encoders markup needs.
+ * html_out.c - writing markup to the document's file (support_out.h: a
+ * temporary file renamed into place at the end) and the small encoders
+ * markup needs: escaped text, numbers, colours, base64.
  *
- * The file is written to a temporary "PATH.tmp-XXXXXX" next to the
- * destination and renamed over it once complete, so a failed or cancelled
- * render never leaves a partial page and a reader sees the old file or the
- * new one. "-" is standard output; a device or FIFO is written in place
- * (renaming over /dev/null would replace the device).
- *
- * Writes go through one buffer and never fail to their caller: the first
- * write(2) failure is recorded and later writes are dropped, so markup is
- * written without a check per tag and the failure surfaces from
- * html_out_error() or html_out_commit() as "cannot write 'x.html': No
- * space left on device".
+ * Writes never fail to their caller: the file keeps the first write(2)
+ * failure and drops later writes, so markup is written without a check per
+ * tag and the failure surfaces from support_out_error() or
+ * support_out_commit() as "cannot write 'x.html': No space left on device".
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "html.h"
 
-struct html_out {
-    const quire_host *host;
-    char *path;     /* the destination as given (for messages) */
-    char *target;   /* where the result goes (a symlink's file) */
-    char *tmp_path; /* the temporary file, or NULL when writing in place */
-    int fd;         /* -1 once closed */
-    int owns_fd;    /* 0 for standard output */
-    int failed;
-    quire_error failure;
-    size_t used;
-    char buf[65536];
-};
-
-/* ============================== Errors ==================================== */
-
-/* Sets "VERB 'PATH': REASON" ("standard output" for "-"). */
-static void io_error(const quire_host *host, quire_error *err, const char *verb, const char *path,
-                     int errnum)
-{
-    char why[128];
-
-    if (strerror_r(errnum, why, sizeof(why)) != 0)
-        snprintf(why, sizeof(why), "error %d", errnum);
-    if (strcmp(path, "-") == 0)
-        host->error_set(err, QUIRE_E_IO, "%s standard output: %s", verb, why);
-    else
-        host->error_set(err, QUIRE_E_IO, "%s '%s': %s", verb, path, why);
-}
-
-static void out_fail(html_out *out, int errnum)
-{
-    if (out->failed)
-        return;
-    io_error(out->host, &out->failure, "cannot write", out->path, errnum);
-    out->failed = 1;
-}
-
-/* ============================== Opening =================================== */
-
-static void out_free(html_out *out)
-{
-    const quire_host *host = out->host;
-
-    host->free(out->tmp_path);
-    host->free(out->target);
-    host->free(out->path);
-    host->free(out);
-}
-
-/* The file a symlink names, so the rename replaces the file and keeps the
- * link; the path itself otherwise (or for a dangling link). */
-static char *resolve_target(const quire_host *host, const char *path)
-{
-    struct stat st;
-    char *real, *copy;
-
-    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
-        return host->strdup(path);
-    real = realpath(path, NULL);
-    if (real == NULL)
-        return host->strdup(path);
-    copy = host->strdup(real);
-    free(real); /* realpath allocates with libc malloc */
-    return copy;
-}
-
-static int open_temporary(html_out *out, mode_t mode, quire_error *err)
-{
-    static const char suffix[] = ".tmp-XXXXXX";
-    const quire_host *host = out->host;
-    size_t len = strlen(out->target);
-    int errnum;
-
-    out->tmp_path = host->malloc(len + sizeof(suffix));
-    if (out->tmp_path == NULL) {
-        host->error_set(err, QUIRE_E_NOMEM, "out of memory");
-        return QUIRE_ERR;
-    }
-    memcpy(out->tmp_path, out->target, len);
-    memcpy(out->tmp_path + len, suffix, sizeof(suffix));
-    out->fd = mkstemp(out->tmp_path);
-    if (out->fd < 0) {
-        errnum = errno;
-        goto fail_free_tmp_path;
-    }
-    /* mkstemp makes 0600 files; the result should look like any file the
-     * user creates. Close-on-exec: children must not hold it open. */
-    if (fchmod(out->fd, mode) != 0 || fcntl(out->fd, F_SETFD, FD_CLOEXEC) != 0) {
-        errnum = errno;
-        close(out->fd);
-        out->fd = -1;
-        unlink(out->tmp_path);
-        goto fail_free_tmp_path;
-    }
-    return QUIRE_OK;
-
-fail_free_tmp_path:
-    host->free(out->tmp_path);
-    out->tmp_path = NULL;
-    io_error(host, err, "cannot create", out->path, errnum);
-    return QUIRE_ERR;
-}
-
-html_out *html_out_open(const quire_host *host, const char *path, mode_t mode, quire_error *err)
-{
-    html_out *out = host->calloc(1, sizeof(*out));
-    struct stat st;
-
-    if (out == NULL) {
-        host->error_set(err, QUIRE_E_NOMEM, "out of memory");
-        return NULL;
-    }
-    out->host = host;
-    out->fd = -1;
-    out->path = host->strdup(path);
-    if (out->path == NULL)
-        goto fail_nomem;
-    if (strcmp(path, "-") == 0) {
-        out->fd = STDOUT_FILENO;
-        return out;
-    }
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        out->fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (out->fd < 0) {
-            io_error(host, err, "cannot create", path, errno);
-            goto fail_free_out;
-        }
-        out->owns_fd = 1;
-        return out;
-    }
-    out->target = resolve_target(host, path);
-    if (out->target == NULL)
-        goto fail_nomem;
-    if (open_temporary(out, mode, err) != QUIRE_OK)
-        goto fail_free_out;
-    out->owns_fd = 1;
-    return out;
-
-fail_nomem:
-    host->error_set(err, QUIRE_E_NOMEM, "out of memory");
-fail_free_out:
-    out_free(out);
-    return NULL;
-}
-
 /* ============================== Writing =================================== */
 
-/* Writes the buffer out, retrying short writes and EINTR. */
-static void out_flush(html_out *out)
-{
-    size_t done = 0;
-
-    while (!out->failed && done < out->used) {
-        ssize_t n = write(out->fd, out->buf + done, out->used - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            out_fail(out, n < 0 ? errno : EIO);
-        else
-            done += (size_t)n;
-    }
-    out->used = 0;
-}
-
+/* Failures stick in the file (support_out): they surface from
+ * support_out_error() and support_out_commit(), so markup is written without a
+ * check per tag. */
 void html_out_write(html_out *out, const void *bytes, size_t len)
 {
-    const char *p = bytes;
-
-    while (len > 0 && !out->failed) {
-        size_t room = sizeof(out->buf) - out->used;
-        size_t n = len < room ? len : room;
-        memcpy(out->buf + out->used, p, n);
-        out->used += n;
-        p += n;
-        len -= n;
-        if (out->used == sizeof(out->buf))
-            out_flush(out);
-    }
+    quire_error ignored;
+    support_out_write(out, bytes, len, &ignored);
 }
 
 void html_out_puts(html_out *out, const char *s)
@@ -370,66 +192,4 @@ void html_out_base64(html_out *out, const uint8_t *data, size_t len)
         }
     }
     html_out_write(out, chunk, used);
-}
-
-/* ============================== Finishing ================================= */
-
-int html_out_error(const html_out *out, quire_error *err)
-{
-    if (!out->failed)
-        return QUIRE_OK;
-    *err = out->failure;
-    return QUIRE_ERR;
-}
-
-/* Closes the descriptor if it is ours; returns 0 or an errno. */
-static int out_close(html_out *out)
-{
-    int errnum = 0;
-
-    if (out->fd >= 0 && out->owns_fd && close(out->fd) != 0)
-        errnum = errno;
-    out->fd = -1;
-    return errnum;
-}
-
-int html_out_commit(html_out *out, quire_error *err)
-{
-    int errnum;
-
-    out_flush(out);
-    /* Without fsync a crash soon after the rename can leave an empty file
-     * under the final name on some file systems. */
-    if (!out->failed && out->tmp_path != NULL && fsync(out->fd) != 0)
-        out_fail(out, errno);
-    errnum = out_close(out);
-    if (errnum != 0)
-        out_fail(out, errnum);
-    if (html_out_error(out, err) != QUIRE_OK)
-        goto fail_discard;
-    if (out->tmp_path != NULL && rename(out->tmp_path, out->target) != 0) {
-        char why[128];
-        errnum = errno;
-        if (strerror_r(errnum, why, sizeof(why)) != 0)
-            snprintf(why, sizeof(why), "error %d", errnum);
-        out->host->error_set(err, QUIRE_E_IO, "cannot rename '%s' to '%s': %s", out->tmp_path,
-                             out->path, why);
-        goto fail_discard;
-    }
-    out_free(out);
-    return QUIRE_OK;
-
-fail_discard:
-    html_out_discard(out);
-    return QUIRE_ERR;
-}
-
-void html_out_discard(html_out *out)
-{
-    if (out == NULL)
-        return;
-    out_close(out);
-    if (out->tmp_path != NULL)
-        unlink(out->tmp_path);
-    out_free(out);
 }

@@ -691,5 +691,5 @@ int html_page_write(html_doc *d, const quire_page *page, quire_error *err)
             return QUIRE_ERR;
     close_sections(&pc, 0);
     html_out_puts(d->out, "</section>\n");
-    return html_out_error(d->out, err);
+    return support_out_error(d->out, err);
 }

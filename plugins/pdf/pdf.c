@@ -5,7 +5,7 @@
  * stored once however often they are drawn; every group anchor becomes an
  * outline entry.
  *
- * A document: begin() creates the temporary output file (pdf_out.c) and
+ * A document: begin() creates the temporary output file (support_out.c) and
  * the libharu document with its metadata; page() adds a page, paints it
  * (pdf_draw.c) and adds the page's outline entries; end() adds a blank
  * page if none came, has libharu serialise the document into its memory
@@ -322,7 +322,7 @@ static void doc_free(pdf_doc *d, int failed)
     if (d->pdf != NULL)
         HPDF_Free(d->pdf);
     if (failed)
-        pdf_out_discard(d->out);
+        support_out_discard(d->out);
     for (size_t i = 0; d->fonts != NULL && i < d->doc.nfonts; i++)
         host->free(d->fonts[i].used);
     host->free(d->fonts);
@@ -399,7 +399,7 @@ static int pdf_begin(void *state, const quire_document *doc, void **instance, qu
         ((d->images = host->calloc(d->doc.nimages, sizeof(*d->images))) == NULL ||
          (d->image_names = host->calloc(d->doc.nimages, sizeof(*d->image_names))) == NULL))
         goto fail_nomem;
-    d->out = pdf_out_open(host, doc->output_path, p->settings.file_mode, err);
+    d->out = support_out_open(host, doc->output_path, p->settings.file_mode, err);
     if (d->out == NULL)
         goto fail_free_doc;
     d->pdf = HPDF_New(on_hpdf_error, d);
@@ -485,7 +485,7 @@ static int save(pdf_doc *d, quire_error *err)
             rc = QUIRE_ERR;
             break;
         }
-        rc = pdf_out_write(d->out, buf, n, err);
+        rc = support_out_write(d->out, buf, n, err);
         left -= n;
     }
     d->host->free(buf);
@@ -514,7 +514,7 @@ static int pdf_end(void *instance, quire_error *err)
         goto fail_free_doc;
     HPDF_Free(d->pdf); /* before the rename: the memory is not needed */
     d->pdf = NULL;
-    rc = pdf_out_commit(d->out, err); /* frees the output either way */
+    rc = support_out_commit(d->out, err); /* frees the output either way */
     d->out = NULL;
     doc_free(d, 0);
     return rc;

@@ -10,8 +10,8 @@
  *   pdf_font.c    per-document caches of embedded fonts and alpha states
  *   pdf_image.c   per-document cache of images (PNG decoded with libpng,
  *                 JPEG passed through), each stored once in the file
- *   pdf_out.c     the output file: a temporary file renamed over the
- *                 destination on success, or standard output
+ *   the output    plugins/support/support_out.c (shared): a temporary file
+ *                 renamed over the destination on success, or standard output
  *
  * Nothing here is part of the plugin ABI. The plugin uses only the
  * include/quire headers and the host table, plus libharu, libpng and zlib.
@@ -34,6 +34,8 @@
 #include <quire/types.h> /* before renderer.h, which uses quire_str without it */
 #include <quire/renderer.h>
 
+#include "support_out.h"
+
 /* ============================== Settings (pdf.c) ========================== */
 
 /* The admin's [renderer.pdf] section, read once by init(). */
@@ -41,31 +43,6 @@ typedef struct pdf_settings {
     int compress;     /* compress: deflate page content, fonts and images */
     mode_t file_mode; /* 0666 less the process umask, for the output file */
 } pdf_settings;
-
-/* ============================== Output (pdf_out.c) ======================== */
-
-typedef struct pdf_out pdf_out;
-
-/* Opens the output for `path`: "-" is standard output; an existing path
- * that is not a regular file (a device, a FIFO) is written in place; any
- * other path gets a temporary file "PATH.tmp-XXXXXX" in the same directory,
- * created with `mode` (a symlink's target is what gets replaced). Returns a
- * new output, owned by the caller until pdf_out_commit() or
- * pdf_out_discard(), or NULL with *err set ("cannot create 'PATH': REASON"). */
-pdf_out *pdf_out_open(const quire_host *host, const char *path, mode_t mode, quire_error *err);
-
-/* Writes len bytes (unbuffered: callers write large blocks). Returns
- * QUIRE_OK or QUIRE_ERR with *err set ("cannot write 'PATH': REASON"). */
-int pdf_out_write(pdf_out *out, const void *bytes, size_t len, quire_error *err);
-
-/* Closes the output and renames the temporary file over the destination.
- * Frees `out` whatever happens; on failure the temporary file is removed
- * and *err says why. */
-int pdf_out_commit(pdf_out *out, quire_error *err);
-
-/* Closes the output, removes the temporary file and frees `out`. NULL is
- * accepted. */
-void pdf_out_discard(pdf_out *out);
 
 /* ============================== Content stream (pdf_content.c) ============ */
 
@@ -101,7 +78,7 @@ typedef struct pdf_doc {
     const pdf_settings *settings;
     quire_document doc; /* the kernel's document, fields it lacks zeroed */
     HPDF_Doc pdf;
-    pdf_out *out;
+    support_out *out;
     uint32_t npages;
 
     /* The first error libharu reported through the error handler. */

@@ -1,14 +1,6 @@
 /*
- * data_out.c - where a data export goes: standard output, a device written
- * in place, or (the usual case) a temporary file "PATH.tmp-XXXXXX" next to
- * the destination, renamed over it only once everything was written. A
- * failed or cancelled render therefore never leaves a partial file, and a
- * reader of PATH sees either the old file or the complete new one.
- *
- * Bytes go through one buffer; every flush checks write(2), so a full disk
- * (ENOSPC) or a closed pipe (EPIPE: the kernel ignores SIGPIPE) is reported
- * by the call that hit it, as "cannot write 'out/x.csv': No space left on
- * device". The first failure sticks.
+ * support_out.c - a renderer's output file: temporary file, checked
+ * buffered writes, rename at the end (see support_out.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "data.h"
+#include "support_out.h"
 
 static const char tmp_suffix[] = ".tmp-XXXXXX";
 
@@ -46,7 +38,7 @@ static void io_error(const quire_host *host, quire_error *err, const char *verb,
 }
 
 /* Records the first write failure; returns QUIRE_ERR with it in *err. */
-static int out_fail(data_out *out, int errnum, quire_error *err)
+static int out_fail(support_out *out, int errnum, quire_error *err)
 {
     if (!out->failed) {
         io_error(out->host, &out->failure, "cannot write", out->path, errnum);
@@ -59,8 +51,8 @@ static int out_fail(data_out *out, int errnum, quire_error *err)
 /* ============================== Opening =================================== */
 
 /* Frees the struct only; the descriptor and the temporary file are the
- * caller's business (data_out_commit, data_out_discard). */
-static void out_free(data_out *out)
+ * caller's business (support_out_commit, support_out_discard). */
+static void out_free(support_out *out)
 {
     const quire_host *host = out->host;
 
@@ -88,7 +80,7 @@ static char *resolve_target(const quire_host *host, const char *path)
 }
 
 /* Creates the temporary file next to out->target. */
-static int open_temporary(data_out *out, mode_t mode, quire_error *err)
+static int open_temporary(support_out *out, mode_t mode, quire_error *err)
 {
     const quire_host *host = out->host;
     size_t len = strlen(out->target);
@@ -124,9 +116,10 @@ static int open_temporary(data_out *out, mode_t mode, quire_error *err)
     return QUIRE_OK;
 }
 
-data_out *data_out_open(const quire_host *host, const char *path, mode_t mode, quire_error *err)
+support_out *support_out_open(const quire_host *host, const char *path, mode_t mode,
+                              quire_error *err)
 {
-    data_out *out = host->calloc(1, sizeof(*out));
+    support_out *out = host->calloc(1, sizeof(*out));
     struct stat st;
 
     if (out == NULL) {
@@ -171,7 +164,7 @@ fail_free_out:
 /* ============================== Writing =================================== */
 
 /* Writes the buffer out, retrying short writes and EINTR. */
-static int out_flush(data_out *out, quire_error *err)
+static int out_flush(support_out *out, quire_error *err)
 {
     size_t done = 0;
 
@@ -189,7 +182,7 @@ static int out_flush(data_out *out, quire_error *err)
     return QUIRE_OK;
 }
 
-int data_out_write(data_out *out, const void *bytes, size_t len, quire_error *err)
+int support_out_write(support_out *out, const void *bytes, size_t len, quire_error *err)
 {
     const char *p = bytes;
 
@@ -208,44 +201,32 @@ int data_out_write(data_out *out, const void *bytes, size_t len, quire_error *er
     return QUIRE_OK;
 }
 
-int data_out_puts(data_out *out, const char *s, quire_error *err)
+int support_out_puts(support_out *out, const char *s, quire_error *err)
 {
-    return data_out_write(out, s, strlen(s), err);
+    return support_out_write(out, s, strlen(s), err);
 }
 
-int data_out_putc(data_out *out, char c, quire_error *err)
+int support_out_putc(support_out *out, char c, quire_error *err)
 {
     if (out->used < sizeof(out->buf) && !out->failed) {
         out->buf[out->used++] = c;
         return QUIRE_OK;
     }
-    return data_out_write(out, &c, 1, err);
-}
-
-int data_out_utf8(data_out *out, const char *s, size_t len, quire_error *err)
-{
-    static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
-    const unsigned char *p = (const unsigned char *)s;
-
-    while (len > 0) {
-        size_t valid = data_utf8_valid_prefix(p, len), bad;
-        if (data_out_write(out, p, valid, err) != QUIRE_OK)
-            return QUIRE_ERR;
-        if (valid == len)
-            break;
-        if (data_out_write(out, replacement, 3, err) != QUIRE_OK)
-            return QUIRE_ERR;
-        bad = data_utf8_invalid_length(p + valid, len - valid);
-        p += valid + bad;
-        len -= valid + bad;
-    }
-    return QUIRE_OK;
+    return support_out_write(out, &c, 1, err);
 }
 
 /* ============================== Finishing ================================= */
 
+int support_out_error(const support_out *out, quire_error *err)
+{
+    if (!out->failed)
+        return QUIRE_OK;
+    *err = out->failure;
+    return QUIRE_ERR;
+}
+
 /* Closes the descriptor if it is ours; returns 0 or an errno. */
-static int out_close(data_out *out)
+static int out_close(support_out *out)
 {
     int errnum = 0;
 
@@ -255,7 +236,7 @@ static int out_close(data_out *out)
     return errnum;
 }
 
-int data_out_commit(data_out *out, quire_error *err)
+int support_out_commit(support_out *out, quire_error *err)
 {
     int errnum;
 
@@ -285,11 +266,11 @@ int data_out_commit(data_out *out, quire_error *err)
     return QUIRE_OK;
 
 fail_discard:
-    data_out_discard(out);
+    support_out_discard(out);
     return QUIRE_ERR;
 }
 
-void data_out_discard(data_out *out)
+void support_out_discard(support_out *out)
 {
     if (out == NULL)
         return;
