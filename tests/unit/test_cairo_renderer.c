@@ -39,6 +39,8 @@
 
 #include <cmocka.h>
 
+#include "renderer_harness.h"
+
 #include "config.h"
 #include "font.h"
 #include "kernel.h"
@@ -47,52 +49,6 @@
 #include "print_fixture.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ============================== Counting allocator ======================== */
-
-/* Blocks the plugin holds. Test-only state: the host table's allocator has
- * no context argument to carry it. Atomic: documents render on several
- * threads in test_concurrent_documents. */
-static _Atomic long live_blocks;
-
-static void *count_malloc(size_t size)
-{
-    void *p = malloc(size);
-    if (p != NULL)
-        live_blocks++;
-    return p;
-}
-
-static void *count_calloc(size_t count, size_t size)
-{
-    void *p = calloc(count, size);
-    if (p != NULL)
-        live_blocks++;
-    return p;
-}
-
-static void *count_realloc(void *ptr, size_t size)
-{
-    void *p = realloc(ptr, size);
-    if (p != NULL && ptr == NULL)
-        live_blocks++;
-    return p;
-}
-
-static void count_free(void *ptr)
-{
-    if (ptr != NULL)
-        live_blocks--;
-    free(ptr);
-}
-
-static char *count_strdup(const char *s)
-{
-    char *p = strdup(s);
-    if (p != NULL)
-        live_blocks++;
-    return p;
-}
 
 /* ============================== Checking tools (python3) ================== */
 
@@ -209,42 +165,11 @@ typedef struct fixture {
     quire_host host;      /* the kernel's table with the counting allocator */
 } fixture;
 
-/* The plugin under test, loaded into a kernel of its own. */
-typedef struct plug {
-    kernel *k;
-    plugin_rec *rec;
-    conf_file *conf;
-    const quire_renderer_ops *ops;
-} plug;
-
-/* Loads cairo.so and builds its config from `section` (the lines of
- * [renderer.cairo], NULL for defaults); returns init's status. */
+/* Loads cairo.so with `section` as the lines of [renderer.cairo] (NULL for the
+ * defaults); returns init's status, *err set. */
 static int plug_try_open(const fixture *fx, plug *p, const char *section, quire_error *err)
 {
-    diag d = {0};
-    char text[1024];
-    int rc;
-
-    memset(p, 0, sizeof(*p));
-    if (kernel_open(NULL, &p->k, &d) != QUIRE_OK ||
-        kernel_load_path(p->k, fx->so, &p->rec, &d) != QUIRE_OK)
-        fail_msg("load: %s", d.count ? d.items[0].text : "?");
-    if (section != NULL) {
-        snprintf(text, sizeof(text), "[renderer.cairo]\n%s", section);
-        assert_int_equal(conf_file_parse_text("quire.conf", text, strlen(text), &p->conf, &d),
-                         QUIRE_OK);
-    }
-    if (config_build(p->conf, p->rec->label, p->rec->schema, p->rec->nkeys, &p->rec->config, &d) !=
-        QUIRE_OK)
-        fail_msg("config_build: %s", d.count ? d.items[0].text : "?");
-    diag_clear(&d);
-    p->rec->in_init = 1; /* what init_plugins() does around init */
-    rc = p->rec->desc.init(&fx->host, p->rec, p->rec->config, &p->rec->state_ptr, err);
-    p->rec->in_init = 0;
-    if (rc == QUIRE_OK)
-        p->rec->state = PLUGIN_READY;
-    p->ops = &p->rec->ops.renderer;
-    return rc;
+    return plug_load(p, fx->so, &fx->host, "renderer.cairo", section, err);
 }
 
 static void plug_open(const fixture *fx, plug *p, const char *section)
@@ -253,29 +178,6 @@ static void plug_open(const fixture *fx, plug *p, const char *section)
 
     if (plug_try_open(fx, p, section, &err) != QUIRE_OK)
         fail_msg("init: %s", err.msg);
-}
-
-static void plug_close(plug *p)
-{
-    kernel_close(p->k); /* destroys the plugin, frees its config */
-    conf_file_free(p->conf);
-}
-
-static void remove_files(const char *path)
-{
-    DIR *dir = opendir(path);
-    struct dirent *e;
-    char name[PATH_MAX + 256];
-
-    while (dir != NULL && (e = readdir(dir)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(name, sizeof(name), "%s/%s", path, e->d_name);
-        if (unlink(name) != 0)
-            rmdir(name);
-    }
-    if (dir != NULL)
-        closedir(dir);
 }
 
 static void write_text(const char *path, const char *text)
@@ -301,12 +203,7 @@ static int group_setup(void **state)
         free(fx);
         return -1;
     }
-    fx->host = *host_api();
-    fx->host.malloc = count_malloc;
-    fx->host.calloc = count_calloc;
-    fx->host.realloc = count_realloc;
-    fx->host.free = count_free;
-    fx->host.strdup = count_strdup;
+    fx->host = harness_counting_host();
     snprintf(fx->dir, sizeof(fx->dir), "/tmp/quire-test-cairo-XXXXXX");
     snprintf(fx->tools, sizeof(fx->tools), "/tmp/quire-test-cairo-tools-XXXXXX");
     if (getcwd(fx->old_cwd, sizeof(fx->old_cwd)) == NULL || mkdtemp(fx->dir) == NULL ||
@@ -332,8 +229,8 @@ static int group_teardown(void **state)
 {
     fixture *fx = *state;
 
-    remove_files(".");
-    remove_files(fx->tools);
+    harness_remove_files(".");
+    harness_remove_files(fx->tools);
     if (chdir(fx->old_cwd) != 0)
         return -1;
     rmdir(fx->dir);
@@ -346,7 +243,7 @@ static int group_teardown(void **state)
 static int test_setup(void **state)
 {
     (void)state;
-    remove_files(".");
+    harness_remove_files(".");
     live_blocks = 0;
     return 0;
 }
@@ -1272,7 +1169,7 @@ static void test_page_names(void **state)
     assert_true(exists("sub.d/r.v2-page-1.png"));
     assert_true(exists("sub.d/r.v2-page-2.png"));
     assert_int_equal(count_files("sub.d", ""), 4);
-    remove_files("sub.d");
+    harness_remove_files("sub.d");
     pf.doc.output_path = "sub.d";
     assert_int_equal(render(&p, &pf.doc, pf.pages, 1, &err), QUIRE_ERR);
     assert_string_equal(err.msg, "cannot create 'sub.d': Is a directory");

@@ -38,56 +38,13 @@
 
 #include <cmocka.h>
 
+#include "renderer_harness.h"
+
 #include "config.h"
 #include "kernel.h"
 #include "registry.h"
 
 #include "print_fixture.h"
-
-/* ============================== Counting allocator ======================== */
-
-/* Blocks the plugin holds. Test-only state: the host table's allocator has
- * no context argument to carry it. */
-static long live_blocks;
-
-static void *count_malloc(size_t size)
-{
-    void *p = malloc(size);
-    if (p != NULL)
-        live_blocks++;
-    return p;
-}
-
-static void *count_calloc(size_t count, size_t size)
-{
-    void *p = calloc(count, size);
-    if (p != NULL)
-        live_blocks++;
-    return p;
-}
-
-static void *count_realloc(void *ptr, size_t size)
-{
-    void *p = realloc(ptr, size);
-    if (p != NULL && ptr == NULL)
-        live_blocks++;
-    return p;
-}
-
-static void count_free(void *ptr)
-{
-    if (ptr != NULL)
-        live_blocks--;
-    free(ptr);
-}
-
-static char *count_strdup(const char *s)
-{
-    char *p = strdup(s);
-    if (p != NULL)
-        live_blocks++;
-    return p;
-}
 
 /* ============================== Fixture =================================== */
 
@@ -98,62 +55,14 @@ typedef struct fixture {
     quire_host host;      /* the kernel's table with the counting allocator */
 } fixture;
 
-typedef struct plug {
-    kernel *k;
-    plugin_rec *rec;
-    conf_file *conf;
-    const quire_renderer_ops *ops;
-} plug;
-
-/* Loads html.so with `section` as its [renderer.html] lines (NULL for the
- * defaults) and runs init. */
+/* Loads html.so with `section` as the lines of [renderer.html] (NULL for the
+ * defaults) and runs its init. */
 static void plug_open(const fixture *fx, plug *p, const char *section)
 {
     quire_error err = {0};
-    diag d = {0};
-    char text[1024];
 
-    memset(p, 0, sizeof(*p));
-    if (kernel_open(NULL, &p->k, &d) != QUIRE_OK ||
-        kernel_load_path(p->k, fx->so, &p->rec, &d) != QUIRE_OK)
-        fail_msg("load: %s", d.count ? d.items[0].text : "?");
-    if (section != NULL) {
-        snprintf(text, sizeof(text), "[renderer.html]\n%s", section);
-        assert_int_equal(conf_file_parse_text("quire.conf", text, strlen(text), &p->conf, &d),
-                         QUIRE_OK);
-    }
-    if (config_build(p->conf, p->rec->label, p->rec->schema, p->rec->nkeys, &p->rec->config, &d) !=
-        QUIRE_OK)
-        fail_msg("config_build: %s", d.count ? d.items[0].text : "?");
-    diag_clear(&d);
-    p->rec->in_init = 1; /* what init_plugins() does around init */
-    if (p->rec->desc.init(&fx->host, p->rec, p->rec->config, &p->rec->state_ptr, &err) != QUIRE_OK)
+    if (plug_load(p, fx->so, &fx->host, "renderer.html", section, &err) != QUIRE_OK)
         fail_msg("init: %s", err.msg);
-    p->rec->in_init = 0;
-    p->rec->state = PLUGIN_READY;
-    p->ops = &p->rec->ops.renderer;
-}
-
-static void plug_close(plug *p)
-{
-    kernel_close(p->k);
-    conf_file_free(p->conf);
-}
-
-static void remove_scratch_files(const char *dir_path)
-{
-    DIR *dir = opendir(dir_path);
-    struct dirent *e;
-    char path[PATH_MAX + 256];
-
-    while (dir != NULL && (e = readdir(dir)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir_path, e->d_name);
-        unlink(path);
-    }
-    if (dir != NULL)
-        closedir(dir);
 }
 
 static int count_files(const char *dir_path)
@@ -188,12 +97,7 @@ static int group_setup(void **state)
         free(fx);
         return -1;
     }
-    fx->host = *host_api();
-    fx->host.malloc = count_malloc;
-    fx->host.calloc = count_calloc;
-    fx->host.realloc = count_realloc;
-    fx->host.free = count_free;
-    fx->host.strdup = count_strdup;
+    fx->host = harness_counting_host();
     snprintf(fx->dir, sizeof(fx->dir), "/tmp/quire-test-html-XXXXXX");
     if (mkdtemp(fx->dir) == NULL) {
         free(fx);
@@ -209,7 +113,7 @@ static int group_teardown(void **state)
 {
     fixture *fx = *state;
 
-    remove_scratch_files(fx->dir);
+    harness_remove_files(fx->dir);
     rmdir(fx->dir);
     free(fx);
     return 0;
@@ -219,7 +123,7 @@ static int test_setup(void **state)
 {
     fixture *fx = *state;
 
-    remove_scratch_files(fx->dir);
+    harness_remove_files(fx->dir);
     live_blocks = 0;
     return 0;
 }
@@ -1156,7 +1060,7 @@ static void test_missing_font(void **state)
     render_fixture(&p, &pf, scratch(fx, "named.html", path, sizeof(path)));
     assert_int_equal(count_files(fx->dir), 1);
     plug_close(&p);
-    remove_scratch_files(fx->dir);
+    harness_remove_files(fx->dir);
 
     plug_open(fx, &p, "embed_fonts = yes\n");
     pf.doc.output_path = scratch(fx, "embedded.html", path, sizeof(path));

@@ -36,57 +36,13 @@
 
 #include <cmocka.h>
 
+#include "renderer_harness.h"
+
 #include "config.h"
 #include "kernel.h"
 #include "registry.h"
 
 #include "print_fixture.h"
-
-/* ============================== Counting allocator ======================== */
-
-/* Blocks the plugin holds. Test-only state: the host table's allocator has
- * no context argument to carry it. Atomic: one test renders on two
- * threads. */
-static _Atomic long live_blocks;
-
-static void *count_malloc(size_t size)
-{
-    void *p = malloc(size);
-    if (p != NULL)
-        live_blocks++;
-    return p;
-}
-
-static void *count_calloc(size_t count, size_t size)
-{
-    void *p = calloc(count, size);
-    if (p != NULL)
-        live_blocks++;
-    return p;
-}
-
-static void *count_realloc(void *ptr, size_t size)
-{
-    void *p = realloc(ptr, size);
-    if (p != NULL && ptr == NULL)
-        live_blocks++;
-    return p;
-}
-
-static void count_free(void *ptr)
-{
-    if (ptr != NULL)
-        live_blocks--;
-    free(ptr);
-}
-
-static char *count_strdup(const char *s)
-{
-    char *p = strdup(s);
-    if (p != NULL)
-        live_blocks++;
-    return p;
-}
 
 /* ============================== Fixture =================================== */
 
@@ -98,64 +54,14 @@ typedef struct fixture {
     print_fixture pf; /* the shared two-page document, images read */
 } fixture;
 
-/* The plugin under test, loaded into a kernel of its own. */
-typedef struct plug {
-    kernel *k;
-    plugin_rec *rec;
-    conf_file *conf;
-    const quire_renderer_ops *ops;
-} plug;
-
 /* Loads pdf.so with `section` as the lines of [renderer.pdf] (NULL for the
  * defaults) and runs its init. */
 static void plug_open(const fixture *fx, plug *p, const char *section)
 {
     quire_error err = {0};
-    diag d = {0};
-    char text[1024];
-    int rc;
 
-    memset(p, 0, sizeof(*p));
-    if (kernel_open(NULL, &p->k, &d) != QUIRE_OK ||
-        kernel_load_path(p->k, fx->so, &p->rec, &d) != QUIRE_OK)
-        fail_msg("load: %s", d.count ? d.items[0].text : "?");
-    if (section != NULL) {
-        snprintf(text, sizeof(text), "[renderer.pdf]\n%s", section);
-        assert_int_equal(conf_file_parse_text("quire.conf", text, strlen(text), &p->conf, &d),
-                         QUIRE_OK);
-    }
-    if (config_build(p->conf, p->rec->label, p->rec->schema, p->rec->nkeys, &p->rec->config, &d) !=
-        QUIRE_OK)
-        fail_msg("config_build: %s", d.count ? d.items[0].text : "?");
-    diag_clear(&d);
-    p->rec->in_init = 1; /* what init_plugins() does around init */
-    rc = p->rec->desc.init(&fx->host, p->rec, p->rec->config, &p->rec->state_ptr, &err);
-    p->rec->in_init = 0;
-    if (rc != QUIRE_OK)
+    if (plug_load(p, fx->so, &fx->host, "renderer.pdf", section, &err) != QUIRE_OK)
         fail_msg("init: %s", err.msg);
-    p->rec->state = PLUGIN_READY;
-    p->ops = &p->rec->ops.renderer;
-}
-
-static void plug_close(plug *p)
-{
-    kernel_close(p->k); /* destroys the plugin, frees its config */
-    conf_file_free(p->conf);
-}
-
-static void remove_scratch_files(void)
-{
-    DIR *dir = opendir(".");
-    struct dirent *e;
-
-    while (dir != NULL && (e = readdir(dir)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (unlink(e->d_name) != 0)
-            rmdir(e->d_name);
-    }
-    if (dir != NULL)
-        closedir(dir);
 }
 
 static int group_setup(void **state)
@@ -180,12 +86,7 @@ static int group_setup(void **state)
         free(fx);
         return -1;
     }
-    fx->host = *host_api();
-    fx->host.malloc = count_malloc;
-    fx->host.calloc = count_calloc;
-    fx->host.realloc = count_realloc;
-    fx->host.free = count_free;
-    fx->host.strdup = count_strdup;
+    fx->host = harness_counting_host();
     snprintf(fx->dir, sizeof(fx->dir), "/tmp/quire-test-pdf-XXXXXX");
     if (getcwd(fx->old_cwd, sizeof(fx->old_cwd)) == NULL || mkdtemp(fx->dir) == NULL ||
         chdir(fx->dir) != 0) {
@@ -204,7 +105,7 @@ static int group_teardown(void **state)
 {
     fixture *fx = *state;
 
-    remove_scratch_files();
+    harness_remove_files(".");
     if (chdir(fx->old_cwd) != 0)
         return -1;
     rmdir(fx->dir);
@@ -217,7 +118,7 @@ static int group_teardown(void **state)
 static int test_setup(void **state)
 {
     (void)state;
-    remove_scratch_files();
+    harness_remove_files(".");
     live_blocks = 0;
     return 0;
 }
