@@ -57,12 +57,21 @@ static void family_list(const fill_resources *res, char *buf, size_t cap)
     }
 }
 
+/* "FILE:LINE: " where the admin set `key`, or "" for a built-in default. */
+static const char *origin_prefix(const quire_config *kconf, const char *key, char *buf, size_t cap)
+{
+    if (!config_is_set(kconf, key))
+        return "";
+    snprintf(buf, cap, "%s: ", config_origin(kconf, key));
+    return buf;
+}
+
 static int load_fonts(fill_resources *res, const quire_config *kconf, diag *d)
 {
     const char *dir = config_get_string(kconf, "font_dir");
     const char *def = config_get_string(kconf, "font_default");
     size_t n = config_list_count(kconf, "fonts");
-    const char *where = config_origin(kconf, "fonts");
+    char where[600];
     res->fonts = calloc(n + 1, sizeof(*res->fonts));
     res->faces = calloc(n + 1, sizeof(*res->faces));
     res->ascii_complete = calloc(n + 1, 1);
@@ -77,7 +86,8 @@ static int load_fonts(fill_resources *res, const quire_config *kconf, diag *d)
         if (full == NULL)
             return -1;
         if (font_face_load(full, &face, &err) != QUIRE_OK) {
-            diag_error(d, "%s: [kernel] fonts: %s", where ? where : "config", err.msg);
+            diag_error(d, "%s[kernel] fonts: %s",
+                       origin_prefix(kconf, "fonts", where, sizeof(where)), err.msg);
             free(full);
             continue;
         }
@@ -99,21 +109,30 @@ static int load_fonts(fill_resources *res, const quire_config *kconf, diag *d)
     if (d->errors > 0)
         return -1;
     if (res->nfonts == 0) {
-        diag_error(d, "%s: [kernel] fonts: no font is configured; pages need at least one",
-                   where ? where : "config");
+        diag_error(d, "%s[kernel] fonts: no font is configured; pages need at least one",
+                   origin_prefix(kconf, "fonts", where, sizeof(where)));
         return -1;
     }
     res->default_font = 0;
     if (def != NULL && def[0] != '\0') {
+        char where_buf[600];
         int found = -1;
         for (size_t i = 0; i < res->nfonts && found < 0; i++)
             if (strcasecmp(res->fonts[i].family, def) == 0 && res->fonts[i].style == 0)
                 found = (int)i;
+        if (found < 0 && family_known(res, def)) {
+            diag_error(d,
+                       "%s[kernel] font_default: family '%s' has no regular face among the "
+                       "configured fonts (add its regular file to [kernel] fonts)",
+                       origin_prefix(kconf, "font_default", where_buf, sizeof(where_buf)), def);
+            return -1;
+        }
         if (found < 0) {
             char list[512];
             family_list(res, list, sizeof(list));
-            diag_error(d, "%s: [kernel] font_default: '%s' is not among the configured fonts (%s)",
-                       config_origin(kconf, "font_default"), def, list);
+            diag_error(d, "%s[kernel] font_default: '%s' is not among the configured fonts (%s)",
+                       origin_prefix(kconf, "font_default", where_buf, sizeof(where_buf)), def,
+                       list);
             return -1;
         }
         res->default_font = found;
@@ -232,13 +251,13 @@ static int add_image(walk_ctx *w, const report_element *el)
         img.path = el->image_path;
         img.data = read_file(el->image_path, &img.len, &err_no);
         if (img.data == NULL) {
-            diag_error_at(w->d, w->rep->path, w->rep->ast->text, w->rep->ast->len, el->loc.line, el->loc.column,
-                          "image '%s': %s", el->image_path, strerror(err_no));
+            diag_error_at(w->d, w->rep->path, w->rep->ast->text, w->rep->ast->len, el->loc.line,
+                          el->loc.column, "image '%s': %s", el->image_path, strerror(err_no));
             return 0;
         }
         if (image_header(&img, why, sizeof(why)) != 0) {
-            diag_error_at(w->d, w->rep->path, w->rep->ast->text, w->rep->ast->len, el->loc.line, el->loc.column,
-                          "image '%s': %s", el->image_path, why);
+            diag_error_at(w->d, w->rep->path, w->rep->ast->text, w->rep->ast->len, el->loc.line,
+                          el->loc.column, "image '%s': %s", el->image_path, why);
             free((void *)img.data);
             return 0;
         }
@@ -299,8 +318,7 @@ static int walk(walk_ctx *w, const report_element *els, size_t n)
 
 /* ============================== Load ====================================== */
 
-int fill_resources_load(const report *rep, const quire_config *kconf, fill_resources **out,
-                        diag *d)
+int fill_resources_load(const report *rep, const quire_config *kconf, fill_resources **out, diag *d)
 {
     fill_resources *res = calloc(1, sizeof(*res));
     walk_ctx w = {.rep = rep, .res = res, .d = d};

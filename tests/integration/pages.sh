@@ -613,3 +613,18 @@ expect_rc 0 "the golden report renders to one png"
 run $CHECK golden "$D/golden/golden.png" "$TMP/golden.png"
 expect_rc 0 "it matches golden/golden.png: at most 0.5% of pixels differ by more than 16 ($OUT)"
 [ "$RC" -eq 0 ] || echo "$ERR" | sed 's/^/#   /'
+
+# Fonts the configuration names: a file that is not there, and a default
+# family without a regular face. Environment overrides reach the [kernel]
+# keys, so the test config stays as it is.
+run env QUIRE_KERNEL_FONTS="DejaVuSans.ttf nope.ttf" "$QUIRE" render "$D/golden.quire" -f pdf \
+    -o "$TMP/nofont.pdf"
+expect_rc 5 "a configured font file that is missing exits 5"
+expect_err_line "error: environment QUIRE_KERNEL_FONTS: [kernel] fonts: /usr/share/fonts/truetype/dejavu/nope.ttf: cannot open: No such file or directory" \
+    "and names the setting and the file"
+expect_true "and writes no PDF" test ! -e "$TMP/nofont.pdf"
+run env QUIRE_KERNEL_FONTS="DejaVuSans-Bold.ttf" "$QUIRE" render "$D/golden.quire" -f pdf \
+    -o "$TMP/nofont.pdf"
+expect_rc 5 "a default family with only a bold face exits 5"
+expect_err_line "error: [kernel] font_default: family 'DejaVu Sans' has no regular face among the configured fonts (add its regular file to [kernel] fonts)" \
+    "and says a regular face is missing"
