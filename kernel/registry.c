@@ -203,6 +203,13 @@ int registry_register_format(plugin_rec *self, const quire_format *format, quire
                               copy.name ? copy.name : "(null)");
         return QUIRE_ERR;
     }
+    if ((copy.flags & QUIRE_FORMAT_LATE) && self->ops.renderer.slot == NULL) {
+        host_api()->error_set(err, QUIRE_E_ABI,
+                              "register_format: format '%s' is LATE (QUIRE_FORMAT_LATE) but the "
+                              "plugin's renderer ops have no slot op",
+                              copy.name);
+        return QUIRE_ERR;
+    }
     other = kernel_find_format(k, copy.name);
     if (other != NULL) {
         host_api()->error_set(err, QUIRE_E_INVALID, "format '%s' already registered by plugin %s",

@@ -17,7 +17,7 @@
  * size starting at (x, baseline), advancing by the font's advance widths.
  *
  * Lifetime: a page and everything it points to are valid only during the
- * renderer's page() call. Fonts and images in quire_document live until
+ * renderer's page() call (the elements of a slot: during its slot() call). Fonts and images in quire_document live until
  * end() or abort().
  */
 #ifndef QUIRE_PRINT_H
@@ -48,6 +48,13 @@ typedef struct quire_color {
 #define QUIRE_EL_PATH      6 /* vector path in page coordinates; fill (non-zero), then stroke */
 #define QUIRE_EL_CLIP_PUSH 7 /* clip what follows to the box until the matching CLIP_POP */
 #define QUIRE_EL_CLIP_POP  8 /* pushes and pops nest and always balance within a page */
+/* 1.3, only to renderers of QUIRE_FORMAT_LATE formats (quire/renderer.h): a
+ * place in the painting order whose elements are not known yet (Page X of
+ * Y, a group's total in its header). They arrive later through
+ * quire_renderer_ops.slot() with u.slot.id; the renderer paints them where
+ * the slot stands. The box is the delayed element's; band, group_level,
+ * instance and item are its own. */
+#define QUIRE_EL_SLOT 9
 
 /* Where an element came from, so renderers can tell content from page
  * furniture and group the elements of one band. */
@@ -115,6 +122,9 @@ typedef struct quire_element {
         struct {
             uint32_t image; /* index into quire_document.images */
         } image;
+        struct {
+            uint32_t id; /* SLOT (1.3): unique within the document, from 1 */
+        } slot;
         struct {
             const uint8_t *verbs; /* QUIRE_PATH_* */
             size_t nverbs;

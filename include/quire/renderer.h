@@ -28,6 +28,16 @@ extern "C" {
  * instead of pages, like JasperReports' data exporters: no layout, page
  * furniture (page and column headers and footers, background) dropped. */
 #define QUIRE_FORMAT_DATA (1u << 2)
+/* LATE (1.3): a page format whose renderer can paint a page before all of
+ * its text is known, and fill the gaps afterwards (PDF: a content stream of
+ * its own per gap, written later). The kernel then sends every page as soon
+ * as it is laid out, with a QUIRE_EL_SLOT element (quire/print.h) for each
+ * delayed value, and the slot's elements through slot() once the value is
+ * known; no page waits, so "Page X of Y" costs no memory. Without the flag,
+ * pages wait for their delayed values (kept in memory up to page_memory,
+ * then in a temporary file) and arrive complete. A plugin that registers a
+ * LATE format must have a slot op. */
+#define QUIRE_FORMAT_LATE (1u << 3)
 
 /* An output format, registered from init(). The kernel copies the struct
  * and the strings. */
@@ -135,6 +145,16 @@ typedef struct quire_renderer_ops {
 
     /* 1.1, DATA formats: one band instance, valid only during the call. */
     int (*band)(void *instance, const quire_band_instance *band, quire_error *err);
+
+    /* 1.3, LATE formats: the elements of slot `id`, which page number
+     * `page` carried as a QUIRE_EL_SLOT element, in that page's
+     * coordinates, to be painted where the slot stands. Called exactly
+     * once for every slot of every page sent, after that page's page()
+     * call and before end(), on the same thread as page(); slots of
+     * different pages may come in any order. nelements may be 0 (the value
+     * prints nothing). The elements are valid only during the call. */
+    int (*slot)(void *instance, uint32_t page, uint32_t id, const quire_element *elements,
+                size_t nelements, quire_error *err);
 } quire_renderer_ops;
 
 #define QUIRE_RENDERER_OPS_MIN_SIZE (offsetof(quire_renderer_ops, abort) + sizeof(void (*)(void)))
