@@ -330,7 +330,9 @@ int cmd_render(int argc, char **argv)
         fo.page_memory = (size_t)config_get_int(l.k->kconf, "page_memory");
         fo.first_page = opts.first_page;
         fo.last_page = opts.last_page;
-        fl = fill_new(l.plan, res, &fo, (fill_output){ops->page, rs.instance});
+        fl = fill_new(l.plan, res, &fo,
+                      (fill_output){ops->page, rs.instance,
+                                    fmt->flags & QUIRE_FORMAT_LATE ? ops->slot : NULL});
         if (fl == NULL) {
             ops->abort(rs.instance);
             fprintf(stderr, "error: out of memory\n");

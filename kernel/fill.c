@@ -18,12 +18,26 @@
 /* A finished page waiting for placeholders or for the pages before it. */
 typedef struct waiting {
     uint32_t number, display, segment;
-    el_buf b; /* empty while spilled */
+    uint32_t slot_id; /* on the renderer queue: 0 a page, else the elements of this slot */
+    el_buf b;         /* empty while spilled */
     quire_anchor *anchors;
     size_t nanchors;
     long spill_off; /* >= 0: in the spill file */
     size_t nels, blob_len, nph;
 } waiting;
+
+/* A slot sent in a page to a LATE renderer, waiting for its value: the
+ * placeholder, the element it stands for, and for a page count that reads
+ * variables their values when it was placed (strings copied along). */
+typedef struct late_slot {
+    fill_ph ph;
+    quire_element el; /* the reserved text element (band, item, name) */
+    uint32_t id, page, display;
+    qv *vars;      /* NULL, or p->nvars values and their string bytes, one block */
+    uint32_t next; /* the next slot waiting for the same value or segment */
+} late_slot;
+
+#define NO_SLOT UINT32_MAX
 
 /* A group level's state on the page. */
 typedef struct open_group {
@@ -75,6 +89,15 @@ struct filler {
     uint32_t *segment_pages; /* per numbering segment: its page count once closed (0: open) */
     size_t nsegments;
 
+    /* LATE renderers (out.slot set): slots sent, waiting for their values,
+     * chained per emit id (value_slots, parallel to resolved) and per
+     * numbering segment (segment_slots, parallel to segment_pages). */
+    late_slot *slots;
+    size_t nslots, slots_cap, pending;
+    uint32_t free_slots; /* chain of unused entries */
+    uint32_t last_slot_id;
+    uint32_t *value_slots, *segment_slots;
+
     /* Finished pages not sent yet, in order. */
     waiting *queue;
     size_t nqueue, queue_cap, queue_memory, peak_waiting;
@@ -110,11 +133,15 @@ filler *fill_new(const plan *p, const fill_resources *res, const fill_options *o
     f->scratch = arena_new(0);
     f->groups = calloc(p->ngroups + 1, sizeof(*f->groups));
     f->segment_pages = calloc(16, sizeof(*f->segment_pages));
+    f->segment_slots = malloc(16 * sizeof(*f->segment_slots));
     f->nsegments = 1;
+    f->free_slots = NO_SLOT;
+    for (size_t i = 0; f->segment_slots != NULL && i < 16; i++)
+        f->segment_slots[i] = NO_SLOT;
     pthread_mutex_init(&f->out_mu, NULL);
     pthread_cond_init(&f->out_cv, NULL);
     if (f->scratch == NULL || f->groups == NULL || f->segment_pages == NULL ||
-        layout_init(&f->lc, p, res) != 0) {
+        f->segment_slots == NULL || layout_init(&f->lc, p, res) != 0) {
         fill_free(f);
         return NULL;
     }
@@ -157,6 +184,11 @@ void fill_free(filler *f)
     free(f->resolved_len);
     free(f->refs);
     free(f->segment_pages);
+    free(f->segment_slots);
+    free(f->value_slots);
+    for (size_t i = 0; i < f->nslots; i++)
+        free(f->slots[i].vars);
+    free(f->slots);
     for (size_t i = 0; i < f->nqueue; i++)
         waiting_free(&f->queue[i]);
     free(f->queue);
@@ -275,6 +307,8 @@ static int ph_ready(const filler *f, const fill_ph *ph)
 
 static int page_ready(const filler *f, const waiting *w)
 {
+    if (f->out.slot != NULL)
+        return 1; /* what is not known yet goes out as a slot */
     for (size_t i = 0; i < w->b.nph; i++)
         if (!ph_ready(f, &w->b.phs[i]))
             return 0;
@@ -333,7 +367,10 @@ static void *out_thread(void *arg)
             pg.elements = w.b.els;
             pg.nanchors = w.nanchors;
             pg.anchors = w.anchors;
-            rc = f->out.page(f->out.instance, &pg, &err);
+            if (w.slot_id != 0)
+                rc = f->out.slot(f->out.instance, w.number, w.slot_id, w.b.els, w.b.nels, &err);
+            else
+                rc = f->out.page(f->out.instance, &pg, &err);
         }
         waiting_free(&w);
 
@@ -341,7 +378,7 @@ static void *out_thread(void *arg)
         if (rc != QUIRE_OK && !atomic_load(&f->out_failed)) {
             f->out_err = err;
             atomic_store(&f->out_failed, 1);
-        } else if (rc == QUIRE_OK) {
+        } else if (rc == QUIRE_OK && w.slot_id == 0) {
             f->sent++;
         }
     }
@@ -396,16 +433,186 @@ static int out_close(filler *f, quire_error *err)
     return QUIRE_OK;
 }
 
-/* Fills the placeholders of `w` and hands it to the renderer. */
+/* ============================== Late slots ================================ */
+
+/*
+ * A LATE renderer (quire/renderer.h) takes a page before its delayed
+ * values are known: each such placeholder goes out as a QUIRE_EL_SLOT
+ * element, and what it prints follows through the renderer's slot op once
+ * the value is known. What stays behind per slot is a late_slot (a few
+ * hundred bytes) instead of the whole page, so Page X of Y costs neither
+ * memory nor a spill file. Slots wait in chains: per emit id for a
+ * delayed value, per numbering segment for a page count.
+ */
+
+/* Turns placeholder `ph` of page `w`, whose value is not known yet, into a
+ * slot: its reserved element becomes a QUIRE_EL_SLOT and a late_slot keeps
+ * what laying out the value will need. */
+static int make_slot(filler *f, waiting *w, const fill_ph *ph, quire_error *err)
+{
+    quire_element *el = &w->b.els[ph->slot];
+    uint32_t idx, *head;
+    late_slot *sl;
+
+    if (f->free_slots != NO_SLOT) {
+        idx = f->free_slots;
+        f->free_slots = f->slots[idx].next;
+    } else {
+        if (f->nslots == f->slots_cap) {
+            size_t cap = f->slots_cap ? f->slots_cap * 2 : 64;
+            late_slot *grown = realloc(f->slots, cap * sizeof(*grown));
+            if (grown == NULL || cap >= NO_SLOT)
+                return grown == NULL ? oom(err) : (free(grown), oom(err));
+            f->slots = grown;
+            f->slots_cap = cap;
+        }
+        idx = (uint32_t)f->nslots++;
+    }
+    sl = &f->slots[idx];
+    memset(sl, 0, sizeof(*sl));
+    sl->ph = *ph;
+    sl->ph.slot = 0; /* the element is the first of the slot's own buffer */
+    sl->el = *el;
+    sl->id = ++f->last_slot_id;
+    sl->page = w->number;
+    sl->display = w->display;
+    if (ph->kind == PH_PAGE_COUNT && ph->vars_off != SIZE_MAX) {
+        /* The variables as the page had them, strings copied behind. */
+        const qv *vars = (const qv *)(const void *)(w->b.blob + ph->vars_off);
+        size_t n = f->p->nvars, bytes = n * sizeof(qv);
+        char *strings;
+        for (size_t k = 0; k < n; k++)
+            if (vars[k].type == QUIRE_TYPE_STRING && !vars[k].null)
+                bytes += vars[k].u.s.len;
+        sl->vars = malloc(bytes + 1);
+        if (sl->vars == NULL) {
+            sl->next = f->free_slots;
+            f->free_slots = idx;
+            return oom(err);
+        }
+        memcpy(sl->vars, vars, n * sizeof(qv));
+        strings = (char *)(sl->vars + n);
+        for (size_t k = 0; k < n; k++) {
+            qv *v = &sl->vars[k];
+            if (v->type != QUIRE_TYPE_STRING || v->null)
+                continue;
+            memcpy(strings, w->b.blob + (uintptr_t)v->u.s.ptr, v->u.s.len);
+            v->u.s.ptr = strings;
+            strings += v->u.s.len;
+        }
+    }
+    head = ph->kind == PH_VALUE ? &f->value_slots[ph->id] : &f->segment_slots[ph->segment];
+    sl->next = *head;
+    *head = idx;
+    f->pending++;
+
+    el->kind = QUIRE_EL_SLOT;
+    memset(&el->u, 0, sizeof(el->u));
+    el->u.slot.id = sl->id;
+    el->x = ph->bx;
+    el->y = ph->by;
+    el->width = ph->bw;
+    el->height = ph->bh;
+    return QUIRE_OK;
+}
+
+/* Lays out the now known value of slot `idx` and queues its elements for
+ * the renderer; the entry is free afterwards. */
+static int fill_slot(filler *f, uint32_t idx, quire_error *err)
+{
+    late_slot *sl = &f->slots[idx];
+    waiting w;
+    quire_band_value v;
+    const char *text = NULL;
+    size_t len = 0;
+    int omitted = 0, rc;
+
+    memset(&w, 0, sizeof(w));
+    w.number = sl->page;
+    w.display = sl->display;
+    w.slot_id = sl->id;
+    w.spill_off = -1;
+    if (sl->ph.kind == PH_VALUE) {
+        text = f->resolved[sl->ph.id];
+        len = f->resolved_len[sl->ph.id];
+    } else {
+        if (emit_eval_item(f->em, sl->ph.band, sl->ph.item, sl->display,
+                           f->segment_pages[sl->ph.segment], sl->vars, f->scratch, &v, &omitted,
+                           err) != QUIRE_OK)
+            return QUIRE_ERR;
+        text = v.text.ptr;
+        len = v.text.len;
+    }
+    if (!omitted && text != NULL && len > 0) {
+        char *copy = arena_strndup(f->scratch, text, len);
+        if (copy == NULL || elbuf_push(&w.b, &sl->el) != 0) {
+            waiting_free(&w);
+            return oom(err);
+        }
+        if (layout_placeholder(&f->lc, &w.b, &sl->ph, copy, len, err) != QUIRE_OK) {
+            waiting_free(&w);
+            return QUIRE_ERR;
+        }
+    }
+    check_glyphs(f, &w.b, 0);
+    relocate(&w.b, NULL, 0, 1);
+    arena_reset(f->scratch);
+    if (sl->ph.kind == PH_VALUE)
+        release_id(f, sl->ph.id);
+    free(sl->vars);
+    sl->vars = NULL;
+    sl->next = f->free_slots;
+    f->free_slots = idx;
+    f->pending--;
+    rc = out_put(f, &w, err);
+    waiting_free(&w); /* nothing left when out_put took it */
+    return rc;
+}
+
+/* Fills every slot of chain *head (the value or segment is known now),
+ * oldest first, so the renderer gets them in page order. */
+static int fill_slots(filler *f, uint32_t *head, quire_error *err)
+{
+    uint32_t rev = NO_SLOT;
+    while (*head != NO_SLOT) { /* chains are pushed newest first */
+        uint32_t idx = *head;
+        *head = f->slots[idx].next;
+        f->slots[idx].next = rev;
+        rev = idx;
+    }
+    *head = rev;
+    while (*head != NO_SLOT) {
+        uint32_t idx = *head;
+        *head = f->slots[idx].next;
+        if (fill_slot(f, idx, err) != QUIRE_OK)
+            return QUIRE_ERR;
+    }
+    return QUIRE_OK;
+}
+
+/* ============================== Sending pages (continued) ================= */
+
+/* Fills the placeholders of `w` and hands it to the renderer; a LATE
+ * renderer gets a slot for each value not known yet. */
 static int send_page(filler *f, waiting *w, quire_error *err)
 {
     size_t nph = w->b.nph;
+    int selected = (f->opt.first_page == 0 || w->number >= f->opt.first_page) &&
+                   (f->opt.last_page == 0 || w->number <= f->opt.last_page);
     for (size_t i = 0; i < nph; i++) {
         fill_ph ph = w->b.phs[i];
         quire_band_value v;
         int omitted = 0;
         const char *text = NULL;
         size_t len = 0;
+        if (!ph_ready(f, &ph)) {
+            /* Only with a LATE renderer (page_ready). */
+            if (selected && make_slot(f, w, &ph, err) != QUIRE_OK)
+                return QUIRE_ERR;
+            if (!selected && ph.kind == PH_VALUE)
+                release_id(f, ph.id);
+            continue;
+        }
         if (ph.kind == PH_VALUE) {
             text = f->resolved[ph.id];
             len = f->resolved_len[ph.id];
@@ -443,10 +650,7 @@ static int send_page(filler *f, waiting *w, quire_error *err)
     check_glyphs(f, &w->b, 0);
     relocate(&w->b, w->anchors, w->nanchors, 1);
     arena_reset(f->scratch);
-    if ((f->opt.first_page == 0 || w->number >= f->opt.first_page) &&
-        (f->opt.last_page == 0 || w->number <= f->opt.last_page))
-        return out_put(f, w, err);
-    return QUIRE_OK;
+    return selected ? out_put(f, w, err) : QUIRE_OK;
 }
 
 static int unspill(filler *f, waiting *w, quire_error *err)
@@ -645,10 +849,15 @@ static int append(filler *f, const el_buf *src, size_t from, double lo, double h
             if (rf == NULL)
                 goto fail_free_where;
             f->refs = rf;
+            rf = realloc(f->value_slots, n * sizeof(*rf));
+            if (rf == NULL)
+                goto fail_free_where;
+            f->value_slots = rf;
             for (size_t k = f->nresolved; k < n; k++) {
                 f->resolved[k] = NULL;
                 f->resolved_len[k] = 0;
                 f->refs[k] = 0;
+                f->value_slots[k] = NO_SLOT;
             }
             f->nresolved = n;
             f->refs[ph.id]++;
@@ -1209,14 +1418,21 @@ static int on_band(void *ctx, const emit_band *eb, quire_error *err)
                 return QUIRE_ERR;
             if (f->display_no > 1 || f->segment > 0 || f->page_no > 1) {
                 f->segment_pages[f->segment] = f->display_no - 1 > 0 ? f->display_no - 1 : 1;
+                if (fill_slots(f, &f->segment_slots[f->segment], err) != QUIRE_OK)
+                    return QUIRE_ERR;
                 if (f->nsegments % 16 == 0) {
                     uint32_t *grown =
                         realloc(f->segment_pages, (f->nsegments + 16) * sizeof(*grown));
                     if (grown == NULL)
                         return oom(err);
                     f->segment_pages = grown;
+                    grown = realloc(f->segment_slots, (f->nsegments + 16) * sizeof(*grown));
+                    if (grown == NULL)
+                        return oom(err);
+                    f->segment_slots = grown;
                 }
                 f->segment_pages[f->nsegments] = 0;
+                f->segment_slots[f->nsegments] = NO_SLOT;
                 f->segment = (uint32_t)f->nsegments++;
                 f->display_no = 1;
                 for (size_t i = 0; i < f->page.nph; i++)
@@ -1289,6 +1505,8 @@ static int on_resolve(void *ctx, uint32_t id, const quire_band_value *value, int
     if (f->resolved_len[id] > 0)
         memcpy(f->resolved[id], value->text.ptr, f->resolved_len[id]);
     f->resolved[id][f->resolved_len[id]] = '\0';
+    if (fill_slots(f, &f->value_slots[id], err) != QUIRE_OK)
+        return QUIRE_ERR;
     return pump(f, err);
 }
 
@@ -1323,11 +1541,12 @@ static int on_finish(void *ctx, quire_error *err)
     if (finish_page(f, 1, err) != QUIRE_OK)
         return QUIRE_ERR;
     f->segment_pages[f->segment] = f->display_no > 0 ? f->display_no : 1;
-    if (pump(f, err) != QUIRE_OK)
+    if (pump(f, err) != QUIRE_OK || fill_slots(f, &f->segment_slots[f->segment], err) != QUIRE_OK)
         return QUIRE_ERR;
-    if (f->nqueue > 0) {
-        error_setf(err, QUIRE_E_INTERNAL, "%zu pages still wait for a value after the report ended",
-                   f->nqueue);
+    if (f->nqueue > 0 || f->pending > 0) {
+        error_setf(err, QUIRE_E_INTERNAL,
+                   "%zu pages and %zu slots still wait for a value after the report ended",
+                   f->nqueue, f->pending);
         return QUIRE_ERR;
     }
     return out_close(f, err);

@@ -7,11 +7,13 @@
  * (font.h), so every format breaks lines at the same places. Values that
  * are not known when their band is placed (a group total in its header, a
  * report total in the title, page_count(), evaluation = page) get a box of
- * the element's fixed size and are filled when their scope ends: pages
- * wait for their placeholders and go to the renderer in order as soon as
- * they are complete. Waiting pages beyond `page_memory` bytes are written to
- * a temporary file in temp_dir and read back when they can go, so memory
- * does not grow with the number of rows or pages.
+ * the element's fixed size and are filled when their scope ends. A LATE
+ * renderer (PDF) gets each page as soon as it is laid out, with a slot for
+ * every value not known yet, and the slot's text when it is. For the
+ * others pages wait for their placeholders and go to the renderer in order
+ * as soon as they are complete; waiting pages beyond `page_memory` bytes
+ * are written to a temporary file in temp_dir and read back when they can
+ * go, so memory does not grow with the number of rows or pages.
  *
  * Threading: one filler belongs to one render on one thread; it draws
  * finished pages through the renderer on a second thread of its own (so
@@ -64,10 +66,15 @@ typedef struct fill_options {
 
 typedef struct filler filler;
 
-/* Page output: the renderer's page op and its instance. */
+/* Page output: the renderer's page op and its instance, and for a LATE
+ * format (quire/renderer.h) its slot op: then pages go out at once, with
+ * slots for the values not known yet, and none waits. NULL slot: pages
+ * wait until complete. */
 typedef struct fill_output {
     int (*page)(void *instance, const quire_page *page, quire_error *err);
     void *instance;
+    int (*slot)(void *instance, uint32_t page, uint32_t id, const quire_element *elements,
+                size_t nelements, quire_error *err);
 } fill_output;
 
 /* A filler for plan `p`. Its emit_sink (fill_sink()) is what run_plan()

@@ -155,7 +155,10 @@ static int valid_short_name(const char *s)
     return n <= 32 && conf_name_valid(s, n);
 }
 
-static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+static char *dup_or_empty(const char *s)
+{
+    return strdup(s ? s : "");
+}
 
 const format_rec *kernel_find_format(const kernel *k, const char *name)
 {
@@ -185,22 +188,24 @@ int registry_register_format(plugin_rec *self, const quire_format *format, quire
         return QUIRE_ERR;
     }
     if (self->desc.kind != QUIRE_KIND_RENDERER) {
-        host_api()->error_set(err, QUIRE_E_INVALID, "register_format: plugin kind is %s, not renderer",
+        host_api()->error_set(err, QUIRE_E_INVALID,
+                              "register_format: plugin kind is %s, not renderer",
                               kind_name(self->desc.kind));
         return QUIRE_ERR;
     }
     if (format == NULL || format->size < offsetof(quire_format, flags) + sizeof(uint32_t)) {
-        host_api()->error_set(err, QUIRE_E_ABI, "register_format: format struct size %u, at least %zu required",
-                              format ? (unsigned)format->size : 0u,
-                              offsetof(quire_format, flags) + sizeof(uint32_t));
+        host_api()->error_set(
+            err, QUIRE_E_ABI, "register_format: format struct size %u, at least %zu required",
+            format ? (unsigned)format->size : 0u, offsetof(quire_format, flags) + sizeof(uint32_t));
         return QUIRE_ERR;
     }
     memset(&copy, 0, sizeof(copy));
     memcpy(&copy, format, format->size < sizeof(copy) ? format->size : sizeof(copy));
     if (!valid_short_name(copy.name)) {
-        host_api()->error_set(err, QUIRE_E_INVALID,
-                              "register_format: format name '%.64s' is invalid (use [a-z][a-z0-9_]*)",
-                              copy.name ? copy.name : "(null)");
+        host_api()->error_set(
+            err, QUIRE_E_INVALID,
+            "register_format: format name '%.64s' is invalid (use [a-z][a-z0-9_]*)",
+            copy.name ? copy.name : "(null)");
         return QUIRE_ERR;
     }
     if ((copy.flags & QUIRE_FORMAT_LATE) && self->ops.renderer.slot == NULL) {
@@ -251,7 +256,8 @@ int registry_register_chart_type(plugin_rec *self, const char *type, const char 
         return QUIRE_ERR;
     }
     if (self->desc.kind != QUIRE_KIND_CHART) {
-        host_api()->error_set(err, QUIRE_E_INVALID, "register_chart_type: plugin kind is %s, not chart",
+        host_api()->error_set(err, QUIRE_E_INVALID,
+                              "register_chart_type: plugin kind is %s, not chart",
                               kind_name(self->desc.kind));
         return QUIRE_ERR;
     }
@@ -332,7 +338,8 @@ int kernel_open(const char *conf_path, kernel **out, diag *d)
         if (k->conf_path == NULL || conf_file_parse(conf_path, &k->conf, d) != QUIRE_OK)
             goto fail_close;
     }
-    if (conf_schema_check(kernel_schema(), sizeof(quire_config_key), "kernel", &nkeys, d) != QUIRE_OK)
+    if (conf_schema_check(kernel_schema(), sizeof(quire_config_key), "kernel", &nkeys, d) !=
+        QUIRE_OK)
         goto fail_close;
     if (config_build(k->conf, "kernel", kernel_schema(), nkeys, &k->kconf, d) != QUIRE_OK)
         goto fail_close;
@@ -486,13 +493,14 @@ static int load_allow_list(kernel *k, diag *d, int *config_errors, int *plugin_e
         if (nallow > 0) {
             const char *where = config_origin(k->kconf, "plugin_dir");
             if (strcmp(where, "default") == 0)
-                diag_error(d, "%s: [kernel] plugin_dir: cannot read the built-in default '%s': %s "
-                              "(set plugin_dir in [kernel])",
+                diag_error(d,
+                           "%s: [kernel] plugin_dir: cannot read the built-in default '%s': %s "
+                           "(set plugin_dir in [kernel])",
                            k->conf_path ? k->conf_path : "quire", k->plugin_dir,
                            strerror(dir_errno));
             else
-                diag_error(d, "%s: [kernel] plugin_dir: cannot read '%s': %s", where,
-                           k->plugin_dir, strerror(dir_errno));
+                diag_error(d, "%s: [kernel] plugin_dir: cannot read '%s': %s", where, k->plugin_dir,
+                           strerror(dir_errno));
             (*config_errors)++;
         }
         return nallow > 0 ? QUIRE_ERR : QUIRE_OK;
@@ -504,12 +512,14 @@ static int load_allow_list(kernel *k, diag *d, int *config_errors, int *plugin_e
                 if (stems_add(&stems, &nstems, files[j]) != QUIRE_OK)
                     goto fail_oom;
         } else if (!valid_file_stem(name)) {
-            diag_error(d, "%s: [kernel] plugins: '%s' is not a plugin file name "
-                          "(a file in plugin_dir, without .so)", origin, name);
+            diag_error(d,
+                       "%s: [kernel] plugins: '%s' is not a plugin file name "
+                       "(a file in plugin_dir, without .so)",
+                       origin, name);
             (*config_errors)++;
         } else if (strlen(name) > 3 && strcmp(name + strlen(name) - 3, ".so") == 0) {
-            diag_error(d, "%s: [kernel] plugins: '%s': write it without .so ('%.*s')", origin,
-                       name, (int)(strlen(name) - 3), name);
+            diag_error(d, "%s: [kernel] plugins: '%s': write it without .so ('%.*s')", origin, name,
+                       (int)(strlen(name) - 3), name);
             (*config_errors)++;
         } else if (stems_add(&stems, &nstems, name) != QUIRE_OK) {
             goto fail_oom;
@@ -556,7 +566,8 @@ static void validate_plugin_configs(kernel *k, diag *d, int *config_errors)
 
         if (rec->state != PLUGIN_LOADED)
             continue;
-        if (config_build(k->conf, rec->label, rec->schema, rec->nkeys, &rec->config, d) != QUIRE_OK) {
+        if (config_build(k->conf, rec->label, rec->schema, rec->nkeys, &rec->config, d) !=
+            QUIRE_OK) {
             diag_error(d, "plugin %s: configuration [%s] refused", rec->path, rec->label);
             plugin_fail_from(rec, d, first);
             (*config_errors)++;
@@ -586,8 +597,9 @@ static void check_env_collisions(const kernel *k, diag *d)
                 goto done;
             for (size_t m = 0; m < n; m++)
                 if (strcmp(names[m], name) == 0)
-                    diag_warning(d, "environment variable %s overrides two keys: [%s] %s and "
-                                    "another plugin's key of the same upper-cased name",
+                    diag_warning(d,
+                                 "environment variable %s overrides two keys: [%s] %s and "
+                                 "another plugin's key of the same upper-cased name",
                                  name, section, keys[j].name);
             if (n == cap) {
                 char **grown = realloc(names, (cap ? cap * 2 : 32) * sizeof(*names));
@@ -619,8 +631,8 @@ static void check_unused_sections(kernel *k, diag *d, int *config_errors)
     used = (size_t)snprintf(known, sizeof(known), "kernel");
     for (size_t p = 0; p < k->nplugins && used < sizeof(known); p++)
         if (k->plugins[p]->label)
-            used += (size_t)snprintf(known + used, sizeof(known) - used, ", %s",
-                                     k->plugins[p]->label);
+            used +=
+                (size_t)snprintf(known + used, sizeof(known) - used, ", %s", k->plugins[p]->label);
     for (size_t i = 0; i < k->conf->count; i++) {
         const conf_section *s = &k->conf->sections[i];
         const char *dot = strchr(s->name, '.');
@@ -702,7 +714,7 @@ int kernel_load_plugins(kernel *k, diag *d, int *exit_code)
     validate_plugin_configs(k, d, &config_errors);
     check_unused_sections(k, d, &config_errors);
     check_env_collisions(k, d);
-    k->problem_exit = config_errors ? QUIRE_EXIT_CONFIG
+    k->problem_exit = config_errors   ? QUIRE_EXIT_CONFIG
                       : plugin_errors ? QUIRE_EXIT_PLUGIN
                                       : QUIRE_EXIT_OK;
 

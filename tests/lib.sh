@@ -19,6 +19,11 @@ set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 QUIRE_BUILD=${QUIRE_BUILD:-build}
 QUIRE=$QUIRE_BUILD/quire
+# The plugin ABI version of the headers the build used, for messages that
+# print it.
+ABI_MAJOR=$(sed -n 's/^#define QUIRE_ABI_MAJOR \([0-9]*\)$/\1/p' include/quire/plugin.h)
+ABI_MINOR=$(sed -n 's/^#define QUIRE_ABI_MINOR \([0-9]*\)$/\1/p' include/quire/plugin.h)
+ABI="$ABI_MAJOR.$ABI_MINOR"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 OUT=""

@@ -9,11 +9,11 @@ source tests/plugin_cases.sh
 
 run "$QUIRE" --version
 expect_rc 0 "--version exits 0"
-expect_out_line "quire 0.1.0 (plugin ABI 1.2)" "--version prints the kernel version and the plugin ABI"
+expect_out_line "quire 0.1.0 (plugin ABI $ABI)" "--version prints the kernel version and the plugin ABI"
 run "$QUIRE" -V
-expect_out_line "quire 0.1.0 (plugin ABI 1.2)" "-V is --version"
+expect_out_line "quire 0.1.0 (plugin ABI $ABI)" "-V is --version"
 run "$QUIRE" version
-expect_out_line "quire 0.1.0 (plugin ABI 1.2)" "version is --version"
+expect_out_line "quire 0.1.0 (plugin ABI $ABI)" "version is --version"
 
 run "$QUIRE" help
 expect_rc 0 "help exits 0"

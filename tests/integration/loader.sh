@@ -76,7 +76,7 @@ refused bad_magic "a descriptor with a bad magic" \
 refused abi_major "a plugin built for ABI major 2" \
     "ABI major 2, kernel supports 1"
 refused abi_minor "a plugin built for a newer ABI minor" \
-    "ABI 1.3 is newer than the kernel's 1.2"
+    "ABI $ABI_MAJOR.$((ABI_MINOR + 1)) is newer than the kernel's $ABI"
 refused small_desc "a descriptor smaller than the 1.0 layout" \
     "descriptor size 16, at least 116 required"
 refused unknown_kind "a descriptor of unknown kind 9" \
@@ -223,7 +223,7 @@ expect_rc 0 "old layout: a 1.0-sized descriptor (smaller than today's) loads in 
 expect_err_count 0 "old layout: no error (bytes past the declared size are ignored)"
 expect_row old_minor chart ready "$(plug old_minor)" "old layout: listed as ready"
 expect_out_match "^old_minor +chart +1\.0\.0 +1\.0 " "old layout: list shows version and ABI 1.0"
-expect_err_line "info: chart.old_minor: loaded by a kernel with ABI 1.2, smooth=0" \
+expect_err_line "info: chart.old_minor: loaded by a kernel with ABI $ABI, smooth=0" \
     "old layout: init ran with the host table and its config"
 run "$QUIRE" plugins info old_minor -c "$CONF"
 expect_out_line "chart types: old_line: Drawn by a 1.0 plugin" "old layout: its registration is listed"
@@ -233,7 +233,7 @@ add_conf <<'EOF'
 smooth = yes
 EOF
 run "$QUIRE" plugins list -c "$CONF"
-expect_err_line "info: chart.old_minor: loaded by a kernel with ABI 1.2, smooth=1" \
+expect_err_line "info: chart.old_minor: loaded by a kernel with ABI $ABI, smooth=1" \
     "old layout: its config section is applied"
 
 new_case widekeys wide_keys

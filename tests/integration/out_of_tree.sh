@@ -43,7 +43,7 @@ run grep -x "plugin_dir = /usr/lib/quire/plugins" "$ROOT/etc/quire/quire.conf.sa
 expect_rc 0 "the sample config names the installed plugin_dir"
 
 run "$ROOT/usr/bin/quire" --version
-expect_out_line "quire 0.1.0 (plugin ABI 1.2)" "the installed binary runs"
+expect_out_line "quire 0.1.0 (plugin ABI $ABI)" "the installed binary runs"
 run "$ROOT/usr/bin/quire" help
 expect_out_has "else /etc/quire/quire.conf if it exists" "the installed binary has PREFIX=/usr paths compiled in"
 
@@ -89,10 +89,10 @@ CONF=$TMP/conf/quire.conf
 
 run "$QUIRE" plugins list -c "$CONF"
 expect_rc 0 "plugins list loads the examples"
-expect_out_match "^hello_source +source +0\.1\.0 +1\.2 +.*/hello_source\.so +ready$" "hello_source: source, ready"
-expect_out_match "^hello_renderer +renderer +0\.1\.0 +1\.2 +.*/hello_renderer\.so +ready$" "hello_renderer: renderer, ready"
-expect_out_match "^hello_chart +chart +0\.1\.0 +1\.2 +.*/hello_chart\.so +ready$" "hello_chart: chart, ready"
-expect_out_match "^hello_transport +transport +0\.1\.0 +1\.2 +.*/hello_transport\.so +ready$" "hello_transport: transport, ready"
+expect_out_match "^hello_source +source +0\.1\.0 +${ABI/./\\.} +.*/hello_source\.so +ready$" "hello_source: source, ready"
+expect_out_match "^hello_renderer +renderer +0\.1\.0 +${ABI/./\\.} +.*/hello_renderer\.so +ready$" "hello_renderer: renderer, ready"
+expect_out_match "^hello_chart +chart +0\.1\.0 +${ABI/./\\.} +.*/hello_chart\.so +ready$" "hello_chart: chart, ready"
+expect_out_match "^hello_transport +transport +0\.1\.0 +${ABI/./\\.} +.*/hello_transport\.so +ready$" "hello_transport: transport, ready"
 
 run "$QUIRE" plugins info hello_renderer -c "$CONF"
 expect_rc 0 "plugins info hello_renderer"
@@ -185,7 +185,7 @@ run g++ -std=c++20 -Wall -Wextra -Wno-missing-field-initializers -Werror -I"$ROO
 expect_rc 0 "a C++20 plugin builds from the installed headers"
 printf '[kernel]\nplugin_dir = .\nplugins = cxx_chart\n' > "$TMP/cxx/quire.conf"
 run "$QUIRE" plugins list -c "$TMP/cxx/quire.conf"
-expect_out_match "^cxx_chart +chart +1\.0\.0 +1\.2 +.*cxx_chart\.so +ready$" \
+expect_out_match "^cxx_chart +chart +1\.0\.0 +${ABI/./\\.} +.*cxx_chart\.so +ready$" \
     "the C++ plugin's entry is found unmangled and it loads"
 
 # uninstall removes quire's files but not a third-party plugin.
