@@ -250,7 +250,7 @@ uninstall:
 # chromium, nodejs, npm: the browser tests (tests/browser, playwright-core
 # driving /usr/bin/chromium). npm only when none is on PATH, as for bench.
 DEB_PACKAGES = build-essential pkg-config libcmocka-dev libev-dev libhiredis-dev \
-    libcairo2-dev libjpeg62-turbo-dev libhpdf-dev libpng-dev zlib1g-dev libsqlite3-dev sqlite3 fonts-dejavu-core fonts-dejavu-extra redis-server poppler-utils \
+    libcairo2-dev libjpeg62-turbo-dev libhpdf-dev libdeflate-dev libpng-dev zlib1g-dev libsqlite3-dev sqlite3 fonts-dejavu-core fonts-dejavu-extra redis-server poppler-utils \
     python3 clang time man-db chromium nodejs $(if $(shell command -v npm),,npm)
 
 deps:

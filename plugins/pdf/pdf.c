@@ -7,14 +7,18 @@
  *
  * A document: begin() creates the temporary output file (support_out.c) and
  * the libharu document with its metadata; page() adds a page, paints it
- * (pdf_draw.c) and adds the page's outline entries; end() adds a blank
- * page if none came, has libharu serialise the document into its memory
- * stream and copies that to the file, which is then renamed over the
+ * (pdf_draw.c) and adds the page's outline entries; slot() paints the
+ * elements of a slot of a page already sent into the stream left for it
+ * (the format is QUIRE_FORMAT_LATE: pdf_slot.c); end() checks that every
+ * slot was filled, adds a blank page if none came, and has libharu
+ * serialise the document into the file, which is then renamed over the
  * destination. abort(), or an end() that fails, removes the file.
  *
  * libharu holds the whole document in memory until it is saved: it has no
  * way to write a finished page out early. Peak memory therefore grows with
- * the page count (README.md).
+ * the page count (README.md). Saving writes straight into the output
+ * through a callback stream, not into a second copy of the document in
+ * memory.
  *
  * libharu reports errors through a handler and otherwise returns error
  * codes; the handler here only records the first one (the examples'
@@ -26,6 +30,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+
+#include <hpdf_doc.h>
 
 #include "pdf.h"
 
@@ -47,7 +53,10 @@ static const quire_format pdf_format = {
     .extension = "pdf",
     .mime_type = "application/pdf",
     .description = "PDF with embedded TrueType fonts, images and an outline of the groups",
-    .flags = QUIRE_FORMAT_BINARY,
+    /* LATE: a page can be painted before its delayed values are known;
+     * each gets a content stream of its own, written when slot() brings
+     * it, so no page waits in the kernel. */
+    .flags = QUIRE_FORMAT_BINARY | QUIRE_FORMAT_LATE,
 };
 
 /* Shared by every document; read-only after init(). */
@@ -56,8 +65,10 @@ typedef struct pdf_plugin {
     pdf_settings settings;
 } pdf_plugin;
 
-/* Bytes copied from libharu's stream to the file at a time. */
-#define SAVE_CHUNK 65536
+/* Pages per node of the page tree. One /Pages node for all pages would
+ * cap a document at the 32767 kids an array may have, and libharu grows an
+ * array 20 items at a time, copying it: quadratic in the page count. */
+#define PAGES_PER_NODE 256
 /* Outline titles are cut to this many bytes (libharu refuses strings of
  * 64 KB; nobody reads a longer bookmark). */
 #define OUTLINE_TITLE_MAX 1024
@@ -79,6 +90,9 @@ static void on_hpdf_error(HPDF_STATUS error_no, HPDF_STATUS detail_no, void *use
     }
 }
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x)  STRINGIFY_(x)
+
 /* What the libharu errors a user can cause mean. */
 static const char *hpdf_reason(HPDF_STATUS code)
 {
@@ -99,6 +113,8 @@ static const char *hpdf_reason(HPDF_STATUS code)
     case HPDF_PAGE_INVALID_SIZE: return "page size out of range";
     case HPDF_EXCEED_GSTATE_LIMIT: return "graphics states nested too deep";
     case HPDF_ZLIB_ERROR: return "compression failed";
+    case HPDF_ARRAY_COUNT_ERR:
+        return "more than the " STRINGIFY(HPDF_LIMIT_MAX_ARRAY) " items libharu allows in an array";
     }
     return "libharu failed";
 }
@@ -329,6 +345,7 @@ static void doc_free(pdf_doc *d, int failed)
     host->free(d->images);
     host->free(d->image_names);
     pdf_content_free(d);
+    pdf_slot_free(d);
     host->free(d->levels);
     host->free(d->text);
     host->free(d->clips);
@@ -408,6 +425,7 @@ static int pdf_begin(void *state, const quire_document *doc, void **instance, qu
     /* Page content is deflated by pdf_content.c, page by page. */
     HPDF_SetCompressionMode(d->pdf, p->settings.compress ? HPDF_COMP_IMAGE | HPDF_COMP_METADATA
                                                          : HPDF_COMP_NONE);
+    HPDF_SetPagesConfiguration(d->pdf, PAGES_PER_NODE);
     HPDF_UseUTFEncodings(d->pdf);
     set_info(d);
     set_date(d);
@@ -459,37 +477,84 @@ fail:
     return QUIRE_ERR;
 }
 
-/* Serialises the document into libharu's memory stream and copies it to
- * the output. */
+/* slot: render worker. The elements of slot `id` of page `number`, valid
+ * only during the call, painted into the slot's stream. */
+static int pdf_slot(void *instance, uint32_t number, uint32_t id, const quire_element *elements,
+                    size_t nelements, quire_error *err)
+{
+    pdf_doc *d = instance;
+    pdf_slot_rec *slot;
+
+    if (d->failed) {
+        *err = d->failure;
+        return QUIRE_ERR;
+    }
+    slot = pdf_slot_find(d, id);
+    if (slot == NULL) {
+        d->host->error_set(err, QUIRE_E_INTERNAL, "page %u, slot %u: no page sent has this slot",
+                           (unsigned)number, (unsigned)id);
+        goto fail;
+    }
+    if (slot->page != number) {
+        d->host->error_set(err, QUIRE_E_INTERNAL, "page %u, slot %u: the slot is on page %u",
+                           (unsigned)number, (unsigned)id, (unsigned)slot->page);
+        goto fail;
+    }
+    if (slot->stream == NULL) {
+        d->host->error_set(err, QUIRE_E_INTERNAL, "page %u, slot %u: filled twice",
+                           (unsigned)number, (unsigned)id);
+        goto fail;
+    }
+    if (nelements > 0 && elements == NULL) {
+        d->host->error_set(err, QUIRE_E_INTERNAL, "page %u, slot %u: %zu elements but no array",
+                           (unsigned)number, (unsigned)id, nelements);
+        goto fail;
+    }
+    if (pdf_draw_slot(d, slot, elements, nelements, err) != QUIRE_OK)
+        goto fail;
+    pdf_slot_filled(d, slot);
+    return QUIRE_OK;
+
+fail:
+    d->failed = 1;
+    d->failure = *err;
+    return QUIRE_ERR;
+}
+
+/* libharu's writer while saving: the bytes go to the output file. The
+ * first failure is kept in d (libharu would only see an error code). */
+static HPDF_STATUS write_out(HPDF_Stream stream, const HPDF_BYTE *bytes, HPDF_UINT len)
+{
+    pdf_doc *d = stream->attr;
+
+    if (d->save_failed)
+        return HPDF_FILE_IO_ERROR;
+    if (support_out_write(d->out, bytes, len, &d->save_error) != QUIRE_OK) {
+        d->save_failed = 1;
+        return HPDF_FILE_IO_ERROR;
+    }
+    return HPDF_OK;
+}
+
+/* Serialises the document into the output. HPDF_SaveToStream writes to
+ * the document's stream, making it a memory stream only when it has none:
+ * given a callback writer, it writes no copy of the file in memory. */
 static int save(pdf_doc *d, quire_error *err)
 {
-    HPDF_BYTE *buf;
-    HPDF_UINT32 left;
-    int rc = QUIRE_OK;
+    HPDF_Stream writer = HPDF_CallbackWriter_New(d->pdf->mmgr, write_out, d);
 
+    if (writer == NULL) {
+        if (pdf_check(d, err, "saving the document") == QUIRE_OK)
+            d->host->error_set(err, QUIRE_E_NOMEM, "saving the document: out of memory");
+        return QUIRE_ERR;
+    }
+    d->pdf->stream = writer; /* freed with the document */
     HPDF_SaveToStream(d->pdf);
-    if (pdf_check(d, err, "saving the document") != QUIRE_OK)
-        return QUIRE_ERR;
-    buf = d->host->malloc(SAVE_CHUNK);
-    if (buf == NULL) {
-        d->host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+    if (d->save_failed) {
+        *err = d->save_error;
         return QUIRE_ERR;
     }
-    for (left = HPDF_GetStreamSize(d->pdf); left > 0 && rc == QUIRE_OK;) {
-        HPDF_UINT32 n = left < SAVE_CHUNK ? left : SAVE_CHUNK;
-        HPDF_STATUS st = HPDF_ReadFromStream(d->pdf, buf, &n);
-        if ((st != HPDF_OK && st != HPDF_STREAM_EOF) || n == 0) {
-            d->host->error_set(err, QUIRE_E_INTERNAL,
-                               "saving the document: libharu's stream ended %u bytes early",
-                               (unsigned)left);
-            rc = QUIRE_ERR;
-            break;
-        }
-        rc = support_out_write(d->out, buf, n, err);
-        left -= n;
-    }
-    d->host->free(buf);
-    return rc;
+    return pdf_check(d, err, "saving the document");
 }
 
 /* end: render worker. Finishes the document and commits the output; on
@@ -501,6 +566,15 @@ static int pdf_end(void *instance, quire_error *err)
 
     if (d->failed) {
         *err = d->failure;
+        goto fail_free_doc;
+    }
+    /* An empty slot would print nothing where a value belongs: the kernel
+     * failed to send it, and the file must not look right. */
+    if (d->slots_pending > 0) {
+        const pdf_slot_rec *slot = pdf_slot_first_pending(d);
+        d->host->error_set(err, QUIRE_E_INTERNAL,
+                           "page %u, slot %u: never filled (the first of %zu)",
+                           (unsigned)slot->page, (unsigned)slot->id, d->slots_pending);
         goto fail_free_doc;
     }
     /* A PDF needs a page: an empty report is one blank page. */
@@ -539,6 +613,7 @@ static const quire_renderer_ops pdf_ops = {
     .end = pdf_end,
     .abort = pdf_abort,
     .band = NULL,
+    .slot = pdf_slot,
 };
 
 static const quire_plugin_desc pdf_desc = {

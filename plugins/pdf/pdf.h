@@ -5,8 +5,11 @@
  *   pdf.c         the plugin: descriptor, config schema, renderer ops,
  *                 document metadata, outlines, libharu error handling
  *   pdf_draw.c    paints the elements of one print-model page
- *   pdf_content.c the page's content stream: written here, not by libharu's
- *                 operator functions, then deflated into the page
+ *   pdf_content.c the page's content streams: written here, not by libharu's
+ *                 operator functions, then deflated into the page; a page
+ *                 with slots gets one stream per slot and per stretch between
+ *   pdf_slot.c    the slots of the pages sent (ABI 1.3 LATE format): which
+ *                 stream each fills, and which are still empty
  *   pdf_font.c    per-document caches of embedded fonts and alpha states
  *   pdf_image.c   per-document cache of images (PNG decoded with libpng,
  *                 JPEG passed through), each stored once in the file
@@ -14,7 +17,8 @@
  *                 renamed over the destination on success, or standard output
  *
  * Nothing here is part of the plugin ABI. The plugin uses only the
- * include/quire headers and the host table, plus libharu, libpng and zlib.
+ * include/quire headers and the host table, plus libharu, libpng and
+ * libdeflate.
  * libharu builds the document's objects (pages, fonts, images, outlines);
  * page content streams are written by pdf_draw.c through pdf_content.c,
  * because libharu's operator functions cost far more than the drawing
@@ -23,13 +27,14 @@
 #ifndef QUIRE_PDF_H
 #define QUIRE_PDF_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
 
 #include <hpdf.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <quire/types.h> /* before renderer.h, which uses quire_str without it */
 #include <quire/renderer.h>
@@ -46,13 +51,20 @@ typedef struct pdf_settings {
 
 /* ============================== Content stream (pdf_content.c) ============ */
 
-/* The content stream of the page being painted, built in memory and handed
- * to libharu's page when the page is done (pdf_content_commit). Writers
+/* The content of the page (or slot) being painted, built in memory and
+ * handed to a libharu stream object when a stretch of it is done. Writers
  * reserve room first, then append with the pc_* helpers below, which do not
  * check bounds. */
 typedef struct pdf_content {
     char *buf;
     size_t len, cap;
+    /* The page being painted (pdf_content_begin), and where its content
+     * goes: `streams` is its /Contents array once it has a slot (else
+     * NULL), `target` the stream the buffer goes to next (NULL: a new one
+     * is appended to the array when there is something to write). */
+    HPDF_Page page;
+    HPDF_Array streams;
+    HPDF_Dict target;
 } pdf_content;
 
 /* A number written by pc_num takes at most this many bytes. */
@@ -68,6 +80,18 @@ typedef struct pdf_font_rec {
                          (host memory, freed with the document) */
     const char *name; /* resource name on the current page ("F1"), or NULL */
 } pdf_font_rec;
+
+/* ============================== Slots (pdf_slot.c) ======================== */
+
+/* One slot of a page sent: a place in the page's painting order whose
+ * elements come later through the slot op. */
+typedef struct pdf_slot_rec {
+    uint32_t id;      /* 0: a free entry of the table */
+    uint32_t page;    /* the number of the page that carries it */
+    double height;    /* that page's height, to turn y around */
+    HPDF_Page hpage;  /* that page (its resources get the slot's fonts) */
+    HPDF_Dict stream; /* its content stream, empty; NULL once filled */
+} pdf_slot_rec;
 
 /* ============================== Document (pdf.c) ========================== */
 
@@ -87,6 +111,9 @@ typedef struct pdf_doc {
     /* Sticky: once an op failed, the document is only good for abort(). */
     int failed;
     quire_error failure;
+    /* pdf.c, while saving: the first failure to write the output. */
+    int save_failed;
+    quire_error save_error;
 
     /* pdf_font.c: loaded on first use. */
     pdf_font_rec *fonts;       /* doc.nfonts */
@@ -104,12 +131,17 @@ typedef struct pdf_doc {
     HPDF_Outline *levels;
     size_t nlevels, levels_cap;
 
-    /* pdf_content.c: the page being painted, and the deflate state shared
-     * by all pages (NULL until the first compressed page). */
+    /* pdf_content.c: the page being painted, and the compressor shared by
+     * all pages (NULL until the first compressed stream). */
     pdf_content content;
-    z_stream *z;
+    struct libdeflate_compressor *deflater;
     unsigned char *zbuf;
     size_t zbuf_cap;
+
+    /* pdf_slot.c: every slot of the pages sent, by id (open addressing,
+     * `slots_cap` a power of two or 0), and how many are not filled yet. */
+    pdf_slot_rec *slots;
+    size_t nslots, slots_cap, slots_pending;
 
     /* Scratch, reused by every page. */
     char *text; /* NUL-terminated copies of outline titles for libharu */
@@ -140,7 +172,9 @@ pdf_font_rec *pdf_font(pdf_doc *d, uint32_t index, quire_error *err);
 void pdf_glyph_add(pdf_font_rec *f, unsigned code);
 
 /* Makes sure the glyph of `code` is embedded: text written without
- * libharu's text functions must say which glyphs it shows. */
+ * libharu's text functions must say which glyphs it shows. The bitmap is
+ * the plugin's cache of libharu's glyph lookup, which searches the font's
+ * cmap: one lookup per character and font. */
 static inline void pdf_glyph_use(pdf_font_rec *f, unsigned code)
 {
     if (!(f->used[code >> 3] & (1u << (code & 7))))
@@ -167,11 +201,21 @@ HPDF_Image pdf_image(pdf_doc *d, uint32_t index, quire_error *err);
 /* ============================== Painting (pdf_draw.c) ===================== */
 
 /* Paints the elements of `qp` onto `page` (already sized), in order, and
- * gives the page its content stream (pdf_content_commit). A malformed
- * element (path verbs without points, unbalanced clips, an index out of
- * range) fails with *err naming the page and the element; the page then
- * stays empty. */
+ * gives the page its content (pdf_content_begin .. pdf_content_end). Each
+ * SLOT element ends a stretch of content and gets an empty stream of its
+ * own, registered with pdf_slot_add. A malformed element (path verbs
+ * without points, unbalanced clips, an index out of range, a slot id
+ * already used) fails with *err naming the page and the element; the
+ * document is then only good for abort(). */
 int pdf_draw_page(pdf_doc *d, HPDF_Page page, const quire_page *qp, quire_error *err);
+
+/* Paints `elements` (n of them, in the page's coordinates) into the empty
+ * stream of `slot`, wrapped in q ... Q and setting every colour, alpha and
+ * font it uses, so the page's content after it finds the graphics state
+ * as it was. n = 0 leaves the stream empty. Errors name the page, the slot
+ * and the element. */
+int pdf_draw_slot(pdf_doc *d, const pdf_slot_rec *slot, const quire_element *elements, size_t n,
+                  quire_error *err);
 
 /* ============================== Content stream (pdf_content.c) ============ */
 
@@ -179,14 +223,50 @@ int pdf_draw_page(pdf_doc *d, HPDF_Page page, const quire_page *qp, quire_error 
  * with *err set (out of memory). */
 int pdf_content_reserve(pdf_doc *d, size_t extra, quire_error *err);
 
-/* Hands d->content to `page` as its content stream, deflated when the
- * document compresses, and empties it. The bytes are copied into libharu's
- * page; d->content keeps its buffer for the next page. QUIRE_OK, or
- * QUIRE_ERR with *err naming the page. */
-int pdf_content_commit(pdf_doc *d, HPDF_Page page, uint32_t number, quire_error *err);
+/* Starts the content of `page`: the buffer empty, its own content stream
+ * the target. */
+void pdf_content_begin(pdf_doc *d, HPDF_Page page);
 
-/* Releases the content buffer and the deflate state. */
+/* At a slot of the page being painted (number `number`, for messages):
+ * hands the content so far to its stream, turns the page's /Contents into
+ * an array if it is not one yet, and appends a new empty stream for the
+ * slot, which is returned (it belongs to the document). The content after
+ * the slot goes to another new stream. The caller has closed any text
+ * object. NULL with *err set on failure. */
+HPDF_Dict pdf_content_split(pdf_doc *d, uint32_t number, quire_error *err);
+
+/* Ends the page: hands the rest of the buffer to its stream. QUIRE_OK or
+ * QUIRE_ERR with *err naming the page. */
+int pdf_content_end(pdf_doc *d, uint32_t number, quire_error *err);
+
+/* Writes d->content into the stream object `stream`, deflated when the
+ * document compresses (its dictionary then gets /Filter /FlateDecode)
+ * unless deflating would not make it smaller, and empties the buffer, which d keeps for the next
+ * stretch. `what` names the stream in messages ("page 3", "page 3, slot 7"). QUIRE_OK or QUIRE_ERR
+ * with *err set. */
+int pdf_content_write(pdf_doc *d, HPDF_Dict stream, const char *what, quire_error *err);
+
+/* Releases the content buffer and the compressor. */
 void pdf_content_free(pdf_doc *d);
+
+/* ============================== Slots (pdf_slot.c) ======================== */
+
+/* The slot with id `id`, or NULL if no page sent had it. The record
+ * belongs to d (valid until the next pdf_slot_add). */
+pdf_slot_rec *pdf_slot_find(pdf_doc *d, uint32_t id);
+
+/* Registers `slot` (a copy is kept; its id is not 0 and not registered
+ * yet) as pending. QUIRE_OK, or QUIRE_ERR with *err set (out of memory). */
+int pdf_slot_add(pdf_doc *d, const pdf_slot_rec *slot, quire_error *err);
+
+/* Marks `slot` (from pdf_slot_find) filled. */
+void pdf_slot_filled(pdf_doc *d, pdf_slot_rec *slot);
+
+/* The pending slot of the lowest id, or NULL when every slot is filled. */
+const pdf_slot_rec *pdf_slot_first_pending(const pdf_doc *d);
+
+/* Releases the table. */
+void pdf_slot_free(pdf_doc *d);
 
 /* Appends n bytes at p; returns the end. */
 static inline char *pc_put(char *p, const char *s, size_t n)
@@ -198,12 +278,35 @@ static inline char *pc_put(char *p, const char *s, size_t n)
 /* Appends a string literal. */
 #define pc_lit(p, literal) pc_put((p), (literal), sizeof(literal) - 1)
 
+/* Appends the decimal digits of u. */
+static inline char *pc_uint(char *p, uint64_t u)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    char digits[24];
+    size_t n = sizeof(digits);
+
+    while (u >= 100) {
+        n -= 2;
+        memcpy(digits + n, pairs + 2 * (u % 100), 2);
+        u /= 100;
+    }
+    if (u >= 10) {
+        n -= 2;
+        memcpy(digits + n, pairs + 2 * u, 2);
+    } else {
+        digits[--n] = (char)('0' + u);
+    }
+    memcpy(p, digits + n, sizeof(digits) - n);
+    return p + (sizeof(digits) - n);
+}
+
 /* Appends v / unit (unit 100 or 10000) in decimal, trailing zeros of the
  * fraction dropped: pc_scaled(p, -1250, 100) writes "-12.5". */
 static inline char *pc_scaled(char *p, int64_t v, unsigned unit)
 {
-    char digits[24];
-    int n = 0;
     uint64_t u, frac;
 
     if (v < 0) {
@@ -213,15 +316,15 @@ static inline char *pc_scaled(char *p, int64_t v, unsigned unit)
         u = (uint64_t)v;
     }
     frac = u % unit;
-    u /= unit;
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u > 0);
-    while (n > 0)
-        *p++ = digits[--n];
+    p = pc_uint(p, u / unit);
     if (frac != 0) {
         *p++ = '.';
+        if (unit == 100) { /* what positions use: a constant once inlined */
+            *p++ = (char)('0' + frac / 10);
+            if (frac % 10 != 0)
+                *p++ = (char)('0' + frac % 10);
+            return p;
+        }
         for (unsigned place = unit / 10; frac != 0; place /= 10) {
             *p++ = (char)('0' + frac / place);
             frac %= place;
@@ -248,7 +351,8 @@ static inline int64_t pc_round(double v, double unit)
     else if (v < -PC_NUM_LIMIT)
         v = -PC_NUM_LIMIT;
     v *= unit;
-    return (int64_t)(v < 0 ? v - 0.5 : v + 0.5);
+    /* Half away from zero, without a branch on the sign. */
+    return (int64_t)(v + copysign(0.5, v));
 }
 
 /* `v` rounded to hundredths: positions need no more than 2 decimals

@@ -1,6 +1,7 @@
 /*
  * pdf_draw.c - paints the elements of one print-model page, in order, as
- * PDF operators in the page's content stream (pdf_content.c); libharu
+ * PDF operators in the page's content stream (pdf_content.c), and later
+ * the elements of each of its slots into the slot's stream; libharu
  * supplies only the resource names of fonts, images and alpha states.
  *
  * The print model's origin is the top-left corner with y down; PDF's is
@@ -20,16 +21,27 @@
  * point so no rounding error adds up along a row. Strings hold the
  * characters' UTF-16 codes (the fonts' Identity-H encoding, pdf_font.c),
  * two bytes each, as literal strings; characters beyond U+FFFF print as
- * spaces and U+0000 is dropped. PDF's word spacing (Tw) applies only to the one-byte code 32,
- * and these codes are two bytes, so with word_spacing the line is one TJ
- * whose adjustments move everything after each space right by
- * word_spacing; the glyph advances are the font's own.
+ * spaces and U+0000 is dropped. PDF's word spacing (Tw) applies only to
+ * the one-byte code 32, and these codes are two bytes, so with
+ * word_spacing the line is one TJ whose adjustments move everything after
+ * each space right by word_spacing; the glyph advances are the font's own.
  *
  * Clipping: nested clip boxes are all rectangles, so the effective clip is
  * their intersection. Only that one region is ever open (q, re W n ... Q):
  * pushing a box closes it and opens the new intersection, popping one
  * closes it and reopens the intersection of the boxes left. Nesting depth
  * is then unbounded, and saved states never nest.
+ *
+ * Slots (ABI 1.3): a SLOT element closes the text object and ends the
+ * stretch of content; the slot gets an empty stream of its own
+ * (pdf_content_split) and the page goes on in the next. A clip region may
+ * stay open across the split: the slot is clipped like the element it
+ * stands for. The slot's stream, written when its elements come, starts
+ * with no assumption about the state it finds: its pen knows nothing, so
+ * it sets the alpha (even 255), colours and font it uses, all inside q ...
+ * Q. After its Q the state is the one the page's content left before it,
+ * which is what the page's pen remembered when it wrote the content after
+ * the slot.
  */
 #include <math.h>
 #include <stdio.h>
@@ -64,7 +76,8 @@ typedef struct pen {
 typedef struct canvas {
     pdf_doc *d;
     HPDF_Page page;
-    const quire_page *qp;
+    uint32_t number; /* the page's, for messages */
+    uint32_t slot;   /* painting a slot: its id; painting the page: 0 */
     double height;
     size_t index; /* element being painted, for messages */
     pen cur, saved;
@@ -76,10 +89,22 @@ typedef struct canvas {
 
 /* ============================== Errors ==================================== */
 
+/* "page 3" or "page 3, slot 7": what the canvas paints. */
+static void where(const canvas *c, char *buf, size_t len)
+{
+    if (c->slot != 0)
+        snprintf(buf, len, "page %u, slot %u", (unsigned)c->number, (unsigned)c->slot);
+    else
+        snprintf(buf, len, "page %u", (unsigned)c->number);
+}
+
 static int element_error(canvas *c, quire_error *err, const char *problem)
 {
-    c->d->host->error_set(err, QUIRE_E_INTERNAL, "page %u, element %zu: %s",
-                          (unsigned)c->qp->number, c->index + 1, problem);
+    char what[48];
+
+    where(c, what, sizeof(what));
+    c->d->host->error_set(err, QUIRE_E_INTERNAL, "%s, element %zu: %s", what, c->index + 1,
+                          problem);
     return QUIRE_ERR;
 }
 
@@ -90,7 +115,10 @@ static int finite4(double a, double b, double w, double h)
 
 /* ============================== Writing =================================== */
 
-static const pen fresh_pen = {255, NONE, NONE, -1, NULL, 0};
+/* A page starts with PDF's initial state; a slot with one it cannot know
+ * (alpha -1 matches no alpha, so even 255 is set). */
+static const pen page_pen = {255, NONE, NONE, -1, NULL, 0};
+static const pen slot_pen = {-1, NONE, NONE, -1, NULL, 0};
 
 /* Makes room for `extra` bytes and returns where they go. */
 static char *room(canvas *c, size_t extra, quire_error *err)
@@ -556,13 +584,26 @@ static int put_text(canvas *c, pdf_font_rec *f, const char *utf8, size_t len, co
         if ((p = room(c, TEXT_STEP * TEXT_BYTES_PER_INPUT + 8, err)) == NULL)
             return QUIRE_ERR;
         while (i < stop) {
-            int32_t code = next_code(s, len, &i);
-            if (code < 0)
-                continue;
+            unsigned b = s[i];
+            int32_t code;
             if (in_string == STRING_CODES) { /* a new string */
                 p = pc_lit(p, ")(");
                 in_string = 0;
             }
+            /* Printable ASCII that needs no escape and no adjustment, most
+             * of any report: its code is 0 and the byte. */
+            if (b > ' ' && b < 0x7F && b != '(' && b != ')' && b != '\\') {
+                pdf_glyph_use(f, b);
+                p[0] = '\0';
+                p[1] = (char)b;
+                p += 2;
+                i++;
+                in_string++;
+                continue;
+            }
+            code = next_code(s, len, &i);
+            if (code < 0)
+                continue;
             pdf_glyph_use(f, (unsigned)code);
             p = put_string_byte(p, (unsigned)code >> 8);
             p = put_string_byte(p, (unsigned)code & 0xFF);
@@ -746,6 +787,42 @@ static int clip_pop(canvas *c, quire_error *err)
     return QUIRE_OK;
 }
 
+/* ============================== Slots ===================================== */
+
+/* A SLOT element of the page: the content so far ends here, the slot gets
+ * its own empty stream and is registered for the slot op. */
+static int mark_slot(canvas *c, const quire_element *e, quire_error *err)
+{
+    pdf_doc *d = c->d;
+    const pdf_slot_rec *other;
+    pdf_slot_rec slot;
+    char problem[96], *p;
+
+    if (c->slot != 0)
+        return element_error(c, err, "a slot inside a slot");
+    if (e->u.slot.id == 0)
+        return element_error(c, err, "slot id 0 (ids start at 1)");
+    other = pdf_slot_find(d, e->u.slot.id);
+    if (other != NULL) {
+        snprintf(problem, sizeof(problem), "slot %u is already on page %u", (unsigned)e->u.slot.id,
+                 (unsigned)other->page);
+        return element_error(c, err, problem);
+    }
+    if ((p = room(c, 8, err)) == NULL)
+        return QUIRE_ERR;
+    p = end_text(c, p); /* streams split between operators, outside BT ... ET */
+    done(c, p);
+    memset(&slot, 0, sizeof(slot));
+    slot.id = e->u.slot.id;
+    slot.page = c->number;
+    slot.height = c->height;
+    slot.hpage = c->page;
+    slot.stream = pdf_content_split(d, c->number, err);
+    if (slot.stream == NULL)
+        return QUIRE_ERR;
+    return pdf_slot_add(d, &slot, err);
+}
+
 /* ============================== Page ====================================== */
 
 static int draw_element(canvas *c, const quire_element *e, quire_error *err)
@@ -759,33 +836,31 @@ static int draw_element(canvas *c, const quire_element *e, quire_error *err)
     case QUIRE_EL_IMAGE: return draw_image(c, e, err);
     case QUIRE_EL_CLIP_PUSH: return clip_push(c, e, err);
     case QUIRE_EL_CLIP_POP: return clip_pop(c, err);
+    case QUIRE_EL_SLOT: return mark_slot(c, e, err);
     }
-    return QUIRE_OK; /* a kind added after ABI 1.2: nothing this plugin can paint */
+    return QUIRE_OK; /* a kind added after ABI 1.3: nothing this plugin can paint */
 }
 
-static int draw_elements(canvas *c, quire_error *err)
+/* Paints elements[0..n) in order and closes the text object. */
+static int draw_elements(canvas *c, const quire_element *elements, size_t n, quire_error *err)
 {
     pdf_doc *d = c->d;
-    const quire_page *qp = c->qp;
     char what[64], *p;
 
-    if (qp->nelements > 0 && qp->elements == NULL) {
-        d->host->error_set(err, QUIRE_E_INTERNAL, "page %u: %zu elements but no array",
-                           (unsigned)qp->number, qp->nelements);
-        return QUIRE_ERR;
-    }
-    for (c->index = 0; c->index < qp->nelements; c->index++) {
-        if (draw_element(c, &qp->elements[c->index], err) != QUIRE_OK)
+    for (c->index = 0; c->index < n; c->index++) {
+        if (draw_element(c, &elements[c->index], err) != QUIRE_OK)
             return QUIRE_ERR;
         if (d->hpdf_error != 0) {
-            snprintf(what, sizeof(what), "page %u, element %zu", (unsigned)qp->number,
+            where(c, what, sizeof(what));
+            snprintf(what + strlen(what), sizeof(what) - strlen(what), ", element %zu",
                      c->index + 1);
             return pdf_check(d, err, what);
         }
     }
     if (c->nclips > 0) {
-        d->host->error_set(err, QUIRE_E_INTERNAL, "page %u: %zu clip pushes without a pop",
-                           (unsigned)qp->number, c->nclips);
+        where(c, what, sizeof(what));
+        d->host->error_set(err, QUIRE_E_INTERNAL, "%s: %zu clip pushes without a pop", what,
+                           c->nclips);
         return QUIRE_ERR;
     }
     if ((p = room(c, 8, err)) == NULL)
@@ -795,26 +870,71 @@ static int draw_elements(canvas *c, quire_error *err)
     return QUIRE_OK;
 }
 
-int pdf_draw_page(pdf_doc *d, HPDF_Page page, const quire_page *qp, quire_error *err)
+/* Forgets the resource names: they are those of another page. */
+static void forget_names(pdf_doc *d)
 {
-    canvas c;
-
-    memset(&c, 0, sizeof(c));
-    c.d = d;
-    c.page = page;
-    c.qp = qp;
-    c.height = qp->height;
-    c.cur = fresh_pen;
-    /* Resource names are the page's own. */
     for (size_t i = 0; i < d->doc.nfonts; i++)
         d->fonts[i].name = NULL;
     for (size_t i = 0; i < d->doc.nimages; i++)
         d->image_names[i] = NULL;
     memset(d->alpha_names, 0, sizeof(d->alpha_names));
-    d->content.len = 0;
-    if (draw_elements(&c, err) != QUIRE_OK) {
+}
+
+int pdf_draw_page(pdf_doc *d, HPDF_Page page, const quire_page *qp, quire_error *err)
+{
+    canvas c;
+
+    if (qp->nelements > 0 && qp->elements == NULL) {
+        d->host->error_set(err, QUIRE_E_INTERNAL, "page %u: %zu elements but no array",
+                           (unsigned)qp->number, qp->nelements);
+        return QUIRE_ERR;
+    }
+    memset(&c, 0, sizeof(c));
+    c.d = d;
+    c.page = page;
+    c.number = qp->number;
+    c.height = qp->height;
+    c.cur = page_pen;
+    forget_names(d);
+    pdf_content_begin(d, page);
+    if (draw_elements(&c, qp->elements, qp->nelements, err) != QUIRE_OK) {
         d->content.len = 0;
         return QUIRE_ERR;
     }
-    return pdf_content_commit(d, page, qp->number, err);
+    return pdf_content_end(d, qp->number, err);
+}
+
+int pdf_draw_slot(pdf_doc *d, const pdf_slot_rec *slot, const quire_element *elements, size_t n,
+                  quire_error *err)
+{
+    char what[48], *p;
+    canvas c;
+
+    if (n == 0)
+        return QUIRE_OK; /* the value prints nothing: the stream stays empty */
+    memset(&c, 0, sizeof(c));
+    c.d = d;
+    c.page = slot->hpage;
+    c.number = slot->page;
+    c.slot = slot->id;
+    c.height = slot->height;
+    c.cur = slot_pen;
+    forget_names(d);
+    d->content.len = 0;
+    if ((p = room(&c, 8, err)) == NULL)
+        return QUIRE_ERR;
+    p = pc_lit(p, "q\n");
+    done(&c, p);
+    if (draw_elements(&c, elements, n, err) != QUIRE_OK)
+        goto fail_empty_buffer;
+    if ((p = room(&c, 8, err)) == NULL)
+        goto fail_empty_buffer;
+    p = pc_lit(p, "Q\n");
+    done(&c, p);
+    where(&c, what, sizeof(what));
+    return pdf_content_write(d, slot->stream, what, err);
+
+fail_empty_buffer:
+    d->content.len = 0;
+    return QUIRE_ERR;
 }

@@ -368,9 +368,12 @@ static void test_format_registered(void **state)
     assert_non_null(pdf);
     assert_string_equal(pdf->extension, "pdf");
     assert_string_equal(pdf->mime_type, "application/pdf");
-    assert_int_equal(pdf->flags, QUIRE_FORMAT_BINARY);
+    /* LATE (ABI 1.3): pages come at once, delayed values through slot(). */
+    assert_int_equal(pdf->flags, QUIRE_FORMAT_BINARY | QUIRE_FORMAT_LATE);
     assert_ptr_equal(pdf->owner, p.rec);
     assert_null(p.ops->band);
+    assert_true(p.ops->size >= offsetof(quire_renderer_ops, slot) + sizeof(p.ops->slot));
+    assert_non_null(p.ops->slot);
     plug_close(&p);
     assert_int_equal(live_blocks, 0);
 }
@@ -531,10 +534,11 @@ typedef struct word {
     char text[64];
 } word;
 
-/* The words of page 1 in reading order; returns how many (at most max). */
-static size_t read_words(const char *pdf, word *words, size_t max)
+/* The words of page `page` in reading order; returns how many (at most
+ * max). */
+static size_t read_page_words(const char *pdf, int page, word *words, size_t max)
 {
-    char *xml = run("pdftotext -f 1 -l 1 -bbox %s -", pdf);
+    char *xml = run("pdftotext -f %d -l %d -bbox %s -", page, page, pdf);
     const char *p = xml;
     size_t n = 0;
 
@@ -551,6 +555,12 @@ static size_t read_words(const char *pdf, word *words, size_t max)
     }
     free(xml);
     return n;
+}
+
+/* The words of page 1. */
+static size_t read_words(const char *pdf, word *words, size_t max)
+{
+    return read_page_words(pdf, 1, words, max);
 }
 
 static quire_element text_element(const char *s, double x, double baseline, double size,
@@ -704,23 +714,40 @@ static int object_ref(const pdf_objects *o, int id, const char *key)
     return ref;
 }
 
-/* The object id of page `n` (1-based): the n-th kid of the page tree. */
+/* Appends the pages under node `id` of the page tree (a /Pages node or a
+ * page) to ids[*n..max), in order. */
+static void collect_pages(const pdf_objects *o, int id, int *ids, int *n, int max, int depth)
+{
+    char *body = object_body(o, id);
+    const char *p;
+    int kid, len;
+
+    if (depth > 8)
+        fail_msg("page tree deeper than 8 at object %d", id);
+    if (strstr(body, "/Type /Pages") == NULL) {
+        if (*n < max)
+            ids[(*n)++] = id;
+        free(body);
+        return;
+    }
+    p = strstr(body, "/Kids");
+    assert_non_null(p);
+    for (p = strchr(p, '[') + 1; sscanf(p, " %d 0 R%n", &kid, &len) == 1; p += len)
+        collect_pages(o, kid, ids, n, max, depth + 1);
+    free(body);
+}
+
+/* The object id of page `n` (1-based), found by walking the page tree
+ * from the catalog's root. */
 static int page_object(const pdf_objects *o, int n)
 {
-    char *body = object_body(o, object_with(o, "/Type /Pages"));
-    const char *p = strstr(body, "/Kids");
-    int id = -1;
+    int ids[64], count = 0;
 
-    assert_non_null(p);
-    p = strchr(p, '[') + 1;
-    for (int i = 1; i <= n; i++) {
-        int len = 0;
-        if (sscanf(p, " %d 0 R%n", &id, &len) != 1)
-            fail_msg("page %d not in the page tree", n);
-        p += len;
-    }
-    free(body);
-    return id;
+    collect_pages(o, object_ref(o, object_with(o, "/Type /Catalog"), "/Pages"), ids, &count,
+                  (int)COUNT(ids), 0);
+    if (n < 1 || n > count)
+        fail_msg("page %d not in the page tree (%d pages)", n, count);
+    return ids[n - 1];
 }
 
 /* An outline entry's destination: the page object and the /FitH top. */
@@ -747,10 +774,9 @@ typedef struct stream_view {
     size_t dict_len, len;
 } stream_view;
 
-/* The content stream of page `page` (1-based). */
-static stream_view page_stream(const pdf_objects *o, int page)
+/* Stream object `id`. */
+static stream_view stream_object(const pdf_objects *o, int id)
 {
-    int id = object_ref(o, page_object(o, page), "/Contents");
     stream_view v;
 
     for (size_t i = 0; i < o->n; i++) {
@@ -765,10 +791,42 @@ static stream_view page_stream(const pdf_objects *o, int page)
         at = find(v.data, (size_t)(o->obj[i].end - v.data), "endstream");
         assert_non_null(at);
         v.len = (size_t)(at - v.data);
+        if (v.len > 0 && v.data[v.len - 1] == '\n') /* libharu's EOL before endstream */
+            v.len--;
         return v;
     }
     fail_msg("no object %d", id);
     return v;
+}
+
+/* The content stream of page `page` (1-based), which has one. */
+static stream_view page_stream(const pdf_objects *o, int page)
+{
+    return stream_object(o, object_ref(o, page_object(o, page), "/Contents"));
+}
+
+/* The content streams of page `page`, one or an array of them, in order;
+ * returns how many (at most max). */
+static size_t page_streams(const pdf_objects *o, int page, stream_view *v, size_t max)
+{
+    char *body = object_body(o, page_object(o, page));
+    const char *at = strstr(body, "/Contents");
+    size_t n = 0;
+    int id, len;
+
+    assert_non_null(at);
+    at += strlen("/Contents");
+    while (*at == ' ')
+        at++;
+    if (*at != '[') {
+        assert_int_equal(sscanf(at, "%d 0 R", &id), 1);
+        v[n++] = stream_object(o, id);
+    } else {
+        for (at++; n < max && sscanf(at, " %d 0 R%n", &id, &len) == 1; at += len)
+            v[n++] = stream_object(o, id);
+    }
+    free(body);
+    return n;
 }
 
 /* The fixture's one anchor: an outline entry "Europe" at the top of the
@@ -914,6 +972,53 @@ static void test_text_rows_in_place(void **state)
         /* The glyphs stand on the baseline: the box ends a little below. */
         assert_true(w[i].y1 > baseline && w[i].y1 < baseline + 8.5 * 0.4);
         assert_true(w[i].y0 > baseline - 8.5 && w[i].y0 < baseline - 8.5 * 0.7);
+    }
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* Cells on one baseline, across font, size and colour changes, placed
+ * backwards (ff left of the others) and far apart at tiny sizes: every
+ * word starts where its element says, to 0.01 point. */
+static void test_text_cells_on_one_line(void **state)
+{
+    static const struct {
+        const char *s;
+        double x, size;
+        uint32_t font;
+        int red;
+    } cells[] = {
+        {"aa", 20.003, 8.5, 0, 0}, {"bb", 60.337, 8.5, 0, 0},   {"cc", 100.5, 8.5, 1, 0},
+        {"dd", 130.25, 40, 0, 0},  {"ee", 260.77, 150, 0, 0},   {"ff", 2.004, 20, 0, 1},
+        {"gg", 1900.126, 1, 0, 0}, {"hh", 1950.991, 8.5, 0, 0},
+    };
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "line.pdf");
+    quire_element e[COUNT(cells)];
+    quire_page page;
+    word w[16];
+    size_t n;
+    plug p;
+
+    for (size_t i = 0; i < COUNT(cells); i++) {
+        e[i] = text_element(cells[i].s, cells[i].x, 250, cells[i].size, 0);
+        e[i].u.text.font = cells[i].font;
+        if (cells[i].red)
+            e[i].fill = (quire_color){0xff, 0, 0, 255};
+    }
+    page = one_page(e, COUNT(cells), 2000, 300);
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, &page, 1);
+    n = read_words("line.pdf", w, COUNT(w));
+    assert_int_equal(n, COUNT(cells));
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < COUNT(cells) && strcmp(cells[k].s, w[i].text) != 0)
+            k++;
+        if (k == COUNT(cells))
+            fail_msg("unexpected word '%s'", w[i].text);
+        if (fabs(w[i].x0 - cells[k].x) > 0.01)
+            fail_msg("%s starts at %.4f, not %.4f", w[i].text, w[i].x0, cells[k].x);
     }
     plug_close(&p);
     assert_int_equal(live_blocks, 0);
@@ -1141,10 +1246,12 @@ static void test_images_stored_once(void **state)
 }
 
 /* compress = true (the default) deflates content, fonts and raw images;
- * false writes them as they are. Each page's content stream is deflated
- * and says so (/Filter /FlateDecode in its dictionary, a zlib header
- * first); that it inflates to the right operators the text and pixel
- * tests show, which all read compressed files. */
+ * false writes them as they are. Page 1's content stream is deflated and
+ * says so (/Filter /FlateDecode in its dictionary, a zlib header first);
+ * that it inflates to the right operators the text and pixel tests show,
+ * which all read compressed files. Page 2's two lines of text, which
+ * deflate would not shorten by the length of the filter entry, stay as
+ * they are. */
 static void test_compress_option(void **state)
 {
     fixture *fx = *state;
@@ -1157,12 +1264,16 @@ static void test_compress_option(void **state)
     render_ok(&p, &doc, fx->pf.pages, 2);
     objects_read("c.pdf", &o);
     small = o.len;
-    assert_true(count_in(o.raw, o.len, "/FlateDecode") >= 5);
-    for (int page = 1; page <= 2; page++) {
-        stream_view v = page_stream(&o, page);
+    assert_true(count_in(o.raw, o.len, "/FlateDecode") >= 4);
+    {
+        stream_view v = page_stream(&o, 1);
         assert_int_equal(count_in(v.dict, v.dict_len, "/Filter /FlateDecode"), 1);
         assert_true(v.len > 2 && (unsigned char)v.data[0] == 0x78);
         assert_null(find(v.data, v.len, "Tj"));
+        v = page_stream(&o, 2);
+        assert_null(find(v.dict, v.dict_len, "/Filter"));
+        assert_true(v.len < 200);
+        assert_true(strncmp(v.data, "BT\n", 3) == 0);
     }
     free(o.raw);
     plug_close(&p);
@@ -1436,6 +1547,33 @@ static void test_huge_text(void **state)
     assert_int_equal(live_blocks, 0);
 }
 
+/* More pages than one /Kids array may hold (32767 in PDF 1.4 and
+ * libharu): the page tree has nodes of 256 pages, so 33000 empty pages
+ * make a valid file. */
+static void test_page_tree_beyond_array_limit(void **state)
+{
+    enum { PAGES = 33000 };
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "tree.pdf");
+    quire_page *pages = calloc(PAGES, sizeof(*pages));
+    char *info;
+    plug p;
+
+    assert_non_null(pages);
+    for (int i = 0; i < PAGES; i++) {
+        pages[i] = one_page(NULL, 0, 100, 100);
+        pages[i].number = (uint32_t)i + 1;
+    }
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, pages, PAGES);
+    info = run("pdfinfo tree.pdf");
+    assert_string_equal(info_field(info, "Pages"), "33000");
+    free(info);
+    free(pages);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
 /* Two documents rendered at once on two threads (the ABI's render
  * workers) both come out whole. */
 typedef struct job {
@@ -1480,6 +1618,523 @@ static void test_concurrent_documents(void **state)
         free(info);
     }
     plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* ============================== Slots (LATE) ============================== */
+
+/* One slot() call: the page that carried the slot, its id, its elements. */
+typedef struct slot_fill {
+    uint32_t page, id;
+    const quire_element *elements;
+    size_t n;
+} slot_fill;
+
+/* begin, every page, the fills in the order given, end: what a kernel
+ * does for a LATE format. A failing page or slot is followed by abort().
+ * Returns the first failure's status with *err set. */
+static int render_late(plug *p, const quire_document *doc, const quire_page *pages, size_t npages,
+                       const slot_fill *fills, size_t nfills, quire_error *err)
+{
+    void *instance = NULL;
+
+    memset(err, 0, sizeof(*err));
+    if (p->ops->begin(p->rec->state_ptr, doc, &instance, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    for (size_t i = 0; i < npages; i++) {
+        if (p->ops->page(instance, &pages[i], err) != QUIRE_OK) {
+            p->ops->abort(instance);
+            return QUIRE_ERR;
+        }
+    }
+    for (size_t i = 0; i < nfills; i++) {
+        if (p->ops->slot(instance, fills[i].page, fills[i].id, fills[i].elements, fills[i].n,
+                         err) != QUIRE_OK) {
+            p->ops->abort(instance);
+            return QUIRE_ERR;
+        }
+    }
+    return p->ops->end(instance, err);
+}
+
+static void render_late_ok(plug *p, const quire_document *doc, const quire_page *pages,
+                           size_t npages, const slot_fill *fills, size_t nfills)
+{
+    quire_error err;
+
+    if (render_late(p, doc, pages, npages, fills, nfills, &err) != QUIRE_OK)
+        fail_msg("render: %s", err.msg);
+}
+
+/* A SLOT element standing for a delayed value in the box given. */
+static quire_element slot_element(uint32_t id, double x, double y, double width, double height)
+{
+    quire_element e;
+
+    memset(&e, 0, sizeof(e));
+    e.kind = QUIRE_EL_SLOT;
+    e.band = QUIRE_BAND_PAGE_FOOTER;
+    e.x = x;
+    e.y = y;
+    e.width = width;
+    e.height = height;
+    e.u.slot.id = id;
+    return e;
+}
+
+/* Three pages, each with a body line and a footer slot, the slots filled
+ * last page first with "Page N of 3" (what a kernel does once it knows
+ * the page count): every page shows its own footer, on its own page, and
+ * poppler has nothing to warn about; compressed and not. */
+static void test_slot_page_x_of_y(void **state)
+{
+    static const char *const footers[3] = {"Page 1 of 3", "Page 2 of 3", "Page 3 of 3"};
+    static const char *const configs[2] = {NULL, "compress = false\n"};
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "late.pdf");
+    quire_element body[3][2], footer[3][1];
+    quire_page pages[3];
+    slot_fill fills[3];
+    char *text;
+    word w[8];
+    plug p;
+
+    for (int i = 0; i < 3; i++) {
+        body[i][0] = text_element(i == 0 ? "First" : i == 1 ? "Second" : "Third", 50, 100, 12, 0);
+        body[i][1] = slot_element((uint32_t)i + 1, 300, 380, 100, 12);
+        pages[i] = one_page(body[i], 2, 400, 400);
+        pages[i].number = (uint32_t)i + 1;
+        footer[i][0] = text_element(footers[i], 300, 390, 10, 0);
+        fills[2 - i] = (slot_fill){(uint32_t)i + 1, (uint32_t)i + 1, footer[i], 1};
+    }
+    for (int c = 0; c < 2; c++) {
+        plug_open(fx, &p, configs[c]);
+        render_late_ok(&p, &doc, pages, 3, fills, 3);
+        for (int i = 0; i < 3; i++) {
+            text = run("pdftotext -f %d -l %d -layout late.pdf -", i + 1, i + 1);
+            if (strstr(text, footers[i]) == NULL)
+                fail_msg("page %d: no '%s' in '%s'", i + 1, footers[i], text);
+            for (int j = 0; j < 3; j++)
+                if (j != i)
+                    assert_null(strstr(text, footers[j]));
+            free(text);
+        }
+        /* The footer stands where its element says: "Page" at x = 300,
+         * on the baseline 390. */
+        assert_int_equal(read_page_words("late.pdf", 2, w, 8), 5); /* Second Page 2 of 3 */
+        assert_string_equal(w[1].text, "Page");
+        assert_true(fabs(w[1].x0 - 300) < 0.05);
+        assert_true(w[1].y1 > 390 && w[1].y1 < 390 + 10 * 0.4);
+        text = run("pdftotext late.pdf /dev/null 2>&1");
+        assert_string_equal(text, "");
+        free(text);
+        plug_close(&p);
+    }
+    assert_int_equal(live_blocks, 0);
+}
+
+/* The slot is painted where it stands in the page's painting order, not
+ * when its elements came: pdftotext -raw keeps the order of the content
+ * streams ("Alpha", the slot's "Beta", "Gamma") though Beta stands
+ * highest on the page and Alpha lowest. And a rectangle
+ * painted after the slot covers the slot's text, one painted before it
+ * does not. */
+static void test_slot_painting_order(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "order.pdf");
+    quire_element e[6], beta[3];
+    quire_page page;
+    char *text;
+    ppm img;
+    plug p;
+
+    e[0] = text_element("Alpha", 50, 300, 12, 0);
+    /* A white rectangle before slot 1: the slot's block shows over it. */
+    memset(&e[1], 0, sizeof(e[1]));
+    e[1].kind = QUIRE_EL_RECT;
+    e[1].x = 40;
+    e[1].y = 40;
+    e[1].width = 80;
+    e[1].height = 80;
+    e[1].fill = (quire_color){0xff, 0xff, 0xff, 255};
+    e[2] = slot_element(1, 50, 50, 300, 50);
+    e[3] = text_element("Gamma", 50, 200, 12, 0);
+    /* A white rectangle after slot 1 over its second block. */
+    e[4] = e[1];
+    e[4].x = 240;
+    e[5] = slot_element(2, 0, 0, 1, 1); /* filled with nothing */
+    beta[0] = text_element("Beta", 150, 100, 12, 0);
+    beta[1] = text_element("\xe2\x96\x88", 60, 100, 40, 0);
+    beta[2] = text_element("\xe2\x96\x88", 250, 100, 40, 0);
+    page = one_page(e, 6, 400, 400);
+    plug_open(fx, &p, NULL);
+    {
+        slot_fill fills[2] = {{1, 2, NULL, 0}, {1, 1, beta, 3}};
+        render_late_ok(&p, &doc, &page, 1, fills, 2);
+    }
+    text = run("pdftotext -raw order.pdf -");
+    assert_non_null(strstr(text, "Alpha"));
+    assert_true(strstr(text, "Alpha") < strstr(text, "Beta"));
+    assert_true(strstr(text, "Beta") < strstr(text, "Gamma"));
+    free(text);
+    /* By position the order is Beta, Gamma, Alpha: -raw did not sort. */
+    {
+        word w[8];
+        double y[3] = {0, 0, 0};
+        size_t n = read_words("order.pdf", w, 8);
+        for (size_t i = 0; i < n; i++)
+            for (int k = 0; k < 3; k++)
+                if (strcmp(w[i].text, k == 0 ? "Beta" : k == 1 ? "Gamma" : "Alpha") == 0)
+                    y[k] = w[i].y1;
+        assert_true(y[0] > 0 && y[0] < y[1] && y[1] < y[2]);
+    }
+    rasterise("order.pdf", 1, 72, &img);
+    /* The block at x 60..90 shows over the earlier rectangle; the one at
+     * 250..280 is under the later one. */
+    assert_pixel(pixel_at(&img, 70, 90, 72), 0, 0, 0, 0);
+    assert_int_equal(dark_pixels(&img, 240, 40, 320, 120, 72), 0);
+    free(img.file);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* A slot filled with no elements prints nothing and breaks nothing: the
+ * text around it is all there, in order. */
+static void test_slot_empty(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "empty-slot.pdf");
+    quire_element e[4];
+    quire_page page;
+    slot_fill fills[2] = {{1, 7, NULL, 0}, {1, 8, NULL, 0}};
+    char *text;
+    plug p;
+
+    e[0] = text_element("before", 50, 100, 12, 0);
+    e[1] = slot_element(7, 50, 110, 100, 12);
+    e[2] = slot_element(8, 50, 130, 100, 12); /* two slots in a row */
+    e[3] = text_element("after", 50, 160, 12, 0);
+    page = one_page(e, 4, 300, 300);
+    plug_open(fx, &p, NULL);
+    render_late_ok(&p, &doc, &page, 1, fills, 2);
+    text = run("pdftotext -raw empty-slot.pdf -");
+    assert_string_equal(text, "before\nafter\n\f");
+    free(text);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* A character only a slot shows (a 200-point Psi, U+03A8, on no page and
+ * in no other slot) is in the embedded subset: it paints the same pixels
+ * as when the page itself shows it, and pdftotext reads it. */
+static void test_slot_glyph_in_subset(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "psi.pdf");
+    quire_element page_el[2], slot_el[1];
+    quire_page page;
+    slot_fill fill = {1, 1, slot_el, 1};
+    int in_slot, on_page;
+    char *text;
+    ppm img;
+    plug p;
+
+    page_el[0] = text_element("A", 20, 50, 10, 0);
+    page_el[1] = slot_element(1, 50, 100, 200, 150);
+    slot_el[0] = text_element("\xce\xa8", 50, 250, 200, 0);
+    page = one_page(page_el, 2, 300, 300);
+    plug_open(fx, &p, NULL);
+    render_late_ok(&p, &doc, &page, 1, &fill, 1);
+    rasterise("psi.pdf", 1, 72, &img);
+    in_slot = dark_pixels(&img, 50, 90, 250, 260, 72);
+    free(img.file);
+    text = run("pdftotext psi.pdf -");
+    assert_non_null(strstr(text, "\xce\xa8"));
+    free(text);
+    /* The same glyph drawn by the page itself. */
+    page_el[1] = slot_el[0];
+    render_ok(&p, &doc, &page, 1);
+    rasterise("psi.pdf", 1, 72, &img);
+    on_page = dark_pixels(&img, 50, 90, 250, 260, 72);
+    free(img.file);
+    assert_true(on_page > 3000);
+    assert_int_equal(in_slot, on_page);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* The slot's stream sets what it uses and gives the state back: a slot
+ * painting a bigger, bold, half-transparent red block between two black
+ * blocks of the page leaves the second page block black, opaque and as
+ * wide as the first (the page's content after the slot sets none of it
+ * again). Uncompressed, the slot's stream is q ... Q with its own alpha
+ * state, colour and font. */
+static void test_slot_graphics_state(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "gstate.pdf");
+    quire_element e[3], red[1];
+    quire_page page;
+    slot_fill fill = {1, 1, red, 1};
+    stream_view v[4];
+    pdf_objects o;
+    char *slot_text;
+    ppm img;
+    plug p;
+
+    e[0] = text_element("\xe2\x96\x88", 50, 100, 40, 0);
+    e[1] = slot_element(1, 120, 40, 60, 70);
+    e[2] = text_element("\xe2\x96\x88", 250, 100, 40, 0);
+    red[0] = text_element("\xe2\x96\x88", 150, 100, 60, 0);
+    red[0].fill = (quire_color){0xff, 0, 0, 128};
+    red[0].u.text.font = 1;
+    page = one_page(e, 3, 400, 200);
+    plug_open(fx, &p, "compress = false\n");
+    render_late_ok(&p, &doc, &page, 1, &fill, 1);
+    rasterise("gstate.pdf", 1, 72, &img);
+    /* Block widths: U+2588 is 0.77 em: 30.8 points at 40, 46.2 at 60. */
+    assert_pixel(pixel_at(&img, 60, 90, 72), 0, 0, 0, 0);
+    assert_pixel(pixel_at(&img, 78, 90, 72), 0, 0, 0, 0);
+    assert_pixel(pixel_at(&img, 84, 90, 72), 0xff, 0xff, 0xff, 0);
+    /* Half red over white: #ff7f7f. */
+    assert_pixel(pixel_at(&img, 170, 90, 72), 0xff, 0x7f, 0x7f, 2);
+    assert_pixel(pixel_at(&img, 260, 90, 72), 0, 0, 0, 0);
+    assert_pixel(pixel_at(&img, 278, 90, 72), 0, 0, 0, 0);
+    assert_pixel(pixel_at(&img, 284, 90, 72), 0xff, 0xff, 0xff, 0);
+    free(img.file);
+    objects_read("gstate.pdf", &o);
+    /* Before the slot, the slot, after it. */
+    assert_int_equal(page_streams(&o, 1, v, 4), 3);
+    slot_text = strndup(v[1].data, v[1].len);
+    assert_true(strncmp(slot_text, "q\n", 2) == 0);
+    assert_true(v[1].len > 2 && strcmp(slot_text + v[1].len - 2, "Q\n") == 0);
+    assert_non_null(strstr(slot_text, " gs\n"));
+    assert_non_null(strstr(slot_text, "1 0 0 rg\n"));
+    assert_non_null(strstr(slot_text, " 60 Tf\n"));
+    free(slot_text);
+    /* No text object is left open where a stream ends. */
+    assert_int_equal(count_in(v[0].data, v[0].len, "BT\n"), count_in(v[0].data, v[0].len, "ET\n"));
+    assert_int_equal(count_in(v[2].data, v[2].len, "BT\n"), count_in(v[2].data, v[2].len, "ET\n"));
+    free(o.raw);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* A slot inside a clip region is clipped like the element it stands for:
+ * the clip box stays open across the stream boundary. */
+static void test_slot_clipped(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "clipslot.pdf");
+    quire_element e[3], wide[1];
+    quire_page page;
+    slot_fill fill = {1, 1, wide, 1};
+    ppm img;
+    plug p;
+
+    memset(e, 0, sizeof(e));
+    e[0].kind = QUIRE_EL_CLIP_PUSH;
+    e[0].x = 50;
+    e[0].y = 50;
+    e[0].width = 40;
+    e[0].height = 60;
+    e[1] = slot_element(1, 50, 50, 40, 60);
+    e[2].kind = QUIRE_EL_CLIP_POP;
+    /* Four blocks of 40 points: 123 points wide, cut at x = 90. */
+    wide[0] = text_element("\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88", 50, 100, 40, 0);
+    page = one_page(e, 3, 300, 200);
+    plug_open(fx, &p, NULL);
+    render_late_ok(&p, &doc, &page, 1, &fill, 1);
+    rasterise("clipslot.pdf", 1, 72, &img);
+    assert_pixel(pixel_at(&img, 70, 90, 72), 0, 0, 0, 0);
+    assert_int_equal(dark_pixels(&img, 93, 40, 200, 120, 72), 0);
+    free(img.file);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* With compression on, the streams of a page with slots are deflated and
+ * say so, the page's /Contents being the array of them; a slot's stream
+ * of a few operators, which deflate would not shorten, stays as it is. */
+static void test_slot_streams_compressed(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "zslot.pdf");
+    quire_element e[41], footer[1];
+    char labels[40][24];
+    quire_page page;
+    slot_fill fill = {1, 1, footer, 1};
+    stream_view v[4];
+    pdf_objects o;
+    char *text;
+    plug p;
+
+    for (int i = 0; i < 40; i++) {
+        snprintf(labels[i], sizeof(labels[i]), "line %d", i);
+        e[i < 20 ? i : i + 1] = text_element(labels[i], 50, 20 + 7 * i, 6, 0);
+    }
+    e[20] = slot_element(1, 200, 150, 100, 12);
+    footer[0] = text_element("Page 1 of 1", 200, 160, 10, 0);
+    page = one_page(e, 41, 300, 320);
+    plug_open(fx, &p, NULL);
+    render_late_ok(&p, &doc, &page, 1, &fill, 1);
+    objects_read("zslot.pdf", &o);
+    assert_int_equal(page_streams(&o, 1, v, 4), 3);
+    for (int i = 0; i < 3; i += 2) {
+        assert_int_equal(count_in(v[i].dict, v[i].dict_len, "/Filter /FlateDecode"), 1);
+        assert_true(v[i].len > 2 && (unsigned char)v[i].data[0] == 0x78);
+    }
+    assert_null(find(v[1].dict, v[1].dict_len, "/Filter"));
+    assert_true(v[1].len > 2 && strncmp(v[1].data, "q\n", 2) == 0);
+    free(o.raw);
+    text = run("pdftotext -raw zslot.pdf -");
+    assert_non_null(strstr(text, "line 19\nPage 1 of 1\nline 20"));
+    free(text);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* A kernel that sends a slot nobody asked for, fills one twice, names the
+ * wrong page or never fills one gets an error naming the slot and its
+ * page, and no file; so does a page with a slot id used before, or 0, and
+ * a slot whose elements hold a slot or a bad path. */
+static void test_slot_errors(void **state)
+{
+    static const uint8_t verbs[] = {QUIRE_PATH_MOVE, QUIRE_PATH_LINE};
+    static const double points[] = {0, 0};
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "bad.pdf");
+    quire_element e1[2], e2[2], text[1], nested[1], path[1];
+    quire_page pages[2];
+    quire_error err;
+    plug p;
+
+    e1[0] = text_element("one", 50, 100, 12, 0);
+    e1[1] = slot_element(1, 50, 150, 100, 12);
+    e2[0] = slot_element(2, 50, 50, 100, 12);
+    e2[1] = slot_element(3, 50, 150, 100, 12);
+    pages[0] = one_page(e1, 2, 300, 300);
+    pages[1] = one_page(e2, 2, 300, 300);
+    pages[1].number = 2;
+    text[0] = text_element("x", 50, 160, 10, 0);
+    nested[0] = slot_element(4, 0, 0, 1, 1);
+    memset(path, 0, sizeof(path));
+    path[0].kind = QUIRE_EL_PATH;
+    path[0].fill = (quire_color){0, 0, 0, 255};
+    path[0].u.path.verbs = verbs;
+    path[0].u.path.nverbs = 2;
+    path[0].u.path.points = points;
+    path[0].u.path.npoints = 1;
+    plug_open(fx, &p, NULL);
+    {
+        slot_fill fills[] = {{1, 9, text, 1}};
+        assert_int_equal(render_late(&p, &doc, pages, 2, fills, 1, &err), QUIRE_ERR);
+        assert_int_equal(err.code, QUIRE_E_INTERNAL);
+        assert_string_equal(err.msg, "page 1, slot 9: no page sent has this slot");
+    }
+    {
+        slot_fill fills[] = {{1, 1, text, 1}, {1, 1, text, 1}};
+        assert_int_equal(render_late(&p, &doc, pages, 2, fills, 2, &err), QUIRE_ERR);
+        assert_string_equal(err.msg, "page 1, slot 1: filled twice");
+    }
+    {
+        slot_fill fills[] = {{2, 1, text, 1}};
+        assert_int_equal(render_late(&p, &doc, pages, 2, fills, 1, &err), QUIRE_ERR);
+        assert_string_equal(err.msg, "page 2, slot 1: the slot is on page 1");
+    }
+    {
+        /* Slot 3 filled, 1 and 2 not: end() names the lowest. */
+        slot_fill fills[] = {{2, 3, text, 1}};
+        assert_int_equal(render_late(&p, &doc, pages, 2, fills, 1, &err), QUIRE_ERR);
+        assert_int_equal(err.code, QUIRE_E_INTERNAL);
+        assert_string_equal(err.msg, "page 1, slot 1: never filled (the first of 2)");
+    }
+    {
+        slot_fill fills[] = {{1, 1, nested, 1}};
+        assert_int_equal(render_late(&p, &doc, pages, 2, fills, 1, &err), QUIRE_ERR);
+        assert_string_equal(err.msg, "page 1, slot 1, element 1: a slot inside a slot");
+        fills[0].elements = path;
+        assert_int_equal(render_late(&p, &doc, pages, 2, fills, 1, &err), QUIRE_ERR);
+        assert_string_equal(err.msg,
+                            "page 1, slot 1, element 1: path verbs take 2 points, 1 given");
+        fills[0].elements = NULL;
+        assert_int_equal(render_late(&p, &doc, pages, 2, fills, 1, &err), QUIRE_ERR);
+        assert_string_equal(err.msg, "page 1, slot 1: 1 elements but no array");
+    }
+    e2[0].u.slot.id = 1;
+    assert_int_equal(render_late(&p, &doc, pages, 2, NULL, 0, &err), QUIRE_ERR);
+    assert_string_equal(err.msg, "page 2, element 1: slot 1 is already on page 1");
+    e2[0].u.slot.id = 0;
+    assert_int_equal(render_late(&p, &doc, pages, 2, NULL, 0, &err), QUIRE_ERR);
+    assert_string_equal(err.msg, "page 2, element 1: slot id 0 (ids start at 1)");
+    assert_int_equal(count_files(".", "bad.pdf"), 0);
+    /* After a failed slot, end() fails too and leaves no file. */
+    {
+        void *instance;
+        e2[0].u.slot.id = 2;
+        assert_int_equal(p.ops->begin(p.rec->state_ptr, &doc, &instance, &err), QUIRE_OK);
+        assert_int_equal(p.ops->page(instance, &pages[0], &err), QUIRE_OK);
+        assert_int_equal(p.ops->slot(instance, 1, 5, text, 1, &err), QUIRE_ERR);
+        assert_int_equal(p.ops->end(instance, &err), QUIRE_ERR);
+        assert_string_equal(err.msg, "page 1, slot 5: no page sent has this slot");
+        assert_int_equal(count_files(".", "bad.pdf"), 0);
+    }
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* Many slots: 300 pages (more than one node of the page tree) with two
+ * slots each, filled in an order unrelated to the pages (the table grows
+ * as it goes); every page shows its own two values. */
+static void test_slot_many(void **state)
+{
+    enum { PAGES = 300 };
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "many.pdf");
+    quire_element(*e)[2] = calloc(PAGES, sizeof(*e));
+    quire_element(*values)[1] = calloc(2 * PAGES, sizeof(*values));
+    char(*labels)[32] = calloc(2 * PAGES, sizeof(*labels));
+    quire_page *pages = calloc(PAGES, sizeof(*pages));
+    slot_fill *fills = calloc(2 * PAGES, sizeof(*fills));
+    char *text, *info;
+    plug p;
+
+    assert_true(e && values && labels && pages && fills);
+    for (int i = 0; i < PAGES; i++) {
+        e[i][0] = slot_element(2 * (uint32_t)i + 1, 20, 20, 100, 12);
+        e[i][1] = slot_element(2 * (uint32_t)i + 2, 20, 60, 100, 12);
+        pages[i] = one_page(e[i], 2, 200, 100);
+        pages[i].number = (uint32_t)i + 1;
+    }
+    /* Slot k (1-based) is filled k * 7 mod 601 places in: 7 and 601 share
+     * no factor, so every slot comes once, in a scattered order. */
+    for (int k = 0; k < 2 * PAGES; k++) {
+        int id = (k * 7) % (2 * PAGES) + 1, page = (id + 1) / 2;
+        snprintf(labels[id - 1], sizeof(labels[0]), "v%d-%d", page, id);
+        values[id - 1][0] = text_element(labels[id - 1], 20, id % 2 ? 30 : 70, 10, 0);
+        fills[k] = (slot_fill){(uint32_t)page, (uint32_t)id, values[id - 1], 1};
+    }
+    plug_open(fx, &p, NULL);
+    render_late_ok(&p, &doc, pages, PAGES, fills, 2 * PAGES);
+    info = run("pdfinfo many.pdf");
+    assert_string_equal(info_field(info, "Pages"), "300");
+    free(info);
+    for (int page = 1; page <= PAGES; page += 149) { /* 1, 150, 299 */
+        char a[32], b[32];
+        text = run("pdftotext -raw -f %d -l %d many.pdf -", page, page);
+        snprintf(a, sizeof(a), "v%d-%d", page, 2 * page - 1);
+        snprintf(b, sizeof(b), "v%d-%d", page, 2 * page);
+        if (strstr(text, a) == NULL || strstr(text, b) == NULL)
+            fail_msg("page %d: '%s' and '%s' not in '%s'", page, a, b, text);
+        free(text);
+    }
+    plug_close(&p);
+    free(e);
+    free(values);
+    free(labels);
+    free(pages);
+    free(fills);
     assert_int_equal(live_blocks, 0);
 }
 
@@ -1645,6 +2300,7 @@ int main(void)
         cmocka_unit_test_setup(test_fixture_fonts, test_setup),
         cmocka_unit_test_setup(test_text_position_and_word_spacing, test_setup),
         cmocka_unit_test_setup(test_text_rows_in_place, test_setup),
+        cmocka_unit_test_setup(test_text_cells_on_one_line, test_setup),
         cmocka_unit_test_setup(test_text_size_exact, test_setup),
         cmocka_unit_test_setup(test_text_state_changes, test_setup),
         cmocka_unit_test_setup(test_text_any_bytes, test_setup),
@@ -1661,10 +2317,20 @@ int main(void)
         cmocka_unit_test_setup(test_stdout, test_setup),
         cmocka_unit_test_setup(test_deep_clip_nesting, test_setup),
         cmocka_unit_test_setup(test_huge_text, test_setup),
+        cmocka_unit_test_setup(test_page_tree_beyond_array_limit, test_setup),
         cmocka_unit_test_setup(test_concurrent_documents, test_setup),
         cmocka_unit_test_setup(test_bad_font, test_setup),
         cmocka_unit_test_setup(test_bad_image, test_setup),
         cmocka_unit_test_setup(test_bad_elements, test_setup),
+        cmocka_unit_test_setup(test_slot_page_x_of_y, test_setup),
+        cmocka_unit_test_setup(test_slot_painting_order, test_setup),
+        cmocka_unit_test_setup(test_slot_empty, test_setup),
+        cmocka_unit_test_setup(test_slot_glyph_in_subset, test_setup),
+        cmocka_unit_test_setup(test_slot_graphics_state, test_setup),
+        cmocka_unit_test_setup(test_slot_clipped, test_setup),
+        cmocka_unit_test_setup(test_slot_streams_compressed, test_setup),
+        cmocka_unit_test_setup(test_slot_errors, test_setup),
+        cmocka_unit_test_setup(test_slot_many, test_setup),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
