@@ -209,6 +209,14 @@ $(BUILD)/bench/agg_micro: bench/agg_micro.c $(KERNEL_LIB_OBJ)
 	$(CC) $(CFLAGS_ALL) -include $(BUILD)/build_config.h -Ikernel -o $@ $< $(KERNEL_LIB_OBJ) \
 	    $(LDFLAGS_ALL) $(KERNEL_LIBS)
 
+# bench/sort_micro.c: rows per second of the kernel's sort (add, finish, emit).
+.PHONY: sort-micro
+sort-micro: $(BUILD)/bench/sort_micro
+$(BUILD)/bench/sort_micro: bench/sort_micro.c $(KERNEL_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -include $(BUILD)/build_config.h -Ikernel -o $@ $< $(KERNEL_LIB_OBJ) \
+	    $(LDFLAGS_ALL) $(KERNEL_LIBS)
+
 # ----------------------------------------------------------------------------
 # Install
 # ----------------------------------------------------------------------------

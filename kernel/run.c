@@ -675,6 +675,7 @@ static int run_stream(plan *p, emitter *em, const run_options *opt, run_progress
         srt = sorter_new(p->wide, p->nwide, keys, nkeys, opt->sort_memory, opt->temp_dir, err);
         if (srt == NULL)
             goto done;
+        sorter_set_threads(srt, opt->workers > 0 ? (unsigned)opt->workers : 1);
         wide_out = batch_new(p->wide, p->nwide, RUN_BATCH_ROWS, 0);
         if (wide_out == NULL)
             goto fail_oom;

@@ -7,8 +7,9 @@
  * (when the source can partition), each aggregating into its own hash
  * table; the tables are merged and walked on the calling thread.
  * PLAN_STREAM runs on the calling thread (sorting with spill files when
- * the source cannot sort). Progress counters are atomics any thread may
- * read while the run goes on.
+ * the source cannot sort; that sort orders each run in memory on up to
+ * `workers` threads). Progress counters are atomics any thread may read
+ * while the run goes on.
  */
 #ifndef QUIRE_RUN_H
 #define QUIRE_RUN_H
@@ -32,7 +33,7 @@ typedef struct run_progress {
 #define RUN_PHASE_EMIT 2
 
 typedef struct run_options {
-    int workers;               /* threads for partitioned reads (>= 1) */
+    int workers;               /* threads for partitioned reads and the sort (>= 1) */
     size_t sort_memory;        /* bytes before the sort spills */
     const char *temp_dir;      /* spill files */
     const _Atomic int *cancel; /* non-zero: stop at the next batch (may be NULL) */

@@ -1,18 +1,17 @@
 /*
  * sort.c - the kernel's external sort (see sort.h): creating a sorter,
- * taking rows in under the memory budget, sorting them in memory, spilling
- * sorted runs, and deciding at the finish how they are merged. The row
- * encoding and key codes are in sort_key.c, the merge and the output in
- * sort_merge.c, the spill files in sort_run.c.
+ * taking rows in under the memory budget, spilling sorted runs, and
+ * deciding at the finish how they are merged. The row encoding and key
+ * codes are in sort_key.c, the in-memory sort of a run in sort_mem.c, the
+ * merge and the output in sort_merge.c, the spill files in sort_run.c.
  *
- * What gets sorted is an array of fixed-size entries: the NULL rank and an
- * order-preserving 64-bit code of the first key, the record's address and
- * the row's sequence number. Most comparisons end on those integers; ties go
- * to a full comparison of the records (from the second key on when the code
- * holds the whole first key) and then to the sequence number, which makes
- * the (unstable) introsort stable. In a merge the sequence number is the
- * source's index, since runs hold consecutive stretches of the input in
- * order.
+ * What gets sorted is an array of fixed-size entries: a NULL rank and an
+ * order-preserving 64-bit code of one key, the record's address and the
+ * row's sequence number (sort_int.h). In memory, the code is refined key by
+ * key over stretches of equal codes (sort_mem.c). In a merge it is the
+ * first key's; ties go to a full comparison of the records and then to the
+ * sequence number, which there is the source's index, since runs hold
+ * consecutive stretches of the input in order.
  */
 #include "sort_int.h"
 
@@ -24,116 +23,6 @@
 
 #define MIN_BLOCK ((size_t)4 * 1024)
 #define MAX_BLOCK ((size_t)1024 * 1024)
-
-/* ============================== In-memory sort ============================ */
-
-static inline void entry_swap(sort_entry *a, sort_entry *b)
-{
-    sort_entry t = *a;
-    *a = *b;
-    *b = t;
-}
-
-static void insertion_sort(const sorter *s, sort_entry *e, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        sort_entry x = e[i];
-        size_t j = i;
-
-        while (j > 0 && srt_entry_less(s, &x, &e[j - 1])) {
-            e[j] = e[j - 1];
-            j--;
-        }
-        e[j] = x;
-    }
-}
-
-static void sift_down(const sorter *s, sort_entry *e, size_t i, size_t n)
-{
-    for (;;) {
-        size_t child = 2 * i + 1;
-
-        if (child >= n)
-            return;
-        if (child + 1 < n && srt_entry_less(s, &e[child], &e[child + 1]))
-            child++;
-        if (!srt_entry_less(s, &e[i], &e[child]))
-            return;
-        entry_swap(&e[i], &e[child]);
-        i = child;
-    }
-}
-
-static void heap_sort(const sorter *s, sort_entry *e, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        sift_down(s, e, i, n);
-    for (size_t end = n; end-- > 1;) {
-        entry_swap(&e[0], &e[end]);
-        sift_down(s, e, 0, end);
-    }
-}
-
-/* Introsort: quicksort with a median-of-three pivot, heapsort when the
- * recursion gets too deep, insertion sort for short ranges. Entries never
- * compare equal (their sequence numbers differ), so plain Hoare
- * partitioning is enough. */
-static void intro_sort(const sorter *s, sort_entry *e, size_t n, unsigned depth)
-{
-    while (n > 16) {
-        size_t mid = n / 2, i = 0, j = n - 1;
-        sort_entry pivot;
-
-        if (depth-- == 0) {
-            heap_sort(s, e, n);
-            return;
-        }
-        if (srt_entry_less(s, &e[mid], &e[0]))
-            entry_swap(&e[mid], &e[0]);
-        if (srt_entry_less(s, &e[n - 1], &e[mid])) {
-            entry_swap(&e[n - 1], &e[mid]);
-            if (srt_entry_less(s, &e[mid], &e[0]))
-                entry_swap(&e[mid], &e[0]);
-        }
-        /* e[0] <= pivot <= e[n-1]: partition e[1..n-2] with them as
-         * sentinels. */
-        pivot = e[mid];
-        for (;;) {
-            do
-                i++;
-            while (srt_entry_less(s, &e[i], &pivot));
-            do
-                j--;
-            while (srt_entry_less(s, &pivot, &e[j]));
-            if (i >= j)
-                break;
-            entry_swap(&e[i], &e[j]);
-        }
-        /* e[0..j] <= pivot <= e[j+1..n): recurse on the smaller side. */
-        if (j + 1 < n - j - 1) {
-            intro_sort(s, e, j + 1, depth);
-            e += j + 1;
-            n -= j + 1;
-        } else {
-            intro_sort(s, e + j + 1, n - j - 1, depth);
-            n = j + 1;
-        }
-    }
-    insertion_sort(s, e, n);
-}
-
-/* Codes and sorts the held rows. */
-static void sort_entries(sorter *s)
-{
-    size_t skip = s->base != NULL ? s->shared : 0;
-    unsigned depth = 0;
-
-    for (size_t i = 0; i < s->n; i++)
-        srt_entry_code(s, &s->entries[i], skip);
-    for (size_t m = s->n; m > 1; m >>= 1)
-        depth += 2;
-    intro_sort(s, s->entries, s->n, depth);
-}
 
 /* ============================== Creation ================================== */
 
@@ -225,6 +114,7 @@ sorter *sorter_new(const quire_column_info *columns, size_t ncolumns, const sort
         sorter_free(s);
         return NULL;
     }
+    s->threads = 1;
     s->state = SORT_ADDING;
     return s;
 
@@ -266,6 +156,11 @@ void sorter_free(sorter *s)
     free(s->nulls_first);
     free(s->dir);
     free(s);
+}
+
+void sorter_set_threads(sorter *s, unsigned threads)
+{
+    s->threads = threads > SORT_MAX_THREADS ? SORT_MAX_THREADS : threads;
 }
 
 void sorter_stats(const sorter *s, sort_stats *out)
@@ -378,7 +273,7 @@ static void rows_release(sorter *s)
     blocks_free(s->blocks);
     s->blocks = s->cur = NULL;
     free(s->entries);
-    srt_mem_sub(s, s->cap * sizeof(*s->entries));
+    srt_mem_sub(s, s->cap * ENTRY_COST);
     s->entries = NULL;
     s->cap = 0;
 }
@@ -392,7 +287,7 @@ static int spill_rows(sorter *s, quire_error *err)
 
     if (srt_writer_ready(s, err) != 0)
         return -1;
-    sort_entries(s);
+    srt_sort_entries(s);
     w.file = f;
     w.dir = s->dir;
     w.buf = s->wbuf;
@@ -424,7 +319,7 @@ static size_t entries_growth(const sorter *s, size_t size)
 {
     size_t room = s->limit > srt_mem_rows(s) ? s->limit - srt_mem_rows(s) : 0;
     size_t avg = s->rows > 0 ? (size_t)(s->all_row_bytes / (uint64_t)s->rows) : size;
-    size_t fit = room / (sizeof(sort_entry) + avg);
+    size_t fit = room / (ENTRY_COST + avg);
     size_t grow = s->cap ? s->cap : 256;
 
     if (grow > fit)
@@ -443,7 +338,7 @@ static size_t row_cost(const sorter *s, size_t size, size_t *new_cap)
     *new_cap = s->cap;
     if (s->n == s->cap) {
         *new_cap = entries_growth(s, size);
-        cost += (*new_cap - s->cap) * sizeof(sort_entry);
+        cost += (*new_cap - s->cap) * ENTRY_COST;
     }
     if (size > s->block_size)
         cost += sizeof(row_block) + size;
@@ -463,7 +358,7 @@ static uint8_t *row_space(sorter *s, size_t size, size_t new_cap)
         if (grown == NULL)
             return NULL;
         s->entries = grown;
-        srt_mem_add(s, (new_cap - s->cap) * sizeof(*grown));
+        srt_mem_add(s, (new_cap - s->cap) * ENTRY_COST);
         s->cap = new_cap;
     }
     if (size > s->block_size) {
@@ -606,7 +501,7 @@ static int finish(sorter *s, quire_error *err)
     size_t tail_room;
 
     if (s->nruns == 0) {
-        sort_entries(s);
+        srt_sort_entries(s);
         s->state = SORT_FROM_MEMORY;
         return 0;
     }
@@ -616,7 +511,7 @@ static int finish(sorter *s, quire_error *err)
     tail_room = s->budget > srt_mem_rows(s) ? s->budget - srt_mem_rows(s) : 0;
     if (s->n > 0 && tail_room >= SRC_OVERHEAD * (s->nruns + 1) &&
         (tail_room - SRC_OVERHEAD * (s->nruns + 1)) / MIN_IO_BUF >= s->nruns) {
-        sort_entries(s);
+        srt_sort_entries(s);
         writer_release(s);
     } else {
         if (s->n > 0 && spill_rows(s, err) != 0)

@@ -22,17 +22,21 @@
  * `desc` reverses a key's value order; `nulls_first` puts its NULLs before
  * (else after) every value, whatever `desc` says.
  *
- * Memory: the budget covers the row blocks, the sort entries, the spill
- * write buffer and the merge's read buffers, counted at their allocated
- * sizes (malloc's own overhead, the moment a growing entry array is copied
- * and the sorter's few fixed-size structs are not counted). The check is
+ * Memory: the budget covers the row blocks, the sort entries (and as much
+ * again for the scratch space the in-memory sort takes while it runs), the
+ * spill write buffer and the merge's read buffers, counted at their
+ * allocated sizes (malloc's own overhead, the moment a growing entry array
+ * is copied and the sorter's few fixed-size structs are not counted). The check is
  * made row by row: a row that would not fit makes the held rows a run
  * first. A single row larger than the budget is still sorted: it is held
  * alone, over budget (and read back through a buffer grown to fit it).
  * Spill files are unlinked as soon as they are created, so they vanish with
  * the process whatever happens.
  *
- * Threading: a sorter belongs to one thread at a time.
+ * Threading: a sorter belongs to one thread at a time. While it sorts a run
+ * in memory (in sorter_add when a run spills, and in sorter_finish) it may
+ * use threads of its own (sorter_set_threads), all joined before it
+ * returns.
  */
 #ifndef QUIRE_SORT_H
 #define QUIRE_SORT_H
@@ -102,6 +106,17 @@ int sorter_finish(sorter *s, quire_error *err);
  * (final). Only after sorter_finish().
  */
 int sorter_next(sorter *s, quire_batch *out, quire_error *err);
+
+/* The most threads a sorter uses. */
+#define SORT_MAX_THREADS 64
+
+/*
+ * Lets the in-memory sort of each run use up to `threads` threads (0 and
+ * 1: only the caller's; more than SORT_MAX_THREADS: that many). The output
+ * is the same whatever the number; only the time differs. A new sorter
+ * uses one; a change applies from the next run sorted.
+ */
+void sorter_set_threads(sorter *s, unsigned threads);
 
 /* Copies the sorter's counters into `out`. */
 void sorter_stats(const sorter *s, sort_stats *out);

@@ -1,9 +1,8 @@
 /*
  * sort_int.h - what the sorter's files share: the sorter and its entries,
- * row blocks and merger, the memory accounting and LEB128 helpers, the
- * entry order that the in-memory sort (sort.c) and the merge heap
- * (sort_merge.c) inline, and the functions each of sort.c, sort_key.c and
- * sort_merge.c offers the others. Not for use outside those three files
+ * row blocks and merger, the memory accounting, prefetch and LEB128
+ * helpers, and the functions each of sort.c, sort_key.c, sort_mem.c and
+ * sort_merge.c offers the others. Not for use outside those four files
  * (sort_run.c needs only sort.h).
  */
 #ifndef QUIRE_SORT_INT_H
@@ -16,12 +15,15 @@
 
 /* ============================== Types ===================================== */
 
+/* What gets sorted. Its code covers one key (for a string, 7 of its bytes
+ * from some offset): the first key in a merge, the key of the current
+ * level in the in-memory sort (sort_mem.c). */
 typedef struct sort_entry {
-    uint64_t prefix;    /* order-preserving code of the first key (desc applied) */
+    uint64_t code;      /* order-preserving code of the key (desc applied) */
     const uint8_t *rec; /* the record */
     uint32_t seq;       /* add order within a run; source index in a merge */
-    uint16_t rank;      /* first key: 0 NULL placed first, 1 a value, 2 NULL placed last */
-    uint16_t whole;     /* the code holds the whole first key */
+    uint16_t rank;      /* the key: 0 NULL placed first, 1 a value, 2 NULL placed last */
+    uint16_t whole;     /* the code holds the rest of the key (a string's last bytes) */
 } sort_entry;
 
 typedef struct row_block {
@@ -82,6 +84,8 @@ struct sorter {
     const uint8_t *base;    /* a string first key of the run (in a record) */
     size_t shared;          /* bytes every string first key of the run shares */
 
+    unsigned threads; /* for the in-memory sort (sorter_set_threads) */
+
     /* Spilling. */
     char *dir;
     spill_file files[2];
@@ -100,6 +104,10 @@ struct sorter {
     int64_t rows, runs_written, passes, spilled;
     quire_error failure; /* the error that ended the sorter */
 };
+
+/* Bytes each held row costs besides its record: its entry and the same
+ * again for the scratch space the in-memory sort takes while it runs. */
+#define ENTRY_COST (2 * sizeof(sort_entry))
 
 /* Bytes each source of a merge costs besides its read buffer. */
 #define SRC_OVERHEAD (sizeof(merge_src) + sizeof(uint32_t))
@@ -133,6 +141,27 @@ static inline size_t srt_clamp_size(size_t v, size_t lo, size_t hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* Records are read this many entries ahead of the one being coded or
+ * emitted, so that their cache misses overlap. */
+#define PREFETCH_AHEAD 16
+
+/* Asks for the first two cache lines of the record at rec (its keys)
+ * ahead of use. A hint: never faults. */
+static inline void srt_prefetch(const uint8_t *rec)
+{
+    __builtin_prefetch(rec);
+    __builtin_prefetch(rec + 64);
+}
+
+/* Asks for the first three cache lines of the record at rec (all of most
+ * rows) ahead of decoding it. */
+static inline void srt_prefetch_row(const uint8_t *rec)
+{
+    __builtin_prefetch(rec);
+    __builtin_prefetch(rec + 64);
+    __builtin_prefetch(rec + 128);
+}
+
 /* ============================== LEB128 ==================================== */
 
 /* Bytes of the LEB128 number at p. */
@@ -145,13 +174,21 @@ static inline size_t srt_varint_skip(const uint8_t *p)
     return n + 1;
 }
 
-/* Decodes the LEB128 number at *p (a record's, so complete) and moves *p
- * past it. */
+/* Decodes the LEB128 number at *p (a record's, so complete; at most 10
+ * bytes are read) and moves *p past it. */
 static inline uint64_t srt_varint_read(const uint8_t **p)
 {
-    uint64_t v;
+    const uint8_t *q = *p;
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t byte;
 
-    *p += sort_varint_get(*p, 10, &v);
+    do {
+        byte = *q++;
+        v |= (uint64_t)(byte & 0x7f) << shift;
+        shift += 7;
+    } while ((byte & 0x80) && shift < 70);
+    *p = q;
     return v;
 }
 
@@ -169,9 +206,10 @@ static inline size_t srt_varint_len(uint64_t v)
 
 /* ============================== Keys and records (sort_key.c) ============= */
 
-/* Fills in e->rank, e->prefix and e->whole from e->rec's first key; a
- * string key is coded from byte `skip` on. */
-void srt_entry_code(const sorter *s, sort_entry *e, size_t skip);
+/* Fills in e->rank, e->code and e->whole from key `key` of e->rec (a key
+ * index >= nkeys codes every row alike); a string key is coded from byte
+ * `off` on, which the caller knows the string to have. */
+void srt_entry_code(const sorter *s, sort_entry *e, size_t key, size_t off);
 
 /* Compares records a and b key by key, keys before `from` known equal:
  * <0, 0 or >0, in the sorter's order (desc and nulls_first applied). */
@@ -193,22 +231,10 @@ int srt_record_decode(const sorter *s, const uint8_t *rec, quire_batch *out, uin
 /* Bytes of the record at rec, length prefix included. */
 size_t srt_record_len(const uint8_t *rec);
 
-/* The sort order of two entries: rank, then code, then the records from
- * the key the code does not settle, then the sequence number. */
-static inline int srt_entry_less(const sorter *s, const sort_entry *a, const sort_entry *b)
-{
-    if (a->rank != b->rank)
-        return a->rank < b->rank;
-    if (a->prefix != b->prefix)
-        return a->prefix < b->prefix;
-    /* Equal codes have equal `whole` flags. */
-    if (!a->whole || s->nkeys > 1) {
-        int c = srt_record_cmp(s, a->rec, b->rec, a->whole ? 1 : 0);
-        if (c != 0)
-            return c < 0;
-    }
-    return a->seq < b->seq;
-}
+/* ============================== In-memory sort (sort_mem.c) =============== */
+
+/* Sorts the held entries s->entries[0..n) into the sort order, stably. */
+void srt_sort_entries(sorter *s);
 
 /* ============================== The sorter (sort.c) ======================= */
 

@@ -1,27 +1,32 @@
 /*
  * sort_key.c - the sorter's row encoding and key codes: a batch row written
- * as a record and decoded back, the order-preserving 64-bit code of a
- * record's first key, and the key-by-key comparison of two records (see
- * sort.h for the order).
+ * as a record and decoded back, the order-preserving 64-bit code of one of
+ * a record's keys (of a string key, of 7 of its bytes), and the key-by-key
+ * comparison of two records (see sort.h for the order).
  *
  * A row is held as one record: a LEB128 body length, then the body
  *   null bitmap   one bit per column, in encoded column order
- *   values        the non-NULL cells in encoded column order: 8 bytes for
- *                 every numeric type (memcpy'd, host order), LEB128 length
- *                 plus bytes for a string
+ *   values        the non-NULL cells in encoded column order: a FLOAT as
+ *                 8 bytes (memcpy'd, host order), the other numeric types
+ *                 as zigzag LEB128 (ids, dates, amounts and flags take 1 to
+ *                 4 bytes, which keeps the records, the memory they fill
+ *                 and the cache lines a sort touches small), a string as
+ *                 its LEB128 length and bytes
  *   source line   zigzag LEB128
  * Encoded column order puts the key columns first, in key order, so a
  * comparison walks the keys from the front of the body and stops at the
  * first difference. Records live in large blocks in memory and are written
  * to spill files unchanged.
  *
- * The code of a numeric key is its whole value. The code of a string is 7
- * of its bytes, zero-padded, and then min(remaining length, 8): order is
- * kept (of two strings equal in those 7 bytes, a shorter one that ends
- * there is a prefix of the other), and a string of at most 7 bytes is coded
- * whole. Within one run the bytes are taken after the prefix that all the
- * run's first keys share, so keys like "customer-0042" still differ in
- * their codes; merges code from the first byte, as runs share less.
+ * The code of a numeric key is its whole value. The code of a string from
+ * byte `off` is its next 7 bytes, zero-padded, and then min(remaining
+ * length, 8): order is kept (of two strings equal in those 7 bytes, a
+ * shorter one that ends there is a prefix of the other), and when at most 7
+ * bytes remain the code holds all of them ("whole"); strings with equal
+ * codes that are not whole go on at off + 7. Within one run the first key
+ * is coded after the prefix that all the run's first keys share, so keys
+ * like "customer-0042" differ in their first codes; merges code from the
+ * first byte, as runs share less.
  */
 #include "sort_int.h"
 
@@ -31,6 +36,28 @@
 #include "arena.h"
 
 /* ============================== Keys ====================================== */
+
+/* Zigzag: small magnitudes, negative or not, get small codes (and short
+ * LEB128 encodings). */
+static inline uint64_t zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
+}
+
+static inline int64_t unzigzag(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* The cell after the non-NULL cell of type `type` at p. */
+static inline const uint8_t *skip_cell(uint32_t type, const uint8_t *p)
+{
+    if (type == QUIRE_TYPE_STRING) {
+        uint64_t len = srt_varint_read(&p);
+        return p + len;
+    }
+    return type == QUIRE_TYPE_FLOAT ? p + 8 : p + srt_varint_skip(p);
+}
 
 /* The order-preserving code of an integer: flip the sign bit so that
  * unsigned comparison orders negatives first. */
@@ -73,10 +100,10 @@ static inline int cmp_f64(double a, double b)
     return (a > b) - (a < b);
 }
 
-/* Fills in the rank and code of e->rec's first key; a string key is coded
- * from byte `skip` on (every string key compared with it shares the bytes
- * before). */
-void srt_entry_code(const sorter *s, sort_entry *e, size_t skip)
+/* Fills in the rank and code of key `key` of e->rec; a string key is coded
+ * from byte `off` on (every string compared with it shares the bytes
+ * before, and has at least `off` of them). */
+void srt_entry_code(const sorter *s, sort_entry *e, size_t key, size_t off)
 {
     const uint8_t *body = e->rec + srt_varint_skip(e->rec);
     const uint8_t *v = body + s->nbitmap;
@@ -84,18 +111,24 @@ void srt_entry_code(const sorter *s, sort_entry *e, size_t skip)
 
     e->rank = 1;
     e->whole = 1;
-    e->prefix = 0;
-    if (s->nkeys == 0)
+    e->code = 0;
+    if (key >= s->nkeys)
         return;
-    if (body[0] & 1) {
-        e->rank = s->nulls_first[0] ? 0 : 2;
+    if ((body[key >> 3] >> (key & 7)) & 1) {
+        e->rank = s->nulls_first[key] ? 0 : 2;
         return;
     }
-    switch (s->type[0]) {
+    /* Step over the keys before: they lead the body, in key order. */
+    for (size_t k = 0; k < key; k++) {
+        if ((body[k >> 3] >> (k & 7)) & 1)
+            continue;
+        v = skip_cell(s->type[k], v);
+    }
+    switch (s->type[key]) {
     case QUIRE_TYPE_STRING: {
         uint64_t len = srt_varint_read(&v);
-        code = code_str(v + skip, len - skip);
-        e->whole = len - skip < 8;
+        code = code_str(v + off, len - off);
+        e->whole = len - off < 8;
         break;
     }
     case QUIRE_TYPE_FLOAT: {
@@ -104,14 +137,9 @@ void srt_entry_code(const sorter *s, sort_entry *e, size_t skip)
         code = code_f64(d);
         break;
     }
-    default: {
-        int64_t i;
-        memcpy(&i, v, sizeof(i));
-        code = code_i64(i);
-        break;
+    default: code = code_i64(unzigzag(srt_varint_read(&v))); break;
     }
-    }
-    e->prefix = s->desc[0] ? ~code : code;
+    e->code = s->desc[key] ? ~code : code;
 }
 
 /* Compares two records key by key (keys before `from` are known equal).
@@ -153,16 +181,11 @@ int srt_record_cmp(const sorter *s, const uint8_t *a, const uint8_t *b, size_t f
             pa += 8;
             pb += 8;
             break;
-        default:
-            if (k >= from) {
-                int64_t x, y;
-                memcpy(&x, pa, sizeof(x));
-                memcpy(&y, pb, sizeof(y));
-                c = (x > y) - (x < y);
-            }
-            pa += 8;
-            pb += 8;
+        default: {
+            int64_t x = unzigzag(srt_varint_read(&pa)), y = unzigzag(srt_varint_read(&pb));
+            c = k >= from ? (x > y) - (x < y) : 0;
             break;
+        }
         }
         if (c != 0)
             return s->desc[k] ? -c : c;
@@ -177,15 +200,6 @@ static inline int cell_null(const quire_column *c, uint32_t row)
     return c->type == QUIRE_TYPE_NULL || (c->nulls != NULL && c->nulls[row]);
 }
 
-static inline uint64_t zigzag(int64_t v)
-{
-    return ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
-}
-static inline int64_t unzigzag(uint64_t v)
-{
-    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
 /* Body bytes of row `row` of `b`. */
 size_t srt_record_body_size(const sorter *s, const quire_batch *b, uint32_t row, int64_t line)
 {
@@ -198,8 +212,10 @@ size_t srt_record_body_size(const sorter *s, const quire_batch *b, uint32_t row,
             continue;
         if (c->type == QUIRE_TYPE_STRING)
             size += srt_varint_len(c->v.str[row].len) + c->v.str[row].len;
-        else
+        else if (c->type == QUIRE_TYPE_FLOAT)
             size += 8;
+        else
+            size += srt_varint_len(zigzag(c->v.i64[row]));
     }
     return size;
 }
@@ -233,10 +249,7 @@ void srt_record_write(const sorter *s, const quire_batch *b, uint32_t row, int64
             memcpy(p, &c->v.f64[row], 8);
             p += 8;
             break;
-        default:
-            memcpy(p, &c->v.i64[row], 8);
-            p += 8;
-            break;
+        default: p += sort_varint_put(p, zigzag(c->v.i64[row])); break;
         }
     }
     sort_varint_put(p, zigzag(line));
@@ -280,13 +293,7 @@ int srt_record_decode(const sorter *s, const uint8_t *rec, quire_batch *out, uin
                 memcpy(&c->v.f64[row], p, 8);
             p += null ? 0 : 8;
             break;
-        default:
-            if (null)
-                c->v.i64[row] = 0;
-            else
-                memcpy(&c->v.i64[row], p, 8);
-            p += null ? 0 : 8;
-            break;
+        default: c->v.i64[row] = null ? 0 : unzigzag(srt_varint_read(&p)); break;
         }
     }
     line = unzigzag(srt_varint_read(&p));

@@ -15,9 +15,27 @@
 
 /* ============================== Merging =================================== */
 
+/* The merge order of two heads, coded at the first key from its first
+ * byte: rank, then code, then the records from the key the code does not
+ * settle, then the source index (runs hold the input in order). */
+static inline int head_less(const sorter *s, const sort_entry *a, const sort_entry *b)
+{
+    if (a->rank != b->rank)
+        return a->rank < b->rank;
+    if (a->code != b->code)
+        return a->code < b->code;
+    /* Equal codes have equal `whole` flags. */
+    if (!a->whole || s->nkeys > 1) {
+        int c = srt_record_cmp(s, a->rec, b->rec, a->whole ? 1 : 0);
+        if (c != 0)
+            return c < 0;
+    }
+    return a->seq < b->seq;
+}
+
 static inline int src_less(const sorter *s, const merger *m, uint32_t a, uint32_t b)
 {
-    return srt_entry_less(s, &m->src[a].head, &m->src[b].head);
+    return head_less(s, &m->src[a].head, &m->src[b].head);
 }
 
 static void heap_down(const sorter *s, merger *m, size_t i)
@@ -53,7 +71,7 @@ static int src_next(sorter *s, merger *m, uint32_t i, quire_error *err)
             return 0;
         src->head.rec = src->mem[src->mem_i++].rec;
         src->head.seq = i;
-        srt_entry_code(s, &src->head, 0);
+        srt_entry_code(s, &src->head, 0, 0);
         return 1;
     }
     rc = run_reader_next(&src->rd, &rec, &len, err);
@@ -66,7 +84,7 @@ static int src_next(sorter *s, merger *m, uint32_t i, quire_error *err)
     }
     src->head.rec = rec;
     src->head.seq = i;
-    srt_entry_code(s, &src->head, 0);
+    srt_entry_code(s, &src->head, 0, 0);
     return 1;
 }
 
@@ -228,6 +246,8 @@ int sorter_next(sorter *s, quire_batch *out, quire_error *err)
     out->first_row = s->emitted + 1;
     if (s->state == SORT_FROM_MEMORY) {
         while (rows < out->capacity && s->emit_i < s->n) {
+            if (s->emit_i + PREFETCH_AHEAD < s->n)
+                srt_prefetch_row(s->entries[s->emit_i + PREFETCH_AHEAD].rec);
             if (srt_record_decode(s, s->entries[s->emit_i].rec, out, rows, e) != 0)
                 return srt_fail(s, e);
             s->emit_i++;

@@ -363,12 +363,12 @@ static void drain_and_check(sorter *s, const trow *rows, const size_t *order, si
     batch_free(out);
 }
 
-/* Sorts `n` random rows by `keys` within `budget`, checks the order and
- * the scratch directory, and returns the sorter's counters. */
-static sort_stats check_sort(const sort_key *keys, size_t nkeys, size_t n, size_t budget,
-                             uint64_t seed, size_t max_len)
+/* Sorts rows[0..n) by `keys` within `budget` on up to `threads` threads,
+ * checks the order and the scratch directory, and returns the sorter's
+ * counters. */
+static sort_stats check_rows(const trow *rows, size_t n, const sort_key *keys, size_t nkeys,
+                             size_t budget, unsigned threads, uint64_t seed)
 {
-    trow *rows = random_rows(seed, n, max_len);
     trow *decoys = random_rows(seed + 1000, 256, 20);
     size_t *order = reference_order(rows, n, keys, nkeys);
     rng r = {seed + 7};
@@ -377,6 +377,7 @@ static sort_stats check_sort(const sort_key *keys, size_t nkeys, size_t n, size_
     sorter *s = sorter_new(cols, NCOLS, keys, nkeys, budget, scratch, &err);
 
     assert_non_null(s);
+    sorter_set_threads(s, threads);
     feed(s, rows, n, decoys, &r);
     assert_int_equal(dir_entries(scratch), 0);
     assert_int_equal(sorter_finish(s, &err), QUIRE_OK);
@@ -387,6 +388,17 @@ static sort_stats check_sort(const sort_key *keys, size_t nkeys, size_t n, size_
     assert_int_equal(dir_entries(scratch), 0);
     free(order);
     rows_free(decoys, 256);
+    return st;
+}
+
+/* Sorts `n` random rows by `keys` within `budget`, checks the order and
+ * the scratch directory, and returns the sorter's counters. */
+static sort_stats check_sort(const sort_key *keys, size_t nkeys, size_t n, size_t budget,
+                             uint64_t seed, size_t max_len)
+{
+    trow *rows = random_rows(seed, n, max_len);
+    sort_stats st = check_rows(rows, n, keys, nkeys, budget, 1, seed);
+
     rows_free(rows, n);
     return st;
 }
@@ -630,8 +642,9 @@ static void test_sort_budget_boundary(void **state)
     st = sort_fixed_rows(100000, 0);
     assert_int_equal(st.runs, 1);
     fit = (size_t)st.rows - 1; /* the row whose add spilled did not fit */
-    /* Each row holds at least a 24-byte entry and 20 bytes of values, and
-     * the budget should not be wasted: between 40% and 100% used. */
+    /* Each row costs at least its 24-byte entry, as much again for the
+     * sort's scratch space and a record of 15 bytes or more, and the
+     * budget should not be wasted: between 40% and 100% used. */
     assert_true(fit * 44 <= SORT_MIN_BUDGET);
     assert_true(fit * 64 >= SORT_MIN_BUDGET * 4 / 10);
     st = sort_fixed_rows(fit, 1);
@@ -799,6 +812,191 @@ static void test_sort_misuse(void **state)
     batch_free(good);
 }
 
+/* ============================== Levels, ties and threads ================== */
+
+/* Bytes i of a long shared prefix: two families that part at byte 1, one
+ * of them full of NULs. */
+static char family_byte(uint32_t family, size_t i)
+{
+    return family == 0 || i % 2 == 0 ? 'p' : '\0';
+}
+
+/*
+ * A string made to test the coding 7 bytes at a time: a prefix of one of
+ * two families, of a length at or around a multiple of 7 (or long enough
+ * to run out of levels), then a short tail from a small alphabet with NUL
+ * and high bytes, so that equal strings, proper prefixes and differences
+ * right after a 7-byte step are all common.
+ */
+static void prefixed_string(rng *r, tcell *c)
+{
+    static const size_t bases[] = {0, 6, 7, 8, 13, 14, 15, 230, 300};
+    static const char tail[] = {'a', '\0', 'b', (char)0xff};
+    size_t base = bases[rnd_below(r, 9)];
+    size_t len = base + (rnd_below(r, 3) == 0 ? 0 : rnd_below(r, 10));
+    uint32_t family = rnd_below(r, 2);
+
+    free(c->s);
+    c->s = malloc(len + 1);
+    assert_non_null(c->s);
+    for (size_t i = 0; i < len; i++)
+        c->s[i] = i < base ? family_byte(family, i) : tail[rnd_below(r, 4)];
+    c->s[len] = '\0';
+    c->len = len;
+}
+
+/* A string every value of which starts "customer-" (so a run's first keys
+ * share 9 bytes), then one of 100 numbers, sometimes a tail with a NUL. */
+static void customer_string(rng *r, tcell *c)
+{
+    char buf[32];
+    int len = snprintf(buf, sizeof(buf), "customer-%05u", (unsigned)rnd_below(r, 100));
+
+    if (rnd_below(r, 4) == 0) {
+        memcpy(buf + len, "\0x", 2);
+        len += 2;
+    }
+    free(c->s);
+    c->s = malloc((size_t)len + 1);
+    assert_non_null(c->s);
+    memcpy(c->s, buf, (size_t)len);
+    c->s[len] = '\0';
+    c->len = (size_t)len;
+}
+
+/* Random rows whose name is a prefixed_string() and note a
+ * customer_string(). */
+static trow *prefixed_rows(uint64_t seed, size_t n)
+{
+    trow *rows = random_rows(seed, n, 12);
+    rng r = {seed * 7919 + 13};
+
+    for (size_t i = 0; i < n; i++) {
+        prefixed_string(&r, &rows[i].c[C_NAME]);
+        customer_string(&r, &rows[i].c[C_NOTE]);
+    }
+    return rows;
+}
+
+/* Strings compared 7 bytes at a time: shared prefixes that end on, just
+ * before and just after a 7-byte step, proper prefixes, NUL bytes, prefixes
+ * longer than the levels go (finished by comparing records), a prefix all
+ * of a run shares; ascending and descending, NULLs first and last, as the
+ * first key and behind others; in memory and spilled, on one and on two
+ * threads. */
+static void test_sort_shared_prefixes(void **state)
+{
+    static const sort_key by_name[] = {{C_NAME, 0, 0}};
+    static const sort_key by_name_desc_n[] = {{C_NAME, 1, 1}, {C_N, 0, 0}};
+    static const sort_key by_n_name_note[] = {{C_N, 1, 1}, {C_NAME, 0, 0}, {C_NOTE, 1, 0}};
+    static const sort_key by_note_name[] = {{C_NOTE, 0, 1}, {C_NAME, 1, 0}};
+    static const struct {
+        const sort_key *keys;
+        size_t nkeys;
+    } sets[] = {{by_name, NKEYS(by_name)},
+                {by_name_desc_n, NKEYS(by_name_desc_n)},
+                {by_n_name_note, NKEYS(by_n_name_note)},
+                {by_note_name, NKEYS(by_note_name)}};
+    trow *rows = prefixed_rows(90, 20000);
+    sort_stats st;
+    (void)state;
+    for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
+        st = check_rows(rows, 20000, sets[k].keys, sets[k].nkeys, 64u << 20, 1 + (unsigned)k % 2,
+                        91 + k);
+        assert_int_equal(st.runs, 0);
+    }
+    st = check_rows(rows, 20000, by_n_name_note, NKEYS(by_n_name_note), 1u << 20, 2, 95);
+    assert_true(st.runs >= 2);
+    assert_true(st.peak_memory <= 1u << 20);
+    rows_free(rows, 20000);
+}
+
+/* Rows equal in every key come out in the order they were added: keys of
+ * two values and NULL, and a key that is NULL in every row. */
+static void test_sort_ties_keep_add_order(void **state)
+{
+    static const sort_key by_flag[] = {{C_FLAG, 1, 1}};
+    static const sort_key by_flag_day[] = {{C_FLAG, 0, 0}, {C_DAY, 1, 1}};
+    static const sort_key by_nothing[] = {{C_UNKNOWN, 0, 0}};
+    trow *rows = random_rows(100, 30000, 8);
+    (void)state;
+    check_rows(rows, 30000, by_flag, NKEYS(by_flag), 64u << 20, 1, 101);
+    check_rows(rows, 30000, by_flag, NKEYS(by_flag), 64u << 20, 2, 102);
+    check_rows(rows, 30000, by_flag_day, NKEYS(by_flag_day), 64u << 20, 2, 103);
+    check_rows(rows, 30000, by_flag_day, NKEYS(by_flag_day), 512 * 1024, 2, 104);
+    check_rows(rows, 30000, by_nothing, NKEYS(by_nothing), 64u << 20, 2, 105);
+    rows_free(rows, 30000);
+}
+
+/* The same order on any number of threads (a thread count above the
+ * limit is capped), in memory and with runs long enough to be sorted on
+ * two threads before they spill. */
+static void test_sort_threads(void **state)
+{
+    trow *rows = random_rows(110, 60000, 40);
+    sort_stats st;
+    (void)state;
+    st = check_rows(rows, 40000, keys_mixed1, NKEYS(keys_mixed1), 64u << 20, 2, 111);
+    assert_int_equal(st.runs, 0);
+    check_rows(rows, 40000, keys_mixed3, NKEYS(keys_mixed3), 64u << 20, 3, 112);
+    check_rows(rows, 40000, keys_name_desc, NKEYS(keys_name_desc), 64u << 20, 1000, 113);
+    check_rows(rows, 40000, keys_mixed2, NKEYS(keys_mixed2), 64u << 20, 0, 114);
+    /* Two runs of 20000 rows or so and a tail: long enough to be split
+     * between the threads (16384 rows make a run worth it). */
+    st = check_rows(rows, 60000, keys_mixed1, NKEYS(keys_mixed1), 2u << 20, 2, 115);
+    assert_int_equal(st.runs, 2);
+    assert_true(st.peak_memory <= 2u << 20);
+    rows_free(rows, 60000);
+}
+
+/* Hand-computed: n descending with NULLs first, then name ascending with
+ * NULLs last, then the add order. */
+static void test_sort_multi_key_order(void **state)
+{
+    static const quire_column_info mcols[] = {{"n", QUIRE_TYPE_INT, 0},
+                                              {"name", QUIRE_TYPE_STRING, 0}};
+    static const struct {
+        int n_null;
+        int64_t n;
+        const char *name; /* NULL: a NULL name */
+        size_t len;
+    } in[] = {
+        {0, 1, "b", 1},        {1, 0, "z", 1},    {0, 5, NULL, 0}, {0, 1, "a\0b", 3},
+        {0, 5, "abcdefgh", 8}, {1, 0, NULL, 0},   {0, 1, "a", 1},  {0, 5, "abcdefg", 7},
+        {0, -3, "", 0},        {0, 1, "a\0b", 3}, {1, 0, "a", 1},  {0, 5, "abcdefgh1", 9},
+    };
+    /* n: NULLs (rows 1, 5, 10) first; among them name "a" (10), "z" (1),
+     * NULL (5). Then 5: "abcdefg" (7), "abcdefgh" (4), "abcdefgh1" (11),
+     * NULL (2). Then 1: "a" (6), "a\0b" (3, 9 in add order), "b" (0).
+     * Then -3: "" (8). */
+    const int want[] = {10, 1, 5, 7, 4, 11, 2, 6, 3, 9, 0, 8};
+    const sort_key keys[] = {{0, 1, 1}, {1, 0, 0}};
+    const size_t nrows = sizeof(in) / sizeof(in[0]);
+    quire_error err = {0};
+    quire_batch *b = batch_new(mcols, 2, 16, BATCH_LINES);
+    sorter *s = sorter_new(mcols, 2, keys, 2, 0, scratch, &err);
+    (void)state;
+    assert_non_null(b);
+    assert_non_null(s);
+    for (uint32_t i = 0; i < nrows; i++) {
+        b->columns[0].v.i64[i] = in[i].n;
+        b->columns[0].nulls[i] = (uint8_t)in[i].n_null;
+        b->columns[1].v.str[i].ptr = in[i].name;
+        b->columns[1].v.str[i].len = in[i].len;
+        b->columns[1].nulls[i] = in[i].name == NULL;
+        b->source_line[i] = i;
+    }
+    b->rows = (uint32_t)nrows;
+    assert_int_equal(sorter_add(s, b, NULL, 0, &err), QUIRE_OK);
+    assert_int_equal(sorter_finish(s, &err), QUIRE_OK);
+    assert_int_equal(sorter_next(s, b, &err), QUIRE_DONE);
+    assert_int_equal(b->rows, nrows);
+    for (uint32_t i = 0; i < nrows; i++)
+        assert_int_equal(b->source_line[i], want[i]);
+    sorter_free(s);
+    batch_free(b);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -827,6 +1025,10 @@ int main(void)
         cmocka_unit_test(test_sort_bad_temp_dir),
         cmocka_unit_test(test_sort_write_error),
         cmocka_unit_test(test_sort_misuse),
+        cmocka_unit_test(test_sort_shared_prefixes),
+        cmocka_unit_test(test_sort_ties_keep_add_order),
+        cmocka_unit_test(test_sort_threads),
+        cmocka_unit_test(test_sort_multi_key_order),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
