@@ -112,9 +112,13 @@ struct filler {
     pthread_t out_th;
     int out_started, out_closing;
     pthread_mutex_t out_mu;
-    pthread_cond_t out_cv;
-    waiting out_q[4];
+    pthread_cond_t out_cv;  /* the thread waits for work */
+    pthread_cond_t room_cv; /* the filler waits for room in the queue */
+    int out_idle, put_waiting;
+    waiting out_q[8];
     size_t out_head, out_count;
+    el_buf spare[10]; /* drawn pages' buffers, emptied, for the next pages */
+    size_t nspare;
     _Atomic int out_failed;
     quire_error out_err;
 };
@@ -140,6 +144,7 @@ filler *fill_new(const plan *p, const fill_resources *res, const fill_options *o
         f->segment_slots[i] = NO_SLOT;
     pthread_mutex_init(&f->out_mu, NULL);
     pthread_cond_init(&f->out_cv, NULL);
+    pthread_cond_init(&f->room_cv, NULL);
     if (f->scratch == NULL || f->groups == NULL || f->segment_pages == NULL ||
         f->segment_slots == NULL || layout_init(&f->lc, p, res) != 0) {
         fill_free(f);
@@ -169,6 +174,9 @@ void fill_free(filler *f)
     out_close(f, NULL);
     pthread_mutex_destroy(&f->out_mu);
     pthread_cond_destroy(&f->out_cv);
+    pthread_cond_destroy(&f->room_cv);
+    for (size_t i = 0; i < f->nspare; i++)
+        elbuf_free(&f->spare[i]);
     layout_free(&f->lc);
     arena_free(f->scratch);
     elbuf_free(&f->page);
@@ -329,11 +337,43 @@ static void release_id(filler *f, uint32_t id)
  * Finished pages go to the renderer on a thread of their own, so laying
  * out the next pages and drawing (and compressing) the previous ones use
  * two cores. The queue is short: a page is owned by the queue from
- * out_put() until the thread has drawn and freed it. Renderer ops of one
- * document still never run at the same time: begin() before the thread
- * starts, page() only on it, end() or abort() after it is joined.
+ * out_put() until the thread has drawn it; its emptied buffers then come
+ * back to the filler (spare), so a long report does not allocate, touch
+ * fresh memory and free two buffers per page across threads. The thread
+ * is woken when OUT_WAKE pages are waiting, not for each one: the drawing
+ * is quicker than the layout, so it would otherwise sleep and wake once
+ * per page. Renderer ops of one document still never run at the same
+ * time: begin() before the thread starts, page() and slot() only on it,
+ * end() or abort() after it is joined.
  */
-#define OUT_QUEUE 4
+#define OUT_QUEUE 8
+#define OUT_WAKE  4
+#define MAX_SPARE (sizeof(((filler *)0)->spare) / sizeof(el_buf))
+
+/* Gives `b` back emptied, or frees it when enough are kept. Called with
+ * out_mu held. */
+static void keep_spare(filler *f, el_buf *b)
+{
+    if (f->nspare < MAX_SPARE && b->els != NULL) {
+        elbuf_clear(b);
+        f->spare[f->nspare++] = *b;
+    } else {
+        elbuf_free(b);
+    }
+    memset(b, 0, sizeof(*b));
+}
+
+/* An empty buffer for the next page: a drawn page's, else a new one. */
+static void take_spare(filler *f, el_buf *b)
+{
+    memset(b, 0, sizeof(*b));
+    if (!f->out_started)
+        return;
+    pthread_mutex_lock(&f->out_mu);
+    if (f->nspare > 0)
+        *b = f->spare[--f->nspare];
+    pthread_mutex_unlock(&f->out_mu);
+}
 
 static void *out_thread(void *arg)
 {
@@ -344,14 +384,18 @@ static void *out_thread(void *arg)
         quire_page pg;
         quire_error err;
         int rc;
-        while (f->out_count == 0 && !f->out_closing)
+        while (f->out_count == 0 && !f->out_closing) {
+            f->out_idle = 1;
             pthread_cond_wait(&f->out_cv, &f->out_mu);
+            f->out_idle = 0;
+        }
         if (f->out_count == 0)
             break;
         w = f->out_q[f->out_head];
         f->out_head = (f->out_head + 1) % OUT_QUEUE;
         f->out_count--;
-        pthread_cond_broadcast(&f->out_cv);
+        if (f->put_waiting)
+            pthread_cond_signal(&f->room_cv);
         pthread_mutex_unlock(&f->out_mu);
 
         rc = QUIRE_OK;
@@ -372,9 +416,10 @@ static void *out_thread(void *arg)
             else
                 rc = f->out.page(f->out.instance, &pg, &err);
         }
-        waiting_free(&w);
+        free(w.anchors);
 
         pthread_mutex_lock(&f->out_mu);
+        keep_spare(f, &w.b);
         if (rc != QUIRE_OK && !atomic_load(&f->out_failed)) {
             f->out_err = err;
             atomic_store(&f->out_failed, 1);
@@ -398,8 +443,11 @@ static int out_put(filler *f, waiting *w, quire_error *err)
         f->out_started = 1;
     }
     pthread_mutex_lock(&f->out_mu);
-    while (f->out_count == OUT_QUEUE && !atomic_load(&f->out_failed))
-        pthread_cond_wait(&f->out_cv, &f->out_mu);
+    while (f->out_count == OUT_QUEUE && !atomic_load(&f->out_failed)) {
+        f->put_waiting = 1;
+        pthread_cond_wait(&f->room_cv, &f->out_mu);
+        f->put_waiting = 0;
+    }
     if (atomic_load(&f->out_failed)) {
         *err = f->out_err;
         pthread_mutex_unlock(&f->out_mu);
@@ -408,7 +456,8 @@ static int out_put(filler *f, waiting *w, quire_error *err)
     f->out_q[(f->out_head + f->out_count) % OUT_QUEUE] = *w;
     f->out_count++;
     memset(w, 0, sizeof(*w)); /* the queue owns its buffers now */
-    pthread_cond_broadcast(&f->out_cv);
+    if (f->out_idle && f->out_count >= OUT_WAKE)
+        pthread_cond_signal(&f->out_cv);
     pthread_mutex_unlock(&f->out_mu);
     return QUIRE_OK;
 }
@@ -1008,7 +1057,7 @@ static int finish_page(filler *f, int last, quire_error *err)
     w->anchors = f->anchors;
     w->nanchors = f->nanchors;
     w->spill_off = -1;
-    memset(&f->page, 0, sizeof(f->page));
+    take_spare(f, &f->page);
     f->anchors = NULL;
     f->nanchors = f->anchors_cap = 0;
     f->have_page = 0;
