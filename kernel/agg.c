@@ -280,8 +280,25 @@ void agg_state_destroy(const agg_layout *l, void *state)
 
 void agg_state_reset(const agg_layout *l, void *state)
 {
+    /* Every kind that owns nothing resets to zero bits, as init makes it:
+     * those, and the padding between them, are zeroed in runs between the
+     * accumulators that keep their buffers. Reset runs for every group and
+     * (variables without reset) every row. */
+    size_t zero_from = 0;
+
+    if (!l->owns) {
+        memset(state, 0, l->size);
+        return;
+    }
     for (size_t i = 0; i < l->n; i++) {
         char *st = (char *)state + l->acc[i].off;
+        size_t size, align;
+        if (!kind_owns(l->acc[i].kind))
+            continue;
+        if (l->acc[i].off > zero_from)
+            memset((char *)state + zero_from, 0, l->acc[i].off - zero_from);
+        kind_size(l->acc[i].kind, &size, &align);
+        zero_from = l->acc[i].off + size;
         switch (l->acc[i].kind) {
         case K_DISTINCT_I:
         case K_DISTINCT_F:
@@ -307,15 +324,11 @@ void agg_state_reset(const agg_layout *l, void *state)
             pp->n = 0;
             break;
         }
-        case K_NONE: break;
-        default: {
-            size_t size, align;
-            kind_size(l->acc[i].kind, &size, &align);
-            memset(st, 0, size);
-            break;
-        }
+        default: break;
         }
     }
+    if (l->size > zero_from)
+        memset((char *)state + zero_from, 0, l->size - zero_from);
 }
 
 size_t agg_state_memory(const agg_layout *l, const void *state)
@@ -384,6 +397,21 @@ int agg_update(const agg_layout *l, uint32_t acc, void *base, const uint32_t *gi
         return QUIRE_ERR;
     if (n == 0 || d->kind == K_NONE || (in != NULL && in->type == QUIRE_TYPE_NULL))
         return QUIRE_OK;
+    if (n == 1 && gid == NULL && (d->kind == K_COUNT || d->kind == K_SUM_I)) {
+        /* A report's counts and sums take each detail row on its own:
+         * no loop to set up for one row. */
+        uint32_t r = sel != NULL ? sel[0] : 0;
+        char *st = (char *)base + d->off;
+        if (in != NULL && in->nulls != NULL && in->nulls[r])
+            return QUIRE_OK;
+        if (d->kind == K_COUNT) {
+            ((st_count *)st)->n++;
+        } else {
+            ((st_sum_i *)st)->sum += in->v.i64[r];
+            ((st_sum_i *)st)->n++;
+        }
+        return QUIRE_OK;
+    }
     a.base = (char *)base + d->off;
     a.gid = gid;
     a.size = l->size;

@@ -10,6 +10,14 @@
 #include "arena.h"
 #include "plan_int.h"
 
+/* What evaluating one value of a band needs to know, worked out once. */
+typedef struct value_plan {
+    fmt_compiled *pattern; /* its pattern read once, or NULL: none */
+    int column;            /* its value is this wide column as it is, or -1 */
+    uint32_t type;         /* the value's type and scale */
+    int32_t scale;
+} value_plan;
+
 /* One band instance waiting in the queue. */
 typedef struct slot {
     const plan_band *band;
@@ -61,9 +69,57 @@ struct emitter {
     size_t npending, pending_cap;
     uint32_t next_id;
     emit_item *items; /* scratch, values_cap entries */
+
+    /* Per band of p->bands, per value: what every row's evaluation can
+     * know beforehand. */
+    value_plan *vplans;
+    size_t *vplan_off; /* per band: its first entry in vplans */
 };
 
 /* ============================== Setup ===================================== */
+
+/* Plans every value of every band: they are evaluated for every row. */
+static int plan_values(emitter *em)
+{
+    const plan *p = em->p;
+    size_t total = 0;
+
+    em->vplan_off = calloc(p->nbands + 1, sizeof(*em->vplan_off));
+    if (em->vplan_off == NULL)
+        return -1;
+    for (size_t b = 0; b < p->nbands; b++) {
+        em->vplan_off[b] = total;
+        total += p->bands[b].nvalues;
+    }
+    em->vplan_off[p->nbands] = total;
+    em->vplans = calloc(total + 1, sizeof(*em->vplans));
+    if (em->vplans == NULL)
+        return -1;
+    for (size_t b = 0; b < p->nbands; b++)
+        for (size_t i = 0; i < p->bands[b].nvalues; i++) {
+            const plan_value *pv = &p->bands[b].values[i];
+            value_plan *vp = &em->vplans[em->vplan_off[b] + i];
+            vp->column = pv->value != NULL ? expr_column_ref(pv->value) : -1;
+            vp->type = pv->value != NULL ? expr_type(pv->value) : QUIRE_TYPE_NULL;
+            vp->scale = pv->value != NULL ? expr_scale(pv->value) : 0;
+            if (pv->pattern != NULL && (vp->pattern = fmt_compile(pv->pattern)) == NULL)
+                return -1;
+        }
+    return 0;
+}
+
+/* The plan of value `i` of `band`, or NULL for a band the plan does not
+ * list (its values are then evaluated without one). */
+static const value_plan *vplan_of(const emitter *em, const plan_band *band, size_t i)
+{
+    uintptr_t first = (uintptr_t)em->p->bands, at = (uintptr_t)band;
+    size_t b;
+
+    if (em->vplans == NULL || at < first || at >= first + em->p->nbands * sizeof(*band))
+        return NULL;
+    b = (at - first) / sizeof(*band);
+    return i < band->nvalues ? &em->vplans[em->vplan_off[b] + i] : NULL;
+}
 
 emitter *emit_new(const plan *p, emit_sink sink)
 {
@@ -79,7 +135,8 @@ emitter *emit_new(const plan *p, emit_sink sink)
     em->keys = calloc(p->ngroups + 1, sizeof(*em->keys));
     em->scratch = arena_new(0);
     em->held = arena_new(0);
-    if (!em->states || !em->vars || !em->keys || !em->scratch || !em->held) {
+    if (!em->states || !em->vars || !em->keys || !em->scratch || !em->held ||
+        plan_values(em) != 0) {
         emit_free(em);
         return NULL;
     }
@@ -107,6 +164,11 @@ void emit_free(emitter *em)
     free(em->values);
     free(em->items);
     free(em->pending);
+    if (em->vplans != NULL)
+        for (size_t i = 0; i < em->vplan_off[em->p->nbands]; i++)
+            fmt_compiled_free(em->vplans[i].pattern);
+    free(em->vplans);
+    free(em->vplan_off);
     free(em);
 }
 
@@ -171,6 +233,9 @@ static int eval_value(emitter *em, const plan_band *band, size_t i, const expr_c
                       quire_error *err)
 {
     const plan_value *pv = &band->values[i];
+    const value_plan *vp = vplan_of(em, band, i);
+    const fmt_compiled *pattern = vp != NULL ? vp->pattern : NULL;
+    const quire_column *c;
     qv v;
     char buf[256];
     size_t need;
@@ -195,7 +260,14 @@ static int eval_value(emitter *em, const plan_band *band, size_t i, const expr_c
         out->text = out->value.v.str;
         return QUIRE_OK;
     }
-    if (expr_eval(pv->value, ctx, row, &v, err) != QUIRE_OK)
+    /* A field showing a column as it is (most do) reads it straight;
+     * expr_eval() does the same with more steps, and says what is wrong
+     * when the column does not have the value's type. */
+    if (vp != NULL && vp->column >= 0 && ctx->columns != NULL &&
+        (uint32_t)vp->column < ctx->ncolumns && (c = &ctx->columns[vp->column])->type == vp->type &&
+        (c->type != QUIRE_TYPE_DECIMAL || c->scale == vp->scale))
+        v = qv_from_column(c, row);
+    else if (expr_eval(pv->value, ctx, row, &v, err) != QUIRE_OK)
         return QUIRE_ERR;
     /* Bytes from the batch or the scratch arena are valid for a direct
      * send; an instance held back must own them. */
@@ -210,7 +282,10 @@ static int eval_value(emitter *em, const plan_band *band, size_t i, const expr_c
         out->text = v.u.s; /* a string's canonical text is itself */
         return QUIRE_OK;
     }
-    need = fmt_value(&v, pv->pattern, em->p->locale, buf, sizeof(buf));
+    if (pattern != NULL)
+        need = fmt_value_compiled(&v, pattern, em->p->locale, buf, sizeof(buf));
+    else
+        need = fmt_value(&v, pv->pattern, em->p->locale, buf, sizeof(buf));
     if (need < sizeof(buf)) {
         out->text.ptr = arena_strndup(arena, buf, need);
     } else {

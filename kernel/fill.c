@@ -19,11 +19,13 @@
 typedef struct waiting {
     uint32_t number, display, segment;
     uint32_t slot_id; /* on the renderer queue: 0 a page, else the elements of this slot */
-    el_buf b;         /* empty while spilled */
+    el_buf b;         /* empty while spilled; only the placeholders while packed */
+    uint8_t *packed;  /* or NULL: b's elements and blob (elbuf_pack) while it waits */
+    size_t packed_len;
     quire_anchor *anchors;
     size_t nanchors;
     long spill_off; /* >= 0: in the spill file */
-    size_t nels, blob_len, nph;
+    size_t nph;     /* spilled: its placeholders in the file */
 } waiting;
 
 /* A slot sent in a page to a LATE renderer, waiting for its value: the
@@ -156,7 +158,15 @@ filler *fill_new(const plan *p, const fill_resources *res, const fill_options *o
 static void waiting_free(waiting *w)
 {
     elbuf_free(&w->b);
+    free(w->packed);
+    w->packed = NULL;
     free(w->anchors);
+}
+
+/* What a waiting page holds in memory (for page_memory). */
+static size_t waiting_memory(const waiting *w)
+{
+    return elbuf_memory(&w->b) + w->packed_len;
 }
 
 static int out_close(filler *f, quire_error *err);
@@ -648,6 +658,22 @@ static int send_page(filler *f, waiting *w, quire_error *err)
     size_t nph = w->b.nph;
     int selected = (f->opt.first_page == 0 || w->number >= f->opt.first_page) &&
                    (f->opt.last_page == 0 || w->number <= f->opt.last_page);
+    if (!selected) {
+        /* Not drawn (--pages): nothing to lay out, only the values it
+         * held to let go of. */
+        for (size_t i = 0; i < nph; i++)
+            if (w->b.phs[i].kind == PH_VALUE)
+                release_id(f, w->b.phs[i].id);
+        return QUIRE_OK;
+    }
+    if (w->packed != NULL) {
+        int rc = elbuf_unpack(&w->b, w->packed, w->packed_len);
+        free(w->packed);
+        w->packed = NULL;
+        w->packed_len = 0;
+        if (rc != 0)
+            return oom(err);
+    }
     for (size_t i = 0; i < nph; i++) {
         fill_ph ph = w->b.phs[i];
         quire_band_value v;
@@ -702,25 +728,47 @@ static int send_page(filler *f, waiting *w, quire_error *err)
     return selected ? out_put(f, w, err) : QUIRE_OK;
 }
 
+/* Packs the elements and blob of waiting page `w` (its placeholders stay
+ * as they are, for page_ready()); its buffers go to the page being filled
+ * when that has none. */
+static int pack_waiting(filler *f, waiting *w, quire_error *err)
+{
+    size_t before = waiting_memory(w);
+    if (elbuf_pack(&w->b, &w->packed, &w->packed_len) != 0)
+        return oom(err);
+    if (f->page.els == NULL && f->page.blob == NULL && f->page.nels == 0) {
+        f->page.els = w->b.els;
+        f->page.cap = w->b.cap;
+        f->page.blob = w->b.blob;
+        f->page.blob_cap = w->b.blob_cap;
+    } else {
+        free(w->b.els);
+        free(w->b.blob);
+    }
+    w->b.els = NULL;
+    w->b.blob = NULL;
+    w->b.nels = w->b.cap = w->b.blob_len = w->b.blob_cap = 0;
+    f->queue_memory -= before < f->queue_memory ? before : f->queue_memory;
+    f->queue_memory += waiting_memory(w);
+    return QUIRE_OK;
+}
+
 static int unspill(filler *f, waiting *w, quire_error *err)
 {
     el_buf *b = &w->b;
     if (w->spill_off < 0)
         return QUIRE_OK;
-    b->els = malloc((w->nels + 1) * sizeof(*b->els));
-    b->blob = malloc(w->blob_len + 1);
+    /* Spilled packed: packed_len bytes, then the placeholders. */
+    w->packed = malloc(w->packed_len + 1);
     b->phs = malloc((w->nph + 1) * sizeof(*b->phs));
-    if (b->els == NULL || b->blob == NULL || b->phs == NULL)
+    if (w->packed == NULL || b->phs == NULL)
         return oom(err);
     if (fseek(f->spill, w->spill_off, SEEK_SET) != 0 ||
-        fread(b->els, sizeof(*b->els), w->nels, f->spill) != w->nels ||
-        fread(b->blob, 1, w->blob_len, f->spill) != w->blob_len ||
+        fread(w->packed, 1, w->packed_len, f->spill) != w->packed_len ||
         fread(b->phs, sizeof(*b->phs), w->nph, f->spill) != w->nph) {
         error_setf(err, QUIRE_E_IO, "cannot read back waiting pages from %s", f->opt.temp_dir);
         return QUIRE_ERR;
     }
-    b->nels = b->cap = w->nels;
-    b->blob_len = b->blob_cap = w->blob_len;
     b->nph = b->ph_cap = w->nph;
     w->spill_off = -1;
     return QUIRE_OK;
@@ -752,18 +800,19 @@ static int spill_some(filler *f, quire_error *err)
         }
         if (fseek(f->spill, 0, SEEK_END) != 0)
             goto fail_io;
+        if (w->packed == NULL && pack_waiting(f, w, err) != QUIRE_OK)
+            return QUIRE_ERR;
         w->spill_off = ftell(f->spill);
-        w->nels = w->b.nels;
-        w->blob_len = w->b.blob_len;
         w->nph = w->b.nph;
-        if (fwrite(w->b.els, sizeof(*w->b.els), w->nels, f->spill) != w->nels ||
-            fwrite(w->b.blob, 1, w->blob_len, f->spill) != w->blob_len ||
+        if (fwrite(w->packed, 1, w->packed_len, f->spill) != w->packed_len ||
             fwrite(w->b.phs, sizeof(*w->b.phs), w->nph, f->spill) != w->nph)
             goto fail_io;
-        mem = elbuf_memory(&w->b);
-        f->spilled += w->nels * sizeof(*w->b.els) + w->blob_len + w->nph * sizeof(*w->b.phs);
+        mem = waiting_memory(w);
+        f->spilled += w->packed_len + w->nph * sizeof(*w->b.phs);
         f->queue_memory -= mem < f->queue_memory ? mem : f->queue_memory;
         elbuf_free(&w->b);
+        free(w->packed);
+        w->packed = NULL; /* packed_len stays: unspill() reads that many bytes */
     }
     return QUIRE_OK;
 fail_io:
@@ -782,7 +831,7 @@ static int pump(filler *f, quire_error *err)
         if (w->spill_off >= 0 && w->nph > 0) {
             if (unspill(f, w, err) != QUIRE_OK)
                 return QUIRE_ERR;
-            f->queue_memory += elbuf_memory(&w->b);
+            f->queue_memory += waiting_memory(w);
         }
         if (w->spill_off < 0 && !page_ready(f, w))
             break;
@@ -791,7 +840,7 @@ static int pump(filler *f, quire_error *err)
         if (w->spill_off < 0 && !page_ready(f, w))
             break;
         {
-            size_t mem = elbuf_memory(&w->b);
+            size_t mem = waiting_memory(w);
             rc = send_page(f, w, err);
             f->queue_memory -= mem < f->queue_memory ? mem : f->queue_memory;
             waiting_free(w);
@@ -1065,6 +1114,13 @@ static int finish_page(filler *f, int last, quire_error *err)
     if (f->nqueue > f->peak_waiting)
         f->peak_waiting = f->nqueue;
     if (pump(f, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    /* Still waiting (for Page X of Y, or for the pages before it): packed
+     * it takes a fraction of the memory, and its buffers serve the next
+     * page. */
+    w = f->nqueue > 0 ? &f->queue[f->nqueue - 1] : NULL;
+    if (w != NULL && w->number == f->page_no && w->packed == NULL && w->spill_off < 0 &&
+        pack_waiting(f, w, err) != QUIRE_OK)
         return QUIRE_ERR;
     if (f->queue_memory > f->opt.page_memory)
         return spill_some(f, err);

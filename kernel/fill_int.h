@@ -60,13 +60,38 @@ typedef struct el_buf {
     size_t nph, ph_cap;
 } el_buf;
 
+/* Appends a copy of *e. 0, or -1 when out of memory. */
 int elbuf_push(el_buf *b, const quire_element *e);
+/* Appends an element with every byte zero and returns it for the caller to
+ * fill in place (valid until the next append), or NULL when out of memory. */
+quire_element *elbuf_add(el_buf *b);
 /* Appends bytes, returning their offset (aligned to 8), or (size_t)-1. */
 size_t elbuf_bytes(el_buf *b, const void *p, size_t n);
+/* Appends a copy of *ph. 0, or -1 when out of memory. */
 int elbuf_push_ph(el_buf *b, const fill_ph *ph);
+/* Empties `b`, keeping its memory for the next use. */
 void elbuf_clear(el_buf *b);
+/* Frees what `b` owns and zeroes it. */
 void elbuf_free(el_buf *b);
+/* Bytes `b` has allocated (for page_memory). */
 size_t elbuf_memory(const el_buf *b);
+
+/*
+ * A waiting page in a few bytes (fill_pack.c). Pages wait for Page X of Y
+ * by the thousand, and as quire_elements (168 bytes each) they cost more to
+ * keep in memory than to lay out; packed, a row of fields takes about a
+ * sixth of that, its text included.
+ *
+ * elbuf_pack() packs b's elements and blob (not its placeholders) into
+ * *out, malloc'd, *len bytes: 0, or -1 when out of memory (*out untouched).
+ * elbuf_unpack() puts them back into b, bit for bit (every byte of every
+ * element, the blob's bytes and length), replacing its elements and blob,
+ * growing its buffers as needed and leaving its placeholders alone: 0, or
+ * -1 when out of memory or `bytes` is not what elbuf_pack() wrote (then b
+ * has no elements and no blob). The caller owns both buffers.
+ */
+int elbuf_pack(const el_buf *b, uint8_t **out, size_t *len);
+int elbuf_unpack(el_buf *b, const uint8_t *bytes, size_t len);
 
 /* The layout of one band instance: elements relative to the band's top. */
 typedef struct band_layout {
@@ -77,16 +102,30 @@ typedef struct band_layout {
     int split;            /* SPLIT_* of the band */
 } band_layout;
 
+/* A font's vertical metrics in units of the font size (font.h), read once:
+ * every line of every field needs them. */
+typedef struct layout_font {
+    double line_height, ascent, descent;
+} layout_font;
+
 typedef struct layout_ctx {
     const plan *p;
     const fill_resources *res;
-    text_style *base; /* per band, per item: the style without conditions */
-    size_t *base_off; /* per band: first index into base */
+    text_style *base;   /* per band, per item: the style without conditions */
+    size_t *base_off;   /* per band: first index into base */
+    layout_font *fonts; /* per font of res */
+    /* layout_band()'s per item scratch, as long as the longest band. */
+    double *grow;   /* how much the item stretched */
+    size_t *parent; /* its frame's item, or SIZE_MAX */
     uint32_t instance;
     char ellipsis[4];
+    int general_only; /* tests: every text the general way, to compare the fast one with */
 } layout_ctx;
 
+/* Resolves every element's base style and reads the fonts' metrics.
+ * Returns 0, or -1 when out of memory (layout_free() then cleans up). */
 int layout_init(layout_ctx *lc, const plan *p, const fill_resources *res);
+/* Frees what layout_init() allocated; lc itself is the caller's. */
 void layout_free(layout_ctx *lc);
 
 /* Lays out `eb` (its items) at width of the page body into *out (cleared

@@ -13,7 +13,8 @@
 
 /* ============================== Element buffers =========================== */
 
-int elbuf_push(el_buf *b, const quire_element *e)
+/* Makes room for one more element. */
+static int elbuf_room(el_buf *b)
 {
     if (b->nels == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
@@ -23,8 +24,25 @@ int elbuf_push(el_buf *b, const quire_element *e)
         b->els = grown;
         b->cap = cap;
     }
+    return 0;
+}
+
+int elbuf_push(el_buf *b, const quire_element *e)
+{
+    if (elbuf_room(b) != 0)
+        return -1;
     b->els[b->nels++] = *e;
     return 0;
+}
+
+quire_element *elbuf_add(el_buf *b)
+{
+    quire_element *e;
+    if (elbuf_room(b) != 0)
+        return NULL;
+    e = &b->els[b->nels++];
+    memset(e, 0, sizeof(*e));
+    return e;
 }
 
 size_t elbuf_bytes(el_buf *b, const void *p, size_t n)
@@ -157,7 +175,7 @@ static void resolve_style(const layout_ctx *lc, const plan_value *pv, uint32_t c
 
 int layout_init(layout_ctx *lc, const plan *p, const fill_resources *res)
 {
-    size_t total = 0;
+    size_t total = 0, longest = 0;
     memset(lc, 0, sizeof(*lc));
     lc->p = p;
     lc->res = res;
@@ -168,10 +186,20 @@ int layout_init(layout_ctx *lc, const plan *p, const fill_resources *res)
     for (size_t i = 0; i < p->nbands; i++) {
         lc->base_off[i] = total;
         total += p->bands[i].nvalues;
+        if (p->bands[i].nvalues > longest)
+            longest = p->bands[i].nvalues;
     }
     lc->base = calloc(total + 1, sizeof(*lc->base));
-    if (lc->base == NULL)
+    lc->fonts = calloc(res->nfonts + 1, sizeof(*lc->fonts));
+    lc->grow = calloc(longest + 1, sizeof(*lc->grow));
+    lc->parent = calloc(longest + 1, sizeof(*lc->parent));
+    if (lc->base == NULL || lc->fonts == NULL || lc->grow == NULL || lc->parent == NULL)
         return -1;
+    for (size_t i = 0; i < res->nfonts; i++) {
+        lc->fonts[i].line_height = font_line_height(res->faces[i]);
+        lc->fonts[i].ascent = font_ascent(res->faces[i]);
+        lc->fonts[i].descent = font_descent(res->faces[i]);
+    }
     for (size_t i = 0; i < p->nbands; i++)
         for (size_t j = 0; j < p->bands[i].nvalues; j++)
             resolve_style(lc, &p->bands[i].values[j], 0, &lc->base[lc->base_off[i] + j]);
@@ -182,6 +210,9 @@ void layout_free(layout_ctx *lc)
 {
     free(lc->base);
     free(lc->base_off);
+    free(lc->fonts);
+    free(lc->grow);
+    free(lc->parent);
 }
 
 /* ============================== Text ====================================== */
@@ -195,7 +226,7 @@ typedef struct text_box {
 
 static double line_height(const layout_ctx *lc, const text_style *st)
 {
-    return font_line_height(lc->res->faces[st->font]) * st->size * st->line_spacing;
+    return lc->fonts[st->font].line_height * st->size * st->line_spacing;
 }
 
 static int push_rect(el_buf *b, const text_box *tb, quire_color fill, quire_color stroke,
@@ -223,63 +254,66 @@ static int push_line(const layout_ctx *lc, el_buf *b, const text_box *tb, const 
                      const char *s, size_t len, double width, double top, uint32_t line,
                      double word_spacing, long slot)
 {
-    const font_face *face = lc->res->faces[st->font];
+    const layout_font *fm = &lc->fonts[st->font];
     double inner_x = tb->x + st->padding, inner_w = tb->w - 2 * st->padding;
-    quire_element e;
+    double ex, baseline;
+    quire_element *e;
     size_t off = elbuf_bytes(b, s, len);
     if (off == (size_t)-1)
         return -1;
-    memset(&e, 0, sizeof(e));
-    e.kind = QUIRE_EL_TEXT;
-    e.band = tb->band;
-    e.group_level = tb->level;
-    e.instance = tb->instance;
-    e.item = tb->item;
-    e.x = inner_x;
-    if (st->align == QUIRE_ALIGN_RIGHT)
-        e.x = inner_x + inner_w - width;
-    else if (st->align == QUIRE_ALIGN_CENTER)
-        e.x = inner_x + (inner_w - width) / 2;
-    e.y = top;
-    e.width = width;
-    e.height = line_height(lc, st);
-    e.fill = st->color;
-    e.u.text.utf8 = (const char *)(uintptr_t)off;
-    e.u.text.len = len;
-    e.u.text.font = (uint32_t)st->font;
-    e.u.text.size = st->size;
-    /* Half the extra leading above the line, as CSS does. */
-    e.u.text.baseline = top + (e.height - (font_ascent(face) + font_descent(face)) * st->size) / 2 +
-                        font_ascent(face) * st->size;
-    e.u.text.word_spacing = word_spacing;
-    e.u.text.align = (uint32_t)st->align;
-    e.u.text.line = line;
-    e.u.text.flags = tb->flags;
-    e.u.text.name = tb->name;
-    e.u.text.box_x = tb->x;
-    e.u.text.box_y = tb->y;
-    e.u.text.box_width = tb->w;
-    e.u.text.box_height = tb->h;
+    /* Built where it goes: elements are big and every line makes one. */
     if (slot >= 0) {
-        b->els[slot] = e;
-    } else if (elbuf_push(b, &e) != 0) {
+        e = &b->els[slot];
+        memset(e, 0, sizeof(*e));
+    } else if ((e = elbuf_add(b)) == NULL) {
         return -1;
     }
+    e->kind = QUIRE_EL_TEXT;
+    e->band = tb->band;
+    e->group_level = tb->level;
+    e->instance = tb->instance;
+    e->item = tb->item;
+    ex = inner_x;
+    if (st->align == QUIRE_ALIGN_RIGHT)
+        ex = inner_x + inner_w - width;
+    else if (st->align == QUIRE_ALIGN_CENTER)
+        ex = inner_x + (inner_w - width) / 2;
+    e->x = ex;
+    e->y = top;
+    e->width = width;
+    e->height = line_height(lc, st);
+    e->fill = st->color;
+    e->u.text.utf8 = (const char *)(uintptr_t)off;
+    e->u.text.len = len;
+    e->u.text.font = (uint32_t)st->font;
+    e->u.text.size = st->size;
+    /* Half the extra leading above the line, as CSS does. */
+    baseline =
+        top + (e->height - (fm->ascent + fm->descent) * st->size) / 2 + fm->ascent * st->size;
+    e->u.text.baseline = baseline;
+    e->u.text.word_spacing = word_spacing;
+    e->u.text.align = (uint32_t)st->align;
+    e->u.text.line = line;
+    e->u.text.flags = tb->flags;
+    e->u.text.name = tb->name;
+    e->u.text.box_x = tb->x;
+    e->u.text.box_y = tb->y;
+    e->u.text.box_width = tb->w;
+    e->u.text.box_height = tb->h;
     if (st->underline && width > 0) {
-        quire_element u;
-        memset(&u, 0, sizeof(u));
-        u.kind = QUIRE_EL_LINE;
-        u.band = tb->band;
-        u.group_level = tb->level;
-        u.instance = tb->instance;
-        u.item = tb->item;
-        u.x = e.x;
-        u.y = e.u.text.baseline + st->size * 0.12;
-        u.width = width;
-        u.stroke = st->color;
-        u.line_width = st->size * 0.06;
-        if (elbuf_push(b, &u) != 0)
+        quire_element *u = elbuf_add(b); /* e may have moved: use the copies */
+        if (u == NULL)
             return -1;
+        u->kind = QUIRE_EL_LINE;
+        u->band = tb->band;
+        u->group_level = tb->level;
+        u->instance = tb->instance;
+        u->item = tb->item;
+        u->x = ex;
+        u->y = baseline + st->size * 0.12;
+        u->width = width;
+        u->stroke = st->color;
+        u->line_width = st->size * 0.06;
     }
     return 0;
 }
@@ -295,8 +329,13 @@ static size_t count_spaces(const char *s, size_t len)
 /* Breaks the text into *lines (growing it past the caller's stack array
  * when needed); *n gets the count. */
 static int break_all(const font_face *face, const char *s, size_t len, double size, double width,
-                     font_line **lines, size_t *cap, font_line *stack, size_t *n)
+                     int general, font_line **lines, size_t *cap, font_line *stack, size_t *n)
 {
+    /* Most cells are one short ASCII line: no break search for them. */
+    if (!general && font_fit_ascii_line(face, s, len, size, width, *lines)) {
+        *n = 1;
+        return 0;
+    }
     *n = font_break_lines(face, s, len, size, width, *lines, *cap);
     if (*n <= *cap)
         return 0;
@@ -310,6 +349,44 @@ static int break_all(const font_face *face, const char *s, size_t len, double si
     *cap = *n;
     font_break_lines(face, s, len, size, width, *lines, *cap);
     return 0;
+}
+
+/*
+ * layout_text() for the common cell, one short ASCII line that fits its box
+ * as it is: no line breaking, no stretching, clipping or shrinking to work
+ * out. Returns 1 when it laid the text out (the same elements layout_text()
+ * writes; *need = the box's height), 0 when layout_text() must, -1 when out
+ * of memory.
+ */
+static int layout_one_line(const layout_ctx *lc, el_buf *b, const text_box *tb,
+                           const text_style *st, const char *s, size_t len, double *need)
+{
+    double inner_w = tb->w - 2 * st->padding, lh, room, top;
+    font_line line;
+
+    if (inner_w < 0)
+        inner_w = 0;
+    if (!font_fit_ascii_line(lc->res->faces[st->font], s, len, st->size, inner_w, &line))
+        return 0;
+    lh = line_height(lc, st);
+    /* Taller than the box: layout_text() stretches, clips or shrinks. */
+    if (!(lh + 2 * st->padding <= tb->h) || !isfinite(lh))
+        return 0;
+    *need = tb->h;
+    if ((st->background.a > 0 || st->border > 0) &&
+        push_rect(b, tb, st->background, st->border > 0 ? st->border_color : (quire_color){0},
+                  st->border) != 0)
+        return -1;
+    top = tb->y + st->padding;
+    room = tb->h - 2 * st->padding;
+    if (st->valign == 1 && lh < room)
+        top += (room - lh) / 2;
+    else if (st->valign == 2 && lh < room)
+        top += room - lh;
+    /* A single line ends the text (hard): justify adds no spacing to it. */
+    if (push_line(lc, b, tb, st, s + line.start, line.len, line.width, top, 0, 0, -1) != 0)
+        return -1;
+    return 1;
 }
 
 /*
@@ -334,13 +411,15 @@ static int layout_text(const layout_ctx *lc, el_buf *b, text_box tb, const text_
     inner_w = tb.w - 2 * st.padding;
     if (inner_w < 0)
         inner_w = 0;
-    if (break_all(face, s, len, st.size, inner_w, &lines, &cap, stack_lines, &n) != 0)
+    if (break_all(face, s, len, st.size, inner_w, lc->general_only, &lines, &cap, stack_lines,
+                  &n) != 0)
         return -1;
     lh = line_height(lc, &st);
     content_h = (double)n * lh + 2 * st.padding;
     while (overflow == OVERFLOW_SHRINK && !stretch && content_h > tb.h + 0.01 && st.size > 4) {
         st.size = st.size - 0.5 < 4 ? 4 : st.size - 0.5;
-        if (break_all(face, s, len, st.size, inner_w, &lines, &cap, stack_lines, &n) != 0)
+        if (break_all(face, s, len, st.size, inner_w, lc->general_only, &lines, &cap, stack_lines,
+                      &n) != 0)
             goto done;
         lh = line_height(lc, &st);
         content_h = (double)n * lh + 2 * st.padding;
@@ -483,8 +562,9 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
      * rectangle in `b` (SIZE_MAX: it draws none). */
     size_t frame_item[MAX_DEPTH + 1], frame_el[MAX_DEPTH + 1];
     double frame_gap[MAX_DEPTH + 1]; /* below its lowest child, kept when it grows */
-    double *grow = NULL;             /* per item: how much it stretched */
-    size_t *parent = NULL;           /* per item: its frame's item, or SIZE_MAX */
+    double *grow = lc->grow;         /* per item: how much it stretched */
+    size_t *parent = lc->parent;     /* per item: its frame's item, or SIZE_MAX */
+    int grown = 0;                   /* some item stretched: the ones below may float */
     double bottom = rb != NULL ? rb->height : 0;
     el_buf *b = &out->b;
 
@@ -492,9 +572,7 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
     out->break_at = -1;
     out->split = rb != NULL ? rb->split : SPLIT_STRETCH;
     out->design_height = bottom;
-    if (nitems > 0 && ((grow = calloc(nitems, sizeof(*grow))) == NULL ||
-                       (parent = calloc(nitems, sizeof(*parent))) == NULL))
-        goto fail_oom;
+    memset(grow, 0, nitems * sizeof(*grow));
     ox[0] = oy[0] = 0;
     frame_item[0] = frame_el[0] = SIZE_MAX;
     for (size_t i = 0; i < nitems; i++) {
@@ -512,7 +590,7 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
         /* Float: move down by the stretch of the elements above this one
          * in the same frame (their design bottom at or above its design
          * top). */
-        for (size_t j = 0; j < i; j++)
+        for (size_t j = 0; grown && j < i; j++)
             if (grow[j] > shift && parent[j] == parent[i] &&
                 band->values[j].el->y + band->values[j].el->height <= el->y + 0.01)
                 shift = grow[j];
@@ -552,19 +630,22 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
             resolve_style(lc, pv, it->conds, &stc);
             st = &stc;
         }
-        memset(&e, 0, sizeof(e));
-        e.band = tb.band;
-        e.group_level = tb.level;
-        e.instance = instance;
-        e.item = (uint32_t)i;
-        e.x = tb.x;
-        e.y = tb.y;
-        e.width = tb.w;
-        e.height = tb.h;
+        if (el->kind != EL_TEXT && el->kind != EL_FIELD) {
+            memset(&e, 0, sizeof(e));
+            e.band = tb.band;
+            e.group_level = tb.level;
+            e.instance = instance;
+            e.item = (uint32_t)i;
+            e.x = tb.x;
+            e.y = tb.y;
+            e.width = tb.w;
+            e.height = tb.h;
+        }
         switch (el->kind) {
         case EL_TEXT:
         case EL_FIELD: {
             double need = tb.h;
+            int rc;
             tb.flags = text_flags(pv, it->value);
             if (it->status == EMIT_ITEM_PENDING) {
                 fill_ph ph;
@@ -588,6 +669,14 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
                               st->border > 0 ? st->border_color : (quire_color){0},
                               st->border) != 0)
                     goto fail_oom;
+                memset(&e, 0, sizeof(e));
+                e.band = tb.band;
+                e.group_level = tb.level;
+                e.instance = instance;
+                e.item = (uint32_t)i;
+                e.x = tb.x;
+                e.y = tb.y;
+                e.height = tb.h;
                 e.kind = QUIRE_EL_TEXT;
                 e.u.text.name = pv->name;
                 e.u.text.flags = tb.flags;
@@ -601,11 +690,18 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
             }
             if (it->value == NULL)
                 break;
-            if (layout_text(lc, b, tb, st, it->value->text.ptr, it->value->text.len, el->overflow,
-                            el->overflow == OVERFLOW_STRETCH, &need, -1) != 0)
+            rc = lc->general_only ? 0
+                                  : layout_one_line(lc, b, &tb, st, it->value->text.ptr,
+                                                    it->value->text.len, &need);
+            if (rc < 0 ||
+                (rc == 0 &&
+                 layout_text(lc, b, tb, st, it->value->text.ptr, it->value->text.len, el->overflow,
+                             el->overflow == OVERFLOW_STRETCH, &need, -1) != 0))
                 goto fail_oom;
-            if (need > tb.h)
+            if (need > tb.h) {
                 grow[i] = need - tb.h;
+                grown = 1;
+            }
             if (tb.y + need > bottom)
                 bottom = tb.y + need;
             break;
@@ -665,6 +761,7 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
                 if (child_bottom <= oy[k] + fh + grow[fi] + 0.01)
                     break;
                 grow[fi] = child_bottom - (oy[k] + fh);
+                grown = 1;
                 if (frame_el[k] != SIZE_MAX)
                     b->els[frame_el[k]].height = fh + grow[fi];
                 child_bottom = oy[k] + fh + grow[fi];
@@ -674,13 +771,9 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
         }
     }
     out->height = bottom;
-    free(grow);
-    free(parent);
     return QUIRE_OK;
 
 fail_oom:
-    free(grow);
-    free(parent);
     error_setf(err, QUIRE_E_NOMEM, "out of memory laying out a band");
     return QUIRE_ERR;
 }

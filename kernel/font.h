@@ -103,6 +103,19 @@ size_t font_break_lines(const font_face *f, const char *text, size_t len, double
                         double max_width, font_line *lines, size_t max_lines);
 
 /*
+ * The fast path of font_break_lines() for the common table cell: when
+ * text[0..len) is printable ASCII (U+0020..U+007E only: no newline, tab or
+ * control) and fits on one line of `max_width` points at a finite `size`
+ * >= 0, writes into *line the single line font_break_lines() gives it (the
+ * same start, len, width and hard flag, bit for bit) and returns 1.
+ * Otherwise returns 0 and leaves *line alone: the caller breaks the text
+ * with font_break_lines(). No decoding and no break search: one table
+ * lookup per byte.
+ */
+int font_fit_ascii_line(const font_face *f, const char *text, size_t len, double size,
+                        double max_width, font_line *line);
+
+/*
  * The longest prefix of text[0..len) that, followed by `suffix` (e.g. the
  * UTF-8 ellipsis "\xe2\x80\xa6"), fits in `max_width` at `size`: returns its
  * length in bytes, on a code point boundary, trailing spaces removed (0 when

@@ -126,9 +126,11 @@ static int is_space(uint32_t cp)
 }
 
 /* Ideographs, kana, Hangul syllables and fullwidth forms: a line may break
- * before and after each. */
+ * before and after each. Most text is below the first of them. */
 static int is_cjk(uint32_t cp)
 {
+    if (cp < 0x3040)
+        return 0;
     return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
            (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
            (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xFF00 && cp <= 0xFFEF) ||
@@ -185,7 +187,8 @@ static line_end scan_line(const break_ctx *c, size_t pos)
 
     while (i < c->len) {
         size_t at = i, ignored = 0;
-        uint32_t cp = font_utf8_next(c->text, c->len, &i);
+        unsigned char b = (unsigned char)c->text[i];
+        uint32_t cp = b < 0x80 ? (i++, b) : font_utf8_next(c->text, c->len, &i);
         uint64_t cu, w;
         int has_content = content_end > pos;
 
@@ -239,6 +242,41 @@ size_t font_break_lines(const font_face *f, const char *text, size_t len, double
         pos = e.next;
     }
     return count;
+}
+
+int font_fit_ascii_line(const font_face *f, const char *text, size_t len, double size,
+                        double max_width, font_line *line)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    uint64_t units = 0, content = 0;
+    size_t end = 0;
+    double width;
+
+    /* Only at a finite size >= 0 does a longer prefix never measure
+     * narrower; otherwise scan_line's check at each character may disagree
+     * with the single one below. */
+    if (!(size >= 0 && size <= 1e300))
+        return 0;
+    if (text == NULL)
+        len = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = s[i];
+        if (c - 0x20u > 0x7Eu - 0x20u)
+            return 0;
+        units += f->bmp_advance[c];
+        if (c != ' ') {
+            content = units; /* trailing spaces never count */
+            end = i + 1;
+        }
+    }
+    width = font_units_to_points(f, content, size);
+    if (!(width <= max_width))
+        return 0;
+    line->start = 0;
+    line->len = end;
+    line->width = width;
+    line->hard = 1;
+    return 1;
 }
 
 size_t font_fit_prefix(const font_face *f, const char *text, size_t len, double size,

@@ -527,6 +527,97 @@ static void num_format(fmt_out *o, const num_pattern *pat, digits *g, const fmt_
         put_affix(o, pat->pos_suffix, loc);
 }
 
+#define FAST_SEP_MAX 8 /* longest separator fast_number()'s buffer allows for */
+
+/* The powers of ten a uint64_t holds. */
+static const uint64_t POW10[20] = {1u,
+                                   10u,
+                                   100u,
+                                   1000u,
+                                   10000u,
+                                   100000u,
+                                   1000000u,
+                                   10000000u,
+                                   100000000u,
+                                   1000000000u,
+                                   10000000000u,
+                                   100000000000u,
+                                   1000000000000u,
+                                   10000000000000u,
+                                   100000000000000u,
+                                   1000000000000000u,
+                                   10000000000000000u,
+                                   100000000000000000u,
+                                   1000000000000000000u,
+                                   10000000000000000000u};
+
+/*
+ * num_format() for the whole and decimal numbers that fill most reports:
+ * v x 10^-scale (0 <= scale <= 18) with a pattern without % or permille,
+ * worked out on the 64-bit magnitude instead of a digit string. Each step
+ * matches one of digits_round() and num_format(): rounding half away from
+ * zero on the first dropped digit, trailing fraction zeros dropped down to
+ * the pattern's minimum, no minus sign on what rounds to zero.
+ */
+static void fast_number(fmt_out *o, const num_pattern *pat, int64_t v, int scale,
+                        const fmt_locale *loc, size_t group_len, size_t dec_len)
+{
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, ip, fp;
+    int frac_sig, frac_digits, int_digits, nint = 0, neg;
+    size_t n = 0;
+    char ints[24]; /* the integer part's digits, lowest first */
+    /* At most 40 digits on each side of the point, 39 separators of at most
+     * FAST_SEP_MAX bytes and the point: see fmt_value_compiled(). */
+    char text[512];
+
+    if (scale > pat->max_frac) {
+        uint64_t d = POW10[scale - pat->max_frac];
+        mag = mag / d + (mag % d >= d / 2);
+        scale = pat->max_frac;
+    }
+    ip = mag / POW10[scale];
+    fp = mag % POW10[scale];
+    frac_sig = fp == 0 ? 0 : scale;
+    while (fp != 0 && fp % 10 == 0) {
+        fp /= 10;
+        frac_sig--;
+    }
+    neg = v < 0 && mag != 0;
+    for (; ip != 0; ip /= 10)
+        ints[nint++] = (char)('0' + ip % 10);
+    int_digits = nint > pat->min_int ? nint : pat->min_int;
+    frac_digits = frac_sig > pat->min_frac ? frac_sig : pat->min_frac;
+    if (int_digits == 0 && frac_digits == 0)
+        int_digits = 1;
+    for (int j = int_digits - 1; j >= 0; j--) {
+        text[n++] = j < nint ? ints[j] : '0';
+        if (pat->group > 0 && j > 0 && j % pat->group == 0) {
+            memcpy(text + n, loc->group, group_len);
+            n += group_len;
+        }
+    }
+    if (frac_digits > 0 || pat->point_shown) {
+        memcpy(text + n, loc->decimal, dec_len);
+        n += dec_len;
+    }
+    for (int j = frac_sig - 1; j >= 0; j--) { /* fp has frac_sig digits */
+        text[n + (size_t)j] = (char)('0' + fp % 10);
+        fp /= 10;
+    }
+    n += (size_t)frac_sig;
+    for (int j = frac_sig; j < frac_digits; j++)
+        text[n++] = '0';
+    if (neg && pat->has_neg) {
+        put_affix(o, pat->neg_prefix, loc);
+    } else {
+        if (neg)
+            puts_(o, loc->minus);
+        put_affix(o, pat->pos_prefix, loc);
+    }
+    put(o, text, n);
+    put_affix(o, neg && pat->has_neg ? pat->neg_suffix : pat->pos_suffix, loc);
+}
+
 /* ============================== Date patterns ============================= */
 
 /* Walks a date pattern. With `o` NULL it only checks; returns 0 or -1 with
@@ -732,5 +823,62 @@ size_t fmt_value(const qv *v, const char *pattern, const fmt_locale *loc, char *
         return finish(&o);
     o.len = 0; /* a bad date pattern may have written a part */
     canon(&o, v);
+    return finish(&o);
+}
+
+/* ============================== Compiled patterns ========================= */
+
+struct fmt_compiled {
+    const char *pattern;
+    int is_num; /* it parses as a number pattern: num holds it */
+    num_pattern num;
+};
+
+fmt_compiled *fmt_compile(const char *pattern)
+{
+    fmt_compiled *c = calloc(1, sizeof(*c));
+
+    if (c == NULL)
+        return NULL;
+    c->pattern = pattern;
+    c->is_num = pattern != NULL && pattern[0] != '\0' && num_parse(pattern, &c->num, NULL, 0) == 0;
+    return c;
+}
+
+void fmt_compiled_free(fmt_compiled *c)
+{
+    free(c);
+}
+
+size_t fmt_value_compiled(const qv *v, const fmt_compiled *c, const fmt_locale *loc, char *buf,
+                          size_t cap)
+{
+    fmt_out o = {buf, cap, 0};
+    digits g;
+    size_t group_len, dec_len;
+
+    if (!c->is_num || v->null || !is_number_type(v->type))
+        return fmt_value(v, c->pattern, loc, buf, cap);
+    if (loc == NULL)
+        loc = fmt_locale_get(NULL);
+    if (v->type == QUIRE_TYPE_FLOAT) {
+        if (!isfinite(v->u.f))
+            return fmt_value(v, c->pattern, loc, buf, cap);
+        digits_from_double(&g, v->u.f);
+        num_format(&o, &c->num, &g, loc);
+        return finish(&o);
+    }
+    group_len = strlen(loc->group);
+    dec_len = strlen(loc->decimal);
+    if (v->type == QUIRE_TYPE_DECIMAL && (v->scale < 0 || v->scale > 18)) {
+        digits_from_int(&g, v->u.i, v->scale);
+        num_format(&o, &c->num, &g, loc);
+    } else if (c->num.shift != 0 || group_len > FAST_SEP_MAX || dec_len > FAST_SEP_MAX) {
+        digits_from_int(&g, v->u.i, v->type == QUIRE_TYPE_DECIMAL ? v->scale : 0);
+        num_format(&o, &c->num, &g, loc);
+    } else {
+        fast_number(&o, &c->num, v->u.i, v->type == QUIRE_TYPE_DECIMAL ? v->scale : 0, loc,
+                    group_len, dec_len);
+    }
     return finish(&o);
 }

@@ -79,4 +79,24 @@ int fmt_pattern_check(const char *pattern, uint32_t type, char *why, size_t why_
  */
 size_t fmt_value(const qv *v, const char *pattern, const fmt_locale *loc, char *buf, size_t cap);
 
+/*
+ * A pattern read once for formatting many values: a field applies its
+ * pattern to every row, and reading the pattern costs more than formatting
+ * a number with it.
+ */
+typedef struct fmt_compiled fmt_compiled;
+
+/* Reads `pattern` (kept by pointer, not copied: it must outlive the
+ * result). Any pattern is accepted, as fmt_value() accepts any. Returns
+ * NULL when out of memory; the caller frees the result with
+ * fmt_compiled_free(). */
+fmt_compiled *fmt_compile(const char *pattern);
+void fmt_compiled_free(fmt_compiled *c);
+
+/* Exactly fmt_value(v, pattern, loc, buf, cap) for the pattern `c` was
+ * compiled from, byte for byte; whole and decimal numbers take a shorter
+ * road than the digit string fmt_value() builds. */
+size_t fmt_value_compiled(const qv *v, const fmt_compiled *c, const fmt_locale *loc, char *buf,
+                          size_t cap);
+
 #endif /* QUIRE_FORMAT_H */

@@ -1238,6 +1238,219 @@ static void test_reset_reuses(void **state)
     free(ti);
 }
 
+/* Two results are the same value: type, scale, NULL flag and bits (string
+ * bytes). */
+static void assert_same_qv(const qv *a, const qv *b, const char *what)
+{
+    if (a->type != b->type || a->null != b->null || (!a->null && a->scale != b->scale))
+        fail_msg("%s: type %u/%u null %d/%d scale %d/%d", what, (unsigned)a->type,
+                 (unsigned)b->type, a->null, b->null, a->scale, b->scale);
+    if (a->null)
+        return;
+    if (a->type == QUIRE_TYPE_STRING) {
+        if (a->u.s.len != b->u.s.len || memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) != 0)
+            fail_msg("%s: '%.*s' and '%.*s'", what, (int)a->u.s.len, a->u.s.ptr, (int)b->u.s.len,
+                     b->u.s.ptr);
+    } else if (memcmp(&a->u, &b->u, sizeof(a->u.i)) != 0) {
+        fail_msg("%s: %lld and %lld", what, (long long)a->u.i, (long long)b->u.i);
+    }
+}
+
+/* Reset zeroes what owns nothing in runs between the accumulators that
+ * keep buffers: with every kind, in orders that put owning ones first,
+ * last, between and nowhere, a reset state must take the next round as a
+ * fresh one does. */
+static void test_reset_mixed_layouts(void **state)
+{
+    static const agg_spec all[] = {
+        {CALC_COUNT, 0, 0, 0},
+        {CALC_SUM, QUIRE_TYPE_INT, 0, 0},
+        {CALC_MIN, QUIRE_TYPE_STRING, 0, 0},
+        {CALC_AVG, QUIRE_TYPE_FLOAT, 0, 0},
+        {CALC_COUNT_DISTINCT, QUIRE_TYPE_INT, 0, 0},
+        {CALC_VAR_SAMP, QUIRE_TYPE_INT, 0, 0},
+        {CALC_MAX, QUIRE_TYPE_INT, 0, 0},
+        {CALC_MEDIAN, QUIRE_TYPE_FLOAT, 0, 0},
+        {CALC_FIRST, QUIRE_TYPE_FLOAT, 0, 0},
+        {CALC_LAST, QUIRE_TYPE_STRING, 0, 0},
+        {CALC_STDDEV_POP, QUIRE_TYPE_FLOAT, 0, 0},
+        {CALC_SUM, QUIRE_TYPE_NULL, 0, 0},
+        {CALC_MIN, QUIRE_TYPE_FLOAT, 0, 0},
+    };
+    enum { NALL = sizeof(all) / sizeof(all[0]) };
+    tcol *ti = tcol_new(QUIRE_TYPE_INT, 0), *tf = tcol_new(QUIRE_TYPE_FLOAT, 0);
+    tcol *ts = tcol_new(QUIRE_TYPE_STRING, 0), *tn = tcol_new(QUIRE_TYPE_NULL, 0);
+    uint64_t seed = 77;
+    quire_error err = {0};
+    (void)state;
+
+    for (uint32_t r = 0; r < 40; r++) {
+        push_i(ti, (int64_t)(rng(&seed) % 1000) - 500);
+        push_f(tf, (double)(rng(&seed) % 1000) / 8);
+        push_s(ts, (const char *[]){"pear", "fig", "apple", "kiwi"}[rng(&seed) % 4]);
+        push_null(tn);
+    }
+    ti->nulls[3] = tf->nulls[5] = ts->nulls[7] = 1;
+    for (int order = 0; order < 40; order++) {
+        agg_spec specs[NALL];
+        size_t n = 0;
+        agg_layout *l;
+        void *st, *fresh;
+        /* A subset in a shuffled order: order 0 has no owning kind. */
+        for (size_t i = 0; i < NALL; i++)
+            if (order == 0 ? (i == 0 || i == 1 || i == 5) : rng(&seed) % 3 != 0)
+                specs[n++] = all[i];
+        for (size_t i = n; i > 1; i--) {
+            size_t j = rng(&seed) % i;
+            agg_spec t = specs[i - 1];
+            specs[i - 1] = specs[j];
+            specs[j] = t;
+        }
+        l = agg_layout_new(specs, n);
+        assert_non_null(l);
+        if (order == 0)
+            assert_false(agg_layout_owns_memory(l));
+        st = malloc(agg_state_size(l) + 1);
+        fresh = malloc(agg_state_size(l) + 1);
+        agg_state_init(l, st);
+        for (int round = 0; round < 3; round++) {
+            uint32_t lo = (uint32_t)round * 10, rows = 10 + (uint32_t)round * 5;
+            uint32_t sel[40];
+            for (uint32_t k = 0; k < rows; k++)
+                sel[k] = (lo + k * 7) % 40;
+            agg_state_init(l, fresh);
+            for (uint32_t a = 0; a < n; a++) {
+                const tcol *in = specs[a].calc == CALC_COUNT             ? NULL
+                                 : specs[a].in_type == QUIRE_TYPE_INT    ? ti
+                                 : specs[a].in_type == QUIRE_TYPE_FLOAT  ? tf
+                                 : specs[a].in_type == QUIRE_TYPE_STRING ? ts
+                                                                         : tn;
+                assert_int_equal(agg_update(l, a, st, NULL, in ? &in->c : NULL, sel, rows, 0, &err),
+                                 QUIRE_OK);
+                assert_int_equal(
+                    agg_update(l, a, fresh, NULL, in ? &in->c : NULL, sel, rows, 0, &err),
+                    QUIRE_OK);
+            }
+            for (uint32_t a = 0; a < n; a++) {
+                qv got, want;
+                char what[64];
+                assert_int_equal(agg_result(l, a, st, &got, NULL, &err), QUIRE_OK);
+                assert_int_equal(agg_result(l, a, fresh, &want, NULL, &err), QUIRE_OK);
+                snprintf(what, sizeof(what), "order %d round %d %s", order, round,
+                         agg_calc_name(specs[a].calc));
+                assert_same_qv(&got, &want, what);
+            }
+            agg_state_destroy(l, fresh);
+            agg_state_reset(l, st);
+            /* Empty again: count 0, everything else NULL. */
+            for (uint32_t a = 0; a < n; a++) {
+                qv v;
+                assert_int_equal(agg_result(l, a, st, &v, NULL, &err), QUIRE_OK);
+                if (specs[a].calc == CALC_COUNT || specs[a].calc == CALC_COUNT_DISTINCT)
+                    assert_int_equal(v.u.i, 0);
+                else
+                    assert_true(v.null);
+            }
+        }
+        agg_state_destroy(l, st);
+        free(st);
+        free(fresh);
+        agg_layout_free(l);
+    }
+    free(ti);
+    free(tf);
+    free(ts);
+    free(tn);
+}
+
+/* Reports update their variables one detail row at a time: count and sum
+ * take a shorter road for one row into one state. Row by row (through a
+ * selection, and as row 0 without one) must equal one batch and a plain
+ * loop, NULLs skipped. */
+static void test_update_one_row(void **state)
+{
+    agg_spec specs[] = {{CALC_COUNT, 0, 0, 0},
+                        {CALC_COUNT, QUIRE_TYPE_DECIMAL, 2, 0},
+                        {CALC_SUM, QUIRE_TYPE_DECIMAL, 2, 0},
+                        {CALC_SUM, QUIRE_TYPE_INT, 0, 0},
+                        {CALC_AVG, QUIRE_TYPE_INT, 0, 0},
+                        {CALC_MAX, QUIRE_TYPE_DECIMAL, 2, 0}};
+    agg_layout *l = agg_layout_new(specs, 6);
+    tcol *td = tcol_new(QUIRE_TYPE_DECIMAL, 2), *ti = tcol_new(QUIRE_TYPE_INT, 0);
+    void *one = malloc(agg_state_size(l)), *batch = malloc(agg_state_size(l));
+    quire_error err = {0};
+    uint64_t seed = 5;
+    __int128 sum_d = 0, sum_i = 0;
+    int64_t count_d = 0;
+    qv a, b;
+    (void)state;
+
+    for (uint32_t r = 0; r < 1000; r++) {
+        /* up to 2^50: a thousand of them stay within 64 bits */
+        int64_t big = (int64_t)(rng(&seed) >> 14) * ((r & 1) ? -1 : 1);
+        if (r % 9 == 4) {
+            push_null(td);
+        } else {
+            push_i(td, big);
+            sum_d += big;
+            count_d++;
+        }
+        push_i(ti, (int64_t)(rng(&seed) % 2001) - 1000);
+        sum_i += ti->i64[r];
+    }
+    agg_state_init(l, one);
+    agg_state_init(l, batch);
+    for (uint32_t r = 0; r < 1000; r++)
+        for (uint32_t k = 0; k < 6; k++) {
+            const tcol *in = k == 0 ? NULL : k >= 3 && k <= 4 ? ti : td;
+            assert_int_equal(agg_update(l, k, one, NULL, in ? &in->c : NULL, &r, 1, 0, &err),
+                             QUIRE_OK);
+        }
+    for (uint32_t k = 0; k < 6; k++) {
+        const tcol *in = k == 0 ? NULL : k >= 3 && k <= 4 ? ti : td;
+        assert_int_equal(agg_update(l, k, batch, NULL, in ? &in->c : NULL, NULL, 1000, 0, &err),
+                         QUIRE_OK);
+    }
+    for (uint32_t k = 0; k < 6; k++) {
+        char what[32];
+        snprintf(what, sizeof(what), "accumulator %u", k);
+        assert_int_equal(agg_result(l, k, one, &a, NULL, &err), QUIRE_OK);
+        assert_int_equal(agg_result(l, k, batch, &b, NULL, &err), QUIRE_OK);
+        assert_same_qv(&a, &b, what);
+    }
+    /* Against plain loops. */
+    assert_int_equal(agg_result(l, 0, one, &a, NULL, &err), QUIRE_OK);
+    assert_int_equal(a.u.i, 1000);
+    assert_int_equal(agg_result(l, 1, one, &a, NULL, &err), QUIRE_OK);
+    assert_int_equal(a.u.i, count_d);
+    assert_int_equal(agg_result(l, 3, one, &a, NULL, &err), QUIRE_OK);
+    assert_true((__int128)a.u.i == sum_i);
+    assert_int_equal(agg_result(l, 2, one, &a, NULL, &err), QUIRE_OK);
+    assert_true((__int128)a.u.i == sum_d);
+    assert_int_equal(a.scale, 2);
+    /* Row 0 without a selection, and a NULL row, one at a time. */
+    agg_state_reset(l, one);
+    assert_int_equal(agg_update(l, 2, one, NULL, &td->c, NULL, 1, 0, &err), QUIRE_OK);
+    assert_int_equal(agg_update(l, 1, one, NULL, &td->c, (const uint32_t[]){4}, 1, 0, &err),
+                     QUIRE_OK);
+    assert_int_equal(agg_update(l, 0, one, NULL, NULL, (const uint32_t[]){4}, 1, 0, &err),
+                     QUIRE_OK);
+    assert_int_equal(agg_result(l, 2, one, &a, NULL, &err), QUIRE_OK);
+    assert_int_equal(a.u.i, td->i64[0]);
+    assert_int_equal(agg_result(l, 1, one, &a, NULL, &err), QUIRE_OK);
+    assert_int_equal(a.u.i, 0);
+    assert_int_equal(agg_result(l, 0, one, &a, NULL, &err), QUIRE_OK);
+    assert_int_equal(a.u.i, 1);
+    /* The wrong column type is still refused for one row. */
+    assert_int_equal(agg_update(l, 3, one, NULL, &td->c, NULL, 1, 0, &err), QUIRE_ERR);
+    assert_string_equal(err.msg, "accumulator 3 (sum) expects int, got decimal(2)");
+    free(one);
+    free(batch);
+    free(td);
+    free(ti);
+    agg_layout_free(l);
+}
+
 static void test_grouped_update_with_selection(void **state)
 {
     agg_spec specs[] = {{CALC_COUNT, 0, 0, 0}, {CALC_SUM, QUIRE_TYPE_INT, 0, 0}};
@@ -1541,6 +1754,8 @@ int main(void)
         cmocka_unit_test(test_all_null_and_null_type),
         cmocka_unit_test(test_update_errors),
         cmocka_unit_test(test_reset_reuses),
+        cmocka_unit_test(test_reset_mixed_layouts),
+        cmocka_unit_test(test_update_one_row),
         cmocka_unit_test(test_grouped_update_with_selection),
         cmocka_unit_test(test_merge_equals_single_pass),
         cmocka_unit_test(test_sort_by_result),

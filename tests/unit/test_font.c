@@ -10,6 +10,7 @@
  * Expected line splits are worked out by hand from those advances.
  * Damaged fonts are made by patching a copy of the file in memory.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -484,6 +485,130 @@ static void test_break_edges(void **state)
     BREAKS(f, "a\xe4\xb8", 1000, {0, 3, 1255 + 2 * 2100, 1});
 }
 
+/* ============================== One-line fast path ======================== */
+
+/* font_fit_ascii_line() must agree with font_break_lines() wherever it
+ * answers, and answer wherever the text is one printable ASCII line that
+ * fits (then every prefix fits too, so the general breaker finds no break).
+ * Returns 1 when the fast path answered. */
+static int fast_agrees(const font_face *f, const char *text, size_t len, double size, double max)
+{
+    font_line fast, slow[4];
+    size_t n;
+    int ascii = 1;
+
+    memset(&fast, 0x5a, sizeof(fast));
+    n = font_break_lines(f, text, len, size, max, slow, 4);
+    for (size_t i = 0; i < len; i++)
+        ascii &= (unsigned char)text[i] >= 0x20 && (unsigned char)text[i] <= 0x7e;
+    if (!font_fit_ascii_line(f, text, len, size, max, &fast)) {
+        /* Declined: not printable ASCII, or a size without monotonic
+         * widths, or the general breaker finds more than one line, or its
+         * one line is wider than max (a single character never breaks). */
+        if (ascii && size >= 0 && size <= 1e300 && n == 1 && slow[0].width <= max)
+            fail_msg("declined '%.*s' at size %g in %g though it is one line of %g", (int)len, text,
+                     size, max, slow[0].width);
+        assert_int_equal(fast.start, 0x5a5a5a5a5a5a5a5aull); /* untouched */
+        return 0;
+    }
+    assert_true(ascii);
+    if (n != 1 || fast.start != slow[0].start || fast.len != slow[0].len ||
+        fast.hard != slow[0].hard || memcmp(&fast.width, &slow[0].width, sizeof(double)) != 0)
+        fail_msg("'%.*s' at size %g in %g: fast start %zu len %zu width %.17g hard %d; general "
+                 "%zu lines, the first start %zu len %zu width %.17g hard %d",
+                 (int)len, text, size, max, fast.start, fast.len, fast.width, fast.hard, n,
+                 slow[0].start, slow[0].len, slow[0].width, slow[0].hard);
+    return 1;
+}
+
+static void test_fit_ascii_line(void **state)
+{
+    const font_face *f = dejavu(state);
+    font_line line;
+
+    /* By hand: "Hello world" is 11 bytes of ref("Hello world") units. */
+    assert_int_equal(font_fit_ascii_line(f, "Hello world", 11, SIZE, 1000, &line), 1);
+    assert_int_equal(line.start, 0);
+    assert_int_equal(line.len, 11);
+    assert_true(line.width == pts(ref("Hello world")));
+    assert_int_equal(line.hard, 1);
+    /* Exactly as wide as the box fits; one unit narrower does not. */
+    assert_int_equal(fast_agrees(f, "Hello world", 11, SIZE, pts(ref("Hello world"))), 1);
+    assert_int_equal(fast_agrees(f, "Hello world", 11, SIZE, pts(ref("Hello world") - 1)), 0);
+    /* Trailing spaces neither count nor stop it; leading ones count. */
+    assert_int_equal(fast_agrees(f, "ab   ", 5, SIZE, pts(ref("ab"))), 1);
+    assert_int_equal(font_fit_ascii_line(f, "  ab  ", 6, SIZE, 1000, &line), 1);
+    assert_int_equal(line.len, 4);
+    assert_true(line.width == pts(ref("  ab")));
+    /* Empty, NULL and all spaces: one empty line. */
+    assert_int_equal(fast_agrees(f, "", 0, SIZE, 100), 1);
+    assert_int_equal(fast_agrees(f, "   ", 3, SIZE, 0), 1);
+    assert_int_equal(font_fit_ascii_line(f, NULL, 0, SIZE, 100, &line), 1);
+    assert_int_equal(line.len, 0);
+    assert_true(line.width == 0.0);
+    /* Declined: newline, CR, tab, DEL, a control, UTF-8. */
+    assert_int_equal(fast_agrees(f, "ab\ncd", 5, SIZE, 1000), 0);
+    assert_int_equal(fast_agrees(f, "ab\rcd", 5, SIZE, 1000), 0);
+    assert_int_equal(fast_agrees(f, "ab\tcd", 5, SIZE, 1000), 0);
+    assert_int_equal(fast_agrees(f, "ab\x7f", 3, SIZE, 1000), 0);
+    assert_int_equal(fast_agrees(f, "ab\x01", 3, SIZE, 1000), 0);
+    assert_int_equal(fast_agrees(f, "caf\xc3\xa9", 5, SIZE, 1000), 0);
+    /* Sizes where a longer prefix may not be wider: left to the breaker. */
+    assert_int_equal(fast_agrees(f, "ab cd", 5, -1, 1000), 0);
+    assert_int_equal(fast_agrees(f, "ab cd", 5, NAN, 1000), 0);
+    assert_int_equal(fast_agrees(f, "ab cd", 5, INFINITY, INFINITY), 0);
+    assert_int_equal(fast_agrees(f, "ab cd", 5, 0, 0), 1);
+    /* No room: declined (one character alone would still be printed). */
+    assert_int_equal(fast_agrees(f, "W", 1, SIZE, 1), 0);
+    assert_int_equal(fast_agrees(f, "ab", 2, SIZE, -5), 0);
+    assert_int_equal(fast_agrees(f, "ab", 2, SIZE, NAN), 0);
+}
+
+/* Many strings of the bytes that matter to breaking (spaces, hyphens,
+ * slashes, letters of every width, now and then a byte the fast path must
+ * decline), at widths around each one's own: the two paths agree on all. */
+static void test_fit_ascii_line_random(void **state)
+{
+    const font_face *f = dejavu(state);
+    static const char alphabet[] = "aW il-/ .,0179MmxXy  ";
+    static const char odd[] = "\n\t\r\x7f\xc3";
+    static const double sizes[] = {10, 8.5, 7.25, 0.5, 72, 1e-3};
+    static char text[3000];
+    uint32_t seed = 2024;
+    size_t answered = 0;
+
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t len;
+        double size = sizes[iter % 6], width, max;
+        seed = seed * 1103515245u + 12345u;
+        len = iter % 500 == 0 ? 1000 + (seed >> 16) % 2000 : (seed >> 16) % 24;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            text[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+            if ((seed >> 8) % 211 == 0)
+                text[i] = odd[(seed >> 20) % (sizeof(odd) - 1)];
+        }
+        width = font_text_width(f, text, len, size, NULL);
+        /* Around the width of the whole text (trailing spaces included),
+         * exactly at it, and well inside it. */
+        for (int k = 0; k < 5; k++) {
+            static const double shift[] = {0, 1e-9, -1e-9, -3, 0.5};
+            max = k == 4 ? width * shift[k] : width + shift[k];
+            answered += (size_t)fast_agrees(f, text, len, size, max);
+        }
+        /* Exactly the width without the trailing spaces: fits. */
+        {
+            size_t end = len;
+            while (end > 0 && text[end - 1] == ' ')
+                end--;
+            answered +=
+                (size_t)fast_agrees(f, text, len, size, font_text_width(f, text, end, size, NULL));
+        }
+    }
+    /* The fast path is taken for most of them, not declined for all. */
+    assert_true(answered > 60000);
+}
+
 /* ============================== Fit prefix ================================ */
 
 static void test_fit_prefix(void **state)
@@ -912,6 +1037,8 @@ int main(void)
         cmocka_unit_test(test_break_hyphen_slash),
         cmocka_unit_test(test_break_cjk),
         cmocka_unit_test(test_break_edges),
+        cmocka_unit_test(test_fit_ascii_line),
+        cmocka_unit_test(test_fit_ascii_line_random),
         cmocka_unit_test(test_fit_prefix),
         cmocka_unit_test(test_bad_headers),
         cmocka_unit_test(test_bad_tables),

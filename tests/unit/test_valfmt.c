@@ -48,15 +48,26 @@ static qv ts_v(int64_t us)
     return v;
 }
 
-/* fmt_value(v, pattern, locale) must give exactly `expected`. */
+/* fmt_value(v, pattern, locale) must give exactly `expected`, and so must
+ * the same pattern compiled (fmt_value_compiled). */
 static void fmt_is(qv v, const char *pattern, const char *locale, const char *expected)
 {
     char buf[256];
     size_t n = fmt_value(&v, pattern, fmt_locale_get(locale), buf, sizeof(buf));
+    fmt_compiled *c;
 
     if (strcmp(buf, expected) != 0)
         fail_msg("pattern '%s' (%s): got '%s', expected '%s'", pattern ? pattern : "(none)",
                  locale ? locale : "default", buf, expected);
+    assert_int_equal(n, strlen(expected));
+    c = fmt_compile(pattern);
+    assert_non_null(c);
+    memset(buf, 0, sizeof(buf));
+    n = fmt_value_compiled(&v, c, fmt_locale_get(locale), buf, sizeof(buf));
+    fmt_compiled_free(c);
+    if (strcmp(buf, expected) != 0)
+        fail_msg("compiled pattern '%s' (%s): got '%s', expected '%s'",
+                 pattern ? pattern : "(none)", locale ? locale : "default", buf, expected);
     assert_int_equal(n, strlen(expected));
 }
 
@@ -315,6 +326,148 @@ static void test_date_pattern_errors(void **state)
     fmt_is(date_v(D_2024_01_31), "yyyy Q", NULL, "2024-01-31");
 }
 
+/* ============================== Compiled patterns ========================= */
+
+/* fmt_value_compiled() against fmt_value() for one value, pattern and
+ * locale: the same length and bytes, whole and cut short. */
+static void same_as_general(qv v, const fmt_compiled *c, const char *pattern, const fmt_locale *loc)
+{
+    char want[512], got[512];
+    size_t nw = fmt_value(&v, pattern, loc, want, sizeof(want));
+    size_t ng;
+
+    memset(got, 0x5a, sizeof(got));
+    ng = fmt_value_compiled(&v, c, loc, got, sizeof(got));
+    if (nw != ng || strcmp(want, got) != 0)
+        fail_msg("pattern '%s' (%s), type %u scale %d value %lld: general '%s' (%zu), compiled "
+                 "'%s' (%zu)",
+                 pattern ? pattern : "(none)", loc ? loc->tag : "default", (unsigned)v.type,
+                 (int)v.scale, (long long)v.u.i, want, nw, got, ng);
+    /* snprintf-like when the buffer is short, as fmt_value is */
+    for (size_t cap = 0; cap < 4; cap++) {
+        char a[4] = "xyz", b[4] = "xyz";
+        assert_int_equal(fmt_value(&v, pattern, loc, a, cap), nw);
+        assert_int_equal(fmt_value_compiled(&v, c, loc, b, cap), nw);
+        assert_memory_equal(a, b, sizeof(a));
+    }
+}
+
+static const char *const NUMBER_PATTERNS[] = {
+    "#,##0.00",
+    "#,##0",
+    "0",
+    "0.00",
+    "#.##",
+    "#",
+    ".00",
+    "#.",
+    "0.0#",
+    "#,##0.0##",
+    "000,000.000",
+    "#,#",
+    "####,####",
+    "#,##,##0.00",
+    "0.000000000000000000000000000000000000000#",
+    "0000000000000000000000000000000000000000",
+    "#,##0.00;(#,##0.00)",
+    "0;'minus '0",
+    "'EUR' #,##0.00",
+    "$#,##0.00 USD",
+    "-0.00-",
+    "0%",
+    "#,##0.0%",
+    "#,##0\xE2\x80\xB0",
+    "0.00;-0.00%",
+    "0#",
+    "",
+    NULL,
+    "yyyy-MM-dd",
+};
+
+static const char *const LOCALES[] = {"en-US", "de", "fr", "de-CH", "pt-PT", "ar"};
+
+/* Values around every boundary the rounding and grouping have: powers of
+ * ten and one either side, halves (...5, ...49, ...50), nines that carry,
+ * the ends of int64, zero, and a spread of pseudo-random ones. */
+static void test_compiled_matches_general(void **state)
+{
+    static int64_t values[600];
+    size_t nvalues = 0;
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    int64_t p = 1;
+
+    (void)state;
+    values[nvalues++] = 0;
+    values[nvalues++] = INT64_MAX;
+    values[nvalues++] = INT64_MIN;
+    values[nvalues++] = INT64_MIN + 1;
+    for (int e = 0; e < 19; e++, p = e < 19 ? p * 10 : p) {
+        /* 5e18 - 1 and up would pass INT64_MAX: worked out in 128 bits */
+        __int128 q = p;
+        __int128 around[] = {q - 1, q, q + 1, 5 * q, 5 * q - 1, 5 * q + 1, 10 * q - 1};
+        for (size_t k = 0; k < sizeof(around) / sizeof(around[0]); k++) {
+            if (around[k] > INT64_MAX)
+                continue;
+            values[nvalues++] = (int64_t)around[k];
+            values[nvalues++] = -(int64_t)around[k];
+        }
+    }
+    while (nvalues < sizeof(values) / sizeof(values[0])) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        /* all magnitudes: shift by a random amount */
+        values[nvalues++] = (int64_t)(seed >> (seed % 64));
+    }
+    for (size_t pi = 0; pi < sizeof(NUMBER_PATTERNS) / sizeof(NUMBER_PATTERNS[0]); pi++) {
+        const char *pattern = NUMBER_PATTERNS[pi];
+        fmt_compiled *c = fmt_compile(pattern);
+        assert_non_null(c);
+        for (size_t li = 0; li < sizeof(LOCALES) / sizeof(LOCALES[0]); li++) {
+            const fmt_locale *loc = fmt_locale_get(LOCALES[li]);
+            for (size_t i = 0; i < nvalues; i++) {
+                same_as_general(qv_int(values[i]), c, pattern, loc);
+                for (int scale = 1; scale <= 18; scale++)
+                    same_as_general(qv_decimal(values[i], scale), c, pattern, loc);
+            }
+        }
+        /* a NULL locale is en-US; NULL values, floats, dates and text */
+        same_as_general(qv_decimal(123456, 2), c, pattern, NULL);
+        same_as_general(qv_null(QUIRE_TYPE_DECIMAL), c, pattern, NULL);
+        same_as_general(qv_float(2.675), c, pattern, NULL);
+        same_as_general(qv_float(-1234567.891), c, pattern, NULL);
+        same_as_general(qv_float(NAN), c, pattern, NULL);
+        same_as_general(qv_float(-INFINITY), c, pattern, NULL);
+        same_as_general(date_v(D_2024_01_31), c, pattern, NULL);
+        same_as_general(ts_v(TS_2024_03_09), c, pattern, NULL);
+        same_as_general(qv_string("12", 2), c, pattern, NULL);
+        same_as_general(qv_bool(1), c, pattern, NULL);
+        fmt_compiled_free(c);
+    }
+}
+
+/* The fast road by hand, for the patterns reports use most. */
+static void test_compiled_by_hand(void **state)
+{
+    (void)state;
+    fmt_is(qv_decimal(123456, 2), "#,##0.00", NULL, "1,234.56");
+    fmt_is(qv_decimal(-99999995, 6), "#,##0.00", NULL, "-100.00");
+    fmt_is(qv_decimal(-4999, 4), "#,##0.00", NULL, "-0.50");
+    fmt_is(qv_decimal(-49, 4), "#,##0.00", NULL, "0.00");
+    fmt_is(qv_decimal(50, 4), "#,##0.00", NULL, "0.01");
+    fmt_is(qv_int(INT64_MAX), "#,##0.00", NULL, "9,223,372,036,854,775,807.00");
+    fmt_is(qv_decimal(INT64_MIN, 18), "0.0", NULL, "-9.2");
+    fmt_is(qv_decimal(INT64_MAX, 18), "#,##0.##", "de", "9,22");
+    fmt_is(qv_decimal(1005, 3), "0.0#", NULL, "1.01");
+    fmt_is(qv_decimal(1000, 3), "0.0#", NULL, "1.0");
+    fmt_is(qv_decimal(1200, 3), "#.##", NULL, "1.2");
+    fmt_is(qv_decimal(7, 0), "#,##0", "fr", "7");
+    fmt_is(qv_int(1234567), "#,##0", "fr", "1" NNBSP "234" NNBSP "567");
+    fmt_is(qv_int(-1234567), "#,##0;(#,##0)", "de", "(1.234.567)");
+    fmt_is(qv_int(42), "0000000000000000000000000000000000000000", NULL,
+           "0000000000000000000000000000000000000042");
+}
+
 /* ============================== Locales =================================== */
 
 static void test_locale_lookup(void **state)
@@ -366,6 +519,8 @@ int main(void)
         cmocka_unit_test(test_date_patterns),
         cmocka_unit_test(test_date_locales),
         cmocka_unit_test(test_date_pattern_errors),
+        cmocka_unit_test(test_compiled_matches_general),
+        cmocka_unit_test(test_compiled_by_hand),
         cmocka_unit_test(test_locale_lookup),
         cmocka_unit_test(test_calendar),
     };
