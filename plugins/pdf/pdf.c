@@ -426,6 +426,9 @@ static int pdf_begin(void *state, const quire_document *doc, void **instance, qu
     HPDF_SetCompressionMode(d->pdf, p->settings.compress ? HPDF_COMP_IMAGE | HPDF_COMP_METADATA
                                                          : HPDF_COMP_NONE);
     HPDF_SetPagesConfiguration(d->pdf, PAGES_PER_NODE);
+    /* libharu grows its object table by 1024 entries at a time, copying
+     * it each time: a 100k-object document copied it a hundred times. */
+    d->pdf->xref->entries->items_per_block = 1u << 16;
     HPDF_UseUTFEncodings(d->pdf);
     set_info(d);
     set_date(d);
