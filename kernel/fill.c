@@ -492,6 +492,29 @@ static int out_close(filler *f, quire_error *err)
     return QUIRE_OK;
 }
 
+/* The text of a known delayed value or page count for the page shown as
+ * `display`, with the variables `vars` a page count kept (NULL: none):
+ * *text may point into f->scratch; *len is 0 when the value prints
+ * nothing. */
+static int known_text(filler *f, const fill_ph *ph, uint32_t display, const qv *vars,
+                      const char **text, size_t *len, quire_error *err)
+{
+    quire_band_value v;
+    int omitted = 0;
+
+    if (ph->kind == PH_VALUE) {
+        *text = f->resolved[ph->id];
+        *len = f->resolved_len[ph->id];
+        return QUIRE_OK;
+    }
+    if (emit_eval_item(f->em, ph->band, ph->item, display, f->segment_pages[ph->segment], vars,
+                       f->scratch, &v, &omitted, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    *text = v.text.ptr;
+    *len = omitted || v.text.ptr == NULL ? 0 : v.text.len;
+    return QUIRE_OK;
+}
+
 /* ============================== Late slots ================================ */
 
 /*
@@ -519,9 +542,9 @@ static int make_slot(filler *f, waiting *w, const fill_ph *ph, quire_error *err)
     } else {
         if (f->nslots == f->slots_cap) {
             size_t cap = f->slots_cap ? f->slots_cap * 2 : 64;
-            late_slot *grown = realloc(f->slots, cap * sizeof(*grown));
-            if (grown == NULL || cap >= NO_SLOT)
-                return grown == NULL ? oom(err) : (free(grown), oom(err));
+            late_slot *grown = cap < NO_SLOT ? realloc(f->slots, cap * sizeof(*grown)) : NULL;
+            if (grown == NULL)
+                return oom(err);
             f->slots = grown;
             f->slots_cap = cap;
         }
@@ -581,28 +604,18 @@ static int fill_slot(filler *f, uint32_t idx, quire_error *err)
 {
     late_slot *sl = &f->slots[idx];
     waiting w;
-    quire_band_value v;
     const char *text = NULL;
     size_t len = 0;
-    int omitted = 0, rc;
+    int rc;
 
     memset(&w, 0, sizeof(w));
     w.number = sl->page;
     w.display = sl->display;
     w.slot_id = sl->id;
     w.spill_off = -1;
-    if (sl->ph.kind == PH_VALUE) {
-        text = f->resolved[sl->ph.id];
-        len = f->resolved_len[sl->ph.id];
-    } else {
-        if (emit_eval_item(f->em, sl->ph.band, sl->ph.item, sl->display,
-                           f->segment_pages[sl->ph.segment], sl->vars, f->scratch, &v, &omitted,
-                           err) != QUIRE_OK)
-            return QUIRE_ERR;
-        text = v.text.ptr;
-        len = v.text.len;
-    }
-    if (!omitted && text != NULL && len > 0) {
+    if (known_text(f, &sl->ph, sl->display, sl->vars, &text, &len, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    if (len > 0) {
         char *copy = arena_strndup(f->scratch, text, len);
         if (copy == NULL || elbuf_push(&w.b, &sl->el) != 0) {
             waiting_free(&w);
@@ -676,24 +689,17 @@ static int send_page(filler *f, waiting *w, quire_error *err)
     }
     for (size_t i = 0; i < nph; i++) {
         fill_ph ph = w->b.phs[i];
-        quire_band_value v;
-        int omitted = 0;
         const char *text = NULL;
         size_t len = 0;
         if (!ph_ready(f, &ph)) {
             /* Only with a LATE renderer (page_ready). */
-            if (selected && make_slot(f, w, &ph, err) != QUIRE_OK)
+            if (make_slot(f, w, &ph, err) != QUIRE_OK)
                 return QUIRE_ERR;
-            if (!selected && ph.kind == PH_VALUE)
-                release_id(f, ph.id);
             continue;
         }
-        if (ph.kind == PH_VALUE) {
-            text = f->resolved[ph.id];
-            len = f->resolved_len[ph.id];
-        } else if (ph.kind == PH_PAGE_COUNT) {
+        if (ph.kind == PH_VALUE || ph.kind == PH_PAGE_COUNT) {
             qv *vars = NULL;
-            if (ph.vars_off != SIZE_MAX) {
+            if (ph.kind == PH_PAGE_COUNT && ph.vars_off != SIZE_MAX) {
                 /* The values kept when it was placed, pointing into this
                  * page's blob again (it may have been spilled). */
                 vars = arena_alloc(f->scratch, f->p->nvars * sizeof(*vars));
@@ -704,16 +710,13 @@ static int send_page(filler *f, waiting *w, quire_error *err)
                     if (vars[k].type == QUIRE_TYPE_STRING && !vars[k].null)
                         vars[k].u.s.ptr = w->b.blob + (uintptr_t)vars[k].u.s.ptr;
             }
-            if (emit_eval_item(f->em, ph.band, ph.item, w->display, f->segment_pages[ph.segment],
-                               vars, f->scratch, &v, &omitted, err) != QUIRE_OK)
+            if (known_text(f, &ph, w->display, vars, &text, &len, err) != QUIRE_OK)
                 return QUIRE_ERR;
-            text = v.text.ptr;
-            len = v.text.len;
         } else {
             text = w->b.blob + ph.text_off;
             len = ph.text_len;
         }
-        if (!omitted && text != NULL && len > 0) {
+        if (text != NULL && len > 0) {
             /* The text may live in the blob the layout grows: copy it. */
             char *copy = arena_strndup(f->scratch, text, len);
             if (copy == NULL || layout_placeholder(&f->lc, &w->b, &ph, copy, len, err) != QUIRE_OK)
@@ -725,7 +728,7 @@ static int send_page(filler *f, waiting *w, quire_error *err)
     check_glyphs(f, &w->b, 0);
     relocate(&w->b, w->anchors, w->nanchors, 1);
     arena_reset(f->scratch);
-    return selected ? out_put(f, w, err) : QUIRE_OK;
+    return out_put(f, w, err);
 }
 
 /* Packs the elements and blob of waiting page `w` (its placeholders stay

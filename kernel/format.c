@@ -856,6 +856,7 @@ size_t fmt_value_compiled(const qv *v, const fmt_compiled *c, const fmt_locale *
     fmt_out o = {buf, cap, 0};
     digits g;
     size_t group_len, dec_len;
+    int scale;
 
     if (!c->is_num || v->null || !is_number_type(v->type))
         return fmt_value(v, c->pattern, loc, buf, cap);
@@ -870,15 +871,13 @@ size_t fmt_value_compiled(const qv *v, const fmt_compiled *c, const fmt_locale *
     }
     group_len = strlen(loc->group);
     dec_len = strlen(loc->decimal);
-    if (v->type == QUIRE_TYPE_DECIMAL && (v->scale < 0 || v->scale > 18)) {
-        digits_from_int(&g, v->u.i, v->scale);
-        num_format(&o, &c->num, &g, loc);
-    } else if (c->num.shift != 0 || group_len > FAST_SEP_MAX || dec_len > FAST_SEP_MAX) {
-        digits_from_int(&g, v->u.i, v->type == QUIRE_TYPE_DECIMAL ? v->scale : 0);
+    scale = v->type == QUIRE_TYPE_DECIMAL ? v->scale : 0;
+    if (scale < 0 || scale > 18 || c->num.shift != 0 || group_len > FAST_SEP_MAX ||
+        dec_len > FAST_SEP_MAX) {
+        digits_from_int(&g, v->u.i, scale);
         num_format(&o, &c->num, &g, loc);
     } else {
-        fast_number(&o, &c->num, v->u.i, v->type == QUIRE_TYPE_DECIMAL ? v->scale : 0, loc,
-                    group_len, dec_len);
+        fast_number(&o, &c->num, v->u.i, scale, loc, group_len, dec_len);
     }
     return finish(&o);
 }
