@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "format.h"
 #include "kernel.h"
 #include "log.h"
 #include "registry.h"
@@ -107,6 +108,36 @@ static const char *host_config_origin(const quire_config *config, const char *ke
     return known_key(config, key) ? config_origin(config, key) : NULL;
 }
 
+/* ============================== Formatting ================================ */
+
+/* Shared by both: a pattern of the wrong kind prints nothing. */
+static size_t host_format(const qv *v, const char *pattern, const char *locale, char *buf,
+                          size_t cap)
+{
+    char why[8];
+    if (pattern != NULL && pattern[0] != '\0' &&
+        fmt_pattern_check(pattern, v->type, why, sizeof(why)) != 0) {
+        if (cap > 0)
+            buf[0] = '\0';
+        return (size_t)-1;
+    }
+    return fmt_value(v, pattern, fmt_locale_get(locale), buf, cap);
+}
+
+static size_t host_format_number(double value, const char *pattern, const char *locale, char *buf,
+                                 size_t cap)
+{
+    qv v = qv_float(value);
+    return host_format(&v, pattern, locale, buf, cap);
+}
+
+static size_t host_format_time(int64_t epoch_us, const char *pattern, const char *locale,
+                               char *buf, size_t cap)
+{
+    qv v = {.type = QUIRE_TYPE_TIMESTAMP, .u.i = epoch_us};
+    return host_format(&v, pattern, locale, buf, cap);
+}
+
 /* ============================== The table ================================= */
 
 static const quire_host host_table = {
@@ -143,6 +174,9 @@ static const quire_host host_table = {
 
     .register_format = registry_register_format,
     .register_chart_type = registry_register_chart_type,
+
+    .format_number = host_format_number,
+    .format_time = host_format_time,
 };
 
 const quire_host *host_api(void) { return &host_table; }

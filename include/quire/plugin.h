@@ -71,7 +71,7 @@ extern "C" {
 /* ============================== ABI version =============================== */
 
 #define QUIRE_ABI_MAJOR 1
-#define QUIRE_ABI_MINOR 3
+#define QUIRE_ABI_MINOR 4
 
 /* "QUIR" read as a little-endian uint32: the first field of every descriptor. */
 #define QUIRE_PLUGIN_MAGIC 0x52495551u
@@ -211,6 +211,21 @@ typedef struct quire_host {
     /* A chart provider declares a chart type it draws ("bar", "gauge"). */
     int (*register_chart_type)(quire_plugin *self, const char *type, const char *description,
                                quire_error *err);
+
+    /* --- Formatting (ABI 1.4) ------------------------------------------
+     * Text for a number or a time as a report field with `pattern` prints
+     * it in `locale` (BCP 47; NULL or unknown: en-US); patterns are those
+     * of docs/report-language.md ("#,##0.00", "0%", "MMM yyyy"; NULL: the
+     * canonical text). format_time takes microseconds since the epoch and
+     * prints in UTC (a date is its midnight). They write at most cap - 1
+     * bytes and a NUL (cap 0: nothing), like snprintf, and return the length
+     * of the whole text, or (size_t)-1 with buf "" when the pattern is not
+     * one for numbers (format_number) or times (format_time). Chart
+     * providers label axes with them. */
+    size_t (*format_number)(double value, const char *pattern, const char *locale, char *buf,
+                            size_t cap);
+    size_t (*format_time)(int64_t epoch_us, const char *pattern, const char *locale, char *buf,
+                          size_t cap);
 
     /* Appended in later minors: the event loop, the Redis bus, metrics. */
 } quire_host;

@@ -17,8 +17,8 @@
  * size starting at (x, baseline), advancing by the font's advance widths.
  *
  * Lifetime: a page and everything it points to are valid only during the
- * renderer's page() call (the elements of a slot: during its slot() call). Fonts and images in quire_document live until
- * end() or abort().
+ * renderer's page() call (the elements of a slot: during its slot() call).
+ * Fonts and images in quire_document live until end() or abort().
  */
 #ifndef QUIRE_PRINT_H
 #define QUIRE_PRINT_H
@@ -55,6 +55,27 @@ typedef struct quire_color {
  * the slot stands. The box is the delayed element's; band, group_level,
  * instance and item are its own. */
 #define QUIRE_EL_SLOT 9
+/* 1.4: what a chart drew, for renderers that can make it interactive or
+ * accessible (HTML). Renderers built against an older minor skip them as
+ * unknown kinds (quire/plugin.h) and paint what lies between:
+ *   CHART ... CHART_END   the chart's elements; u.chart describes it and
+ *                         the box is the chart's. Never nested.
+ *   MARK ... MARK_END     inside a chart: the elements of one data point,
+ *                         one series' line or area, or one legend entry
+ *                         (u.mark). Never nested.
+ * Painting renderers skip the four kinds and draw what lies between. They
+ * balance within a page and within a slot. */
+#define QUIRE_EL_CHART     10
+#define QUIRE_EL_CHART_END 11
+#define QUIRE_EL_MARK      12
+#define QUIRE_EL_MARK_END  13
+
+/* What a MARK stands for (u.mark.role). */
+#define QUIRE_MARK_POINT  1 /* one value: series `series`, category `category` */
+#define QUIRE_MARK_SERIES 2 /* a whole series drawn as one shape (a line, an area) */
+#define QUIRE_MARK_LEGEND 3 /* the legend entry of series `series` */
+
+struct quire_chart_info; /* quire/chart.h */
 
 /* Where an element came from, so renderers can tell content from page
  * furniture and group the elements of one band. */
@@ -125,6 +146,19 @@ typedef struct quire_element {
         struct {
             uint32_t id; /* SLOT (1.3): unique within the document, from 1 */
         } slot;
+        struct {
+            /* CHART (1.4): the chart's type, title, dataset and value
+             * texts, for tooltips and a data table (quire/chart.h). */
+            const struct quire_chart_info *info;
+        } chart;
+        struct {
+            uint32_t role;     /* MARK (1.4): QUIRE_MARK_* */
+            uint32_t series;   /* index into the chart's dataset series */
+            uint32_t category; /* POINT: index into its categories; else 0 */
+            const char *label; /* POINT: "North, Mar 2024: 1,204.50" as a tooltip
+                                  shows it; else the series name. Not NUL-terminated */
+            size_t len;
+        } mark;
         struct {
             const uint8_t *verbs; /* QUIRE_PATH_* */
             size_t nverbs;
