@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "arena.h"
+#include "dataset.h"
+#include "plan_chart.h"
 #include "plan_int.h"
 
 /* What evaluating one value of a band needs to know, worked out once. */
@@ -74,6 +76,10 @@ struct emitter {
      * know beforehand. */
     value_plan *vplans;
     size_t *vplan_off; /* per band: its first entry in vplans */
+
+    /* Chart datasets, per p->datasets: reset when their scope ends. */
+    dataset_acc **datasets;
+    size_t ndatasets;
 };
 
 /* ============================== Setup ===================================== */
@@ -135,11 +141,18 @@ emitter *emit_new(const plan *p, emit_sink sink)
     em->keys = calloc(p->ngroups + 1, sizeof(*em->keys));
     em->scratch = arena_new(0);
     em->held = arena_new(0);
-    if (!em->states || !em->vars || !em->keys || !em->scratch || !em->held ||
+    em->ndatasets = p->datasets != NULL ? p->rep->ndatasets : 0;
+    em->datasets = calloc(em->ndatasets + 1, sizeof(*em->datasets));
+    if (!em->states || !em->vars || !em->keys || !em->scratch || !em->held || !em->datasets ||
         plan_values(em) != 0) {
         emit_free(em);
         return NULL;
     }
+    for (size_t i = 0; i < em->ndatasets; i++)
+        if ((em->datasets[i] = dataset_acc_new(p, &p->datasets[i])) == NULL) {
+            emit_free(em);
+            return NULL;
+        }
     for (int s = 0; s < em->nscopes; s++)
         agg_state_init(p->layout, em->states + (size_t)s * em->state_size);
     return em;
@@ -169,7 +182,29 @@ void emit_free(emitter *em)
             fmt_compiled_free(em->vplans[i].pattern);
     free(em->vplans);
     free(em->vplan_off);
+    if (em->datasets != NULL)
+        for (size_t i = 0; i < em->ndatasets; i++)
+            dataset_acc_free(em->datasets[i]);
+    free(em->datasets);
     free(em);
+}
+
+size_t emit_ndatasets(const emitter *em)
+{
+    return em->ndatasets;
+}
+
+dataset_acc *emit_dataset(emitter *em, size_t i)
+{
+    return em->datasets[i];
+}
+
+/* Datasets of `scope` start over (their scope ended). */
+static void reset_datasets(emitter *em, int scope)
+{
+    for (size_t i = 0; i < em->ndatasets; i++)
+        if (em->p->datasets[i].scope == scope)
+            dataset_acc_reset(em->datasets[i]);
 }
 
 void *emit_state(emitter *em, int scope)
@@ -226,6 +261,32 @@ static quire_value to_value(const qv *v)
     return out;
 }
 
+/* A chart's value: its dataset as it is now, packed (dataset.h), as the
+ * value's "text" in `arena` (8-aligned there, so it can be relocated). */
+static int chart_value(emitter *em, const plan_value *pv, quire_arena *arena,
+                       quire_band_value *out, quire_error *err)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    char *copy;
+    if (dataset_acc_pack(em->datasets[pv->chart->dataset], em->p->locale, &bytes, &len, err) !=
+        QUIRE_OK)
+        return QUIRE_ERR;
+    copy = arena_alloc(arena, len);
+    if (copy == NULL) {
+        free(bytes);
+        error_setf(err, QUIRE_E_NOMEM, "out of memory evaluating a chart");
+        return QUIRE_ERR;
+    }
+    memcpy(copy, bytes, len);
+    free(bytes);
+    out->value.type = QUIRE_TYPE_NULL;
+    out->value.null = 1;
+    out->text.ptr = copy;
+    out->text.len = len;
+    return QUIRE_OK;
+}
+
 /* Evaluates value `i` of `band` into `out`; its bytes go to `arena`.
  * *omitted = 1 when its print_when is false. */
 static int eval_value(emitter *em, const plan_band *band, size_t i, const expr_ctx *ctx,
@@ -252,6 +313,8 @@ static int eval_value(emitter *em, const plan_band *band, size_t i, const expr_c
             return QUIRE_OK;
         }
     }
+    if (pv->chart != NULL)
+        return chart_value(em, pv, arena, out, err);
     if (pv->is_static) {
         out->is_static = 1;
         out->value.type = QUIRE_TYPE_STRING;
@@ -437,6 +500,36 @@ static int fill_band(emitter *em, const plan_band *band, const expr_ctx *ctx, ui
         emit_item *it = &items[i];
         int omitted;
         memset(it, 0, sizeof(*it));
+        if (pv->chart != NULL) {
+            quire_band_value *cv;
+            if (pv->print_when != NULL) {
+                qv w;
+                if (expr_eval(pv->print_when, ctx, row, &w, err) != QUIRE_OK)
+                    return QUIRE_ERR;
+                if (w.null || !w.u.i) {
+                    it->status = EMIT_ITEM_OMIT;
+                    continue;
+                }
+            }
+            if (furniture) { /* a page dataset: drawn when the page ends */
+                it->status = EMIT_ITEM_PENDING;
+                continue;
+            }
+            if (pv->delayed) {
+                it->status = EMIT_ITEM_PENDING;
+                if (add_pending(em, band, i, pv->resolve_scope, &it->pending) != 0)
+                    goto fail_oom;
+                continue;
+            }
+            cv = arena_alloc(arena, sizeof(*cv));
+            if (cv == NULL)
+                goto fail_oom;
+            memset(cv, 0, sizeof(*cv));
+            if (chart_value(em, pv, arena, cv, err) != QUIRE_OK)
+                return QUIRE_ERR;
+            it->value = cv;
+            continue;
+        }
         if (pv->is_shape) {
             if (pv->print_when != NULL) {
                 qv w;
@@ -670,6 +763,7 @@ void emit_page_reset(emitter *em)
     const plan *p = em->p;
     if (p->has_page_vars)
         agg_state_reset(p->layout, emit_state(em, PLAN_SCOPE_PAGE(p)));
+    reset_datasets(em, PLAN_SCOPE_PAGE(p));
 }
 
 /* The scope `scope` ends: evaluate the delayed values of the queued bands
@@ -736,6 +830,7 @@ static int close_levels(emitter *em, int level, quire_error *err)
         if (resolve(em, l, err) != QUIRE_OK)
             return QUIRE_ERR;
         agg_state_reset(p->layout, emit_state(em, l));
+        reset_datasets(em, l);
     }
     return QUIRE_OK;
 }

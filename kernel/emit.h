@@ -127,6 +127,15 @@ int emit_eval_item(emitter *em, const plan_band *band, size_t item, int64_t page
 /* The filler started a new page: page-scoped variables start again. */
 void emit_page_reset(emitter *em);
 
+/* ============================== Chart datasets ============================ */
+
+/* The accumulator of dataset i (p->datasets order; emit_ndatasets() of
+ * them, 0 when the plan has no datasets): the run adds rows to it; the
+ * emitter resets it when its scope ends and packs it for charts. */
+struct dataset_acc;
+size_t emit_ndatasets(const emitter *em);
+struct dataset_acc *emit_dataset(emitter *em, size_t i);
+
 /* Instances sent to the sink so far, and the most held back at once. */
 int64_t emit_count(const emitter *em);
 size_t emit_peak_held(const emitter *em);

@@ -295,23 +295,29 @@ static void check_glyphs(filler *f, const el_buf *b, size_t from)
 /* ============================== Sending pages ============================= */
 
 /* Converts blob offsets into pointers for the renderer. */
-static void relocate(el_buf *b, quire_anchor *anchors, size_t nanchors, int to_pointers)
+static int relocate(el_buf *b, quire_anchor *anchors, size_t nanchors, quire_error *err)
 {
     for (size_t i = 0; i < b->nels; i++) {
         quire_element *e = &b->els[i];
-        if (e->kind == QUIRE_EL_TEXT)
-            e->u.text.utf8 = to_pointers ? b->blob + (uintptr_t)e->u.text.utf8
-                                         : (const char *)(uintptr_t)(e->u.text.utf8 - b->blob);
-        else if (e->kind == QUIRE_EL_PATH) {
-            if (to_pointers) {
-                e->u.path.verbs = (const uint8_t *)b->blob + (uintptr_t)e->u.path.verbs;
-                e->u.path.points = (const double *)(void *)(b->blob + (uintptr_t)e->u.path.points);
+        switch (e->kind) {
+        case QUIRE_EL_TEXT: e->u.text.utf8 = b->blob + (uintptr_t)e->u.text.utf8; break;
+        case QUIRE_EL_PATH:
+            e->u.path.verbs = (const uint8_t *)b->blob + (uintptr_t)e->u.path.verbs;
+            e->u.path.points = (const double *)(void *)(b->blob + (uintptr_t)e->u.path.points);
+            break;
+        case QUIRE_EL_MARK: e->u.mark.label = b->blob + (uintptr_t)e->u.mark.label; break;
+        case QUIRE_EL_CHART:
+            if (chart_relocate(b->blob, e) != 0) {
+                error_setf(err, QUIRE_E_INTERNAL, "a chart's dataset came out garbled");
+                return QUIRE_ERR;
             }
+            break;
+        default: break;
         }
     }
     for (size_t i = 0; i < nanchors; i++)
-        if (to_pointers)
-            anchors[i].utf8 = b->blob + (uintptr_t)anchors[i].utf8;
+        anchors[i].utf8 = b->blob + (uintptr_t)anchors[i].utf8;
+    return QUIRE_OK;
 }
 
 static int ph_ready(const filler *f, const fill_ph *ph)
@@ -615,7 +621,19 @@ static int fill_slot(filler *f, uint32_t idx, quire_error *err)
     w.spill_off = -1;
     if (known_text(f, &sl->ph, sl->display, sl->vars, &text, &len, err) != QUIRE_OK)
         return QUIRE_ERR;
-    if (len > 0) {
+    if (sl->ph.chart) {
+        uint8_t *copy = len > 0 ? arena_alloc(f->scratch, len) : NULL;
+        if ((len > 0 && copy == NULL) || elbuf_push(&w.b, &sl->el) != 0) {
+            waiting_free(&w);
+            return oom(err);
+        }
+        if (len > 0)
+            memcpy(copy, text, len);
+        if (layout_chart_placeholder(&f->lc, &w.b, &sl->ph, copy, len, err) != QUIRE_OK) {
+            waiting_free(&w);
+            return QUIRE_ERR;
+        }
+    } else if (len > 0) {
         char *copy = arena_strndup(f->scratch, text, len);
         if (copy == NULL || elbuf_push(&w.b, &sl->el) != 0) {
             waiting_free(&w);
@@ -627,7 +645,10 @@ static int fill_slot(filler *f, uint32_t idx, quire_error *err)
         }
     }
     check_glyphs(f, &w.b, 0);
-    relocate(&w.b, NULL, 0, 1);
+    if (relocate(&w.b, NULL, 0, err) != QUIRE_OK) {
+        waiting_free(&w);
+        return QUIRE_ERR;
+    }
     arena_reset(f->scratch);
     if (sl->ph.kind == PH_VALUE)
         release_id(f, sl->ph.id);
@@ -716,7 +737,16 @@ static int send_page(filler *f, waiting *w, quire_error *err)
             text = w->b.blob + ph.text_off;
             len = ph.text_len;
         }
-        if (text != NULL && len > 0) {
+        if (ph.chart) {
+            /* The dataset's bytes may live in the blob the drawing grows. */
+            uint8_t *copy = len > 0 ? arena_alloc(f->scratch, len) : NULL;
+            if (len > 0 && copy == NULL)
+                return oom(err);
+            if (len > 0)
+                memcpy(copy, text, len);
+            if (layout_chart_placeholder(&f->lc, &w->b, &ph, copy, len, err) != QUIRE_OK)
+                return QUIRE_ERR;
+        } else if (text != NULL && len > 0) {
             /* The text may live in the blob the layout grows: copy it. */
             char *copy = arena_strndup(f->scratch, text, len);
             if (copy == NULL || layout_placeholder(&f->lc, &w->b, &ph, copy, len, err) != QUIRE_OK)
@@ -726,7 +756,8 @@ static int send_page(filler *f, waiting *w, quire_error *err)
             release_id(f, ph.id);
     }
     check_glyphs(f, &w->b, 0);
-    relocate(&w->b, w->anchors, w->nanchors, 1);
+    if (relocate(&w->b, w->anchors, w->nanchors, err) != QUIRE_OK)
+        return QUIRE_ERR;
     arena_reset(f->scratch);
     return out_put(f, w, err);
 }
@@ -915,8 +946,19 @@ static int append(filler *f, const el_buf *src, size_t from, double lo, double h
             e.u.text.box_y += dy;
             e.u.text.box_x += f->p->rep->meta.margin_left;
         } else if (e.kind == QUIRE_EL_PATH) {
+            /* Points are page coordinates: they move with the band. */
+            double *pt;
             e.u.path.verbs = (const uint8_t *)((uintptr_t)e.u.path.verbs + base);
             e.u.path.points = (const double *)((uintptr_t)e.u.path.points + base);
+            pt = (double *)(void *)(pg->blob + (uintptr_t)e.u.path.points);
+            for (size_t k = 0; k < e.u.path.npoints; k++) {
+                pt[2 * k] += f->p->rep->meta.margin_left;
+                pt[2 * k + 1] += dy;
+            }
+        } else if (e.kind == QUIRE_EL_MARK) {
+            e.u.mark.label = (const char *)((uintptr_t)e.u.mark.label + base);
+        } else if (e.kind == QUIRE_EL_CHART) {
+            e.u.chart.info = (const quire_chart_info *)((uintptr_t)e.u.chart.info + base);
         }
         if (where != NULL)
             where[i] = pg->nels;

@@ -48,6 +48,7 @@ typedef struct fill_ph {
     text_style st;
     double bx, by, bw, bh; /* the element's box */
     uint32_t flags;        /* QUIRE_TEXT_* */
+    int chart;             /* a chart: its "text" is its packed dataset */
 } fill_ph;
 
 /* Elements with bytes in a blob; used for pages and laid-out bands. */
@@ -139,5 +140,35 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
  * lines that do not fit are cut. */
 int layout_placeholder(layout_ctx *lc, el_buf *b, const fill_ph *ph, const char *text, size_t len,
                        quire_error *err);
+
+/* ============================== Charts (fill_chart.c) ===================== */
+
+/*
+ * Draws chart value `pv` (pv->chart) in the box (x, y, w, h) of `b`'s
+ * coordinates from its packed dataset bytes[len] (dataset_acc_pack(); not
+ * changed), through its provider. Appends CLIP_PUSH (when with_clip; a
+ * delayed chart's placeholder already is one), CHART, the provider's
+ * elements, CHART_END and CLIP_POP, every element with origin's band,
+ * group_level, instance and item. Returns QUIRE_OK, or QUIRE_ERR with err
+ * naming the chart's place in the definition and the provider (what the
+ * provider reported, or what it drew wrong); `b` may then hold part of
+ * the chart.
+ */
+int chart_draw(layout_ctx *lc, const plan_value *pv, const quire_element *origin, double x,
+               double y, double w, double h, const uint8_t *bytes, size_t len, int with_clip,
+               el_buf *b, quire_error *err);
+
+/* For the page about to be sent: makes CHART element `e`'s info (a blob
+ * offset) a pointer into `blob`, and the info's own pointers and dataset
+ * usable. 0, or -1 when the chunk is not what chart_draw() wrote. */
+int chart_relocate(char *blob, quire_element *e);
+
+/* A delayed chart's placeholder (fill_ph.chart): draws it from the packed
+ * dataset bytes[len] (len 0: not shown, only the clip is closed) after
+ * its reserved CLIP_PUSH element at ph->slot, moving what it appended
+ * there so the chart's elements stay together; later placeholders' slots
+ * move with them (b->phs). */
+int layout_chart_placeholder(layout_ctx *lc, el_buf *b, const fill_ph *ph, const uint8_t *bytes,
+                             size_t len, quire_error *err);
 
 #endif /* QUIRE_FILL_INT_H */

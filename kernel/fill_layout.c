@@ -741,7 +741,35 @@ int layout_band(layout_ctx *lc, const emit_band *eb, uint32_t instance, band_lay
             if (out->break_at < 0 || tb.y < out->break_at)
                 out->break_at = tb.y;
             break;
-        case EL_CHART: /* its box is reserved; the chart providers draw it */
+        case EL_CHART:
+            if (pv->chart == NULL)
+                break;
+            if (it->status == EMIT_ITEM_PENDING) {
+                /* Drawn when its dataset's scope (or page) ends: a clip
+                 * of its box holds the place. */
+                fill_ph ph;
+                memset(&ph, 0, sizeof(ph));
+                ph.kind = it->pending ? PH_VALUE : PH_PAGE_END;
+                ph.id = it->pending;
+                ph.vars_off = SIZE_MAX;
+                ph.band = band;
+                ph.item = (uint32_t)i;
+                ph.bx = tb.x;
+                ph.by = tb.y;
+                ph.bw = tb.w;
+                ph.bh = tb.h;
+                ph.chart = 1;
+                e.kind = QUIRE_EL_CLIP_PUSH;
+                ph.slot = b->nels;
+                if (elbuf_push(b, &e) != 0 || elbuf_push_ph(b, &ph) != 0)
+                    goto fail_oom;
+                break;
+            }
+            if (it->value != NULL &&
+                chart_draw(lc, pv, &e, tb.x, tb.y, tb.w, tb.h, (const uint8_t *)it->value->text.ptr,
+                           it->value->text.len, 1, b, err) != QUIRE_OK)
+                return QUIRE_ERR;
+            break;
         default: break;
         }
         if (tb.y + tb.h + grow[i] > bottom)

@@ -3,6 +3,7 @@
  * and its schema, parameters, wide columns, variables and their
  * accumulators, bands and the values they show.
  */
+#include "plan_chart.h"
 #include "plan_int.h"
 
 #include <stdarg.h>
@@ -613,11 +614,19 @@ int plan_build(const report *rep, kernel *k, const plan_arg *data, size_t ndata,
     plan_check_datasets_and_styles(p, d);
     if (d->errors > errors_before)
         goto fail_input;
+    if (plan_build_charts(p, d) != 0)
+        goto fail_oom;
+    if (d->errors > errors_before)
+        goto fail_input;
     if (plan_analyse_bands(p, d) != 0 || build_layout(p) != 0)
         goto fail_oom;
     if (d->errors > errors_before)
         goto fail_input;
     p->mode = p->ndetails > 0 || order_matters(p) ? PLAN_STREAM : PLAN_HASH;
+    /* Datasets of a group or a page start over as the rows stream by. */
+    for (size_t i = 0; p->datasets != NULL && i < rep->ndatasets; i++)
+        if (p->datasets[i].scope != PLAN_SCOPE_REPORT)
+            p->mode = PLAN_STREAM;
     plan_mark_needed(p);
     if (plan_build_data_columns(p) != 0 || plan_build_predicates(p) != 0)
         goto fail_oom;
@@ -645,6 +654,8 @@ void plan_free(plan *p)
     for (size_t i = 0; i < p->nbands; i++)
         free(p->bands[i].values);
     agg_layout_free(p->layout);
+    for (size_t i = 0; i < p->ndatasets; i++)
+        agg_layout_free(p->datasets[i].layout);
     free(p->vars);
     arena_free(p->arena);
     free(p);

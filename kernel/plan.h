@@ -82,6 +82,7 @@ typedef struct plan_value {
     int eval_group;    /* EVAL_GROUP: group index */
     int delayed;       /* evaluated when scope `resolve_scope` ends */
     int resolve_scope; /* PLAN_SCOPE_REPORT or a group level; -1: now */
+    const struct plan_chart *chart; /* a chart element (plan_chart.h), else NULL */
     ast_loc loc;
 } plan_value;
 
@@ -97,6 +98,21 @@ typedef struct plan_band {
     int reads_vars;     /* evaluating it needs variable values */
     uint8_t *vars_used; /* nvars flags: which variables it reads (transitively) */
 } plan_band;
+
+/* A chart dataset compiled for the run (kernel/dataset.h accumulates it).
+ * Expressions are in row context (columns, fields, parameters) and live in
+ * the plan's arena. */
+typedef struct plan_dataset {
+    const report_dataset *src;
+    expr *category; /* NULL when the dataset has none: one category named after the dataset */
+    expr *series;   /* NULL: one series */
+    expr *when;     /* NULL: every row */
+    expr **args;    /* per measure; NULL for count() */
+    /* One accumulator per measure, in order (owned by the plan; freed in
+     * plan_free). */
+    agg_layout *layout;
+    int scope; /* PLAN_SCOPE_REPORT, a group level 1..ngroups, or PLAN_SCOPE_PAGE(p) */
+} plan_dataset;
 
 typedef enum plan_mode { PLAN_HASH = 1, PLAN_STREAM } plan_mode;
 
@@ -153,6 +169,9 @@ typedef struct plan {
     size_t ndetails;
     int details_read_vars;
     int has_page_vars; /* a variable resets with each page */
+
+    plan_dataset *datasets; /* index = index in rep->datasets */
+    size_t ndatasets;
 
     const char **data_columns;
     size_t ndata_columns;

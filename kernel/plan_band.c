@@ -3,7 +3,7 @@
  * condition compiled in its band's context (detail rows, or the first/last
  * row of a scope through hidden variables), which values are delayed until
  * their scope ends, what each band reads, the export columns; and the
- * type checks of chart datasets and conditional styles.
+ * chart datasets compiled (plan_dataset) and conditional styles checked.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,49 +288,112 @@ static int decide_delay(plan *p, const plan_band *b, plan_value *v, uint8_t *scr
 
 /* ============================== Datasets and styles ======================= */
 
-/* Type-checks what the chart datasets aggregate (they are computed by the
- * chart issue's pass, but a wrong name or type is the author's error now)
- * and the conditions of conditional styles. */
+/* The scope a dataset restarts with (reset = ...). */
+static int dataset_scope(const plan *p, const report_dataset *ds)
+{
+    if (ds->reset == SCOPE_GROUP && ds->group_index >= 0)
+        return ds->group_index + 1;
+    if (ds->reset == SCOPE_PAGE)
+        return PLAN_SCOPE_PAGE(p);
+    return PLAN_SCOPE_REPORT;
+}
+
+/* Compiles dataset `ds` into `pd`: its expressions in row context and one
+ * accumulator per measure. Errors (names, types, combinations the
+ * accumulator cannot honour) go to `d`; returns -1 only when memory runs
+ * out. */
+static int compile_dataset(plan *p, const report_dataset *ds, plan_dataset *pd, diag *d)
+{
+    resolve_ctx row = {.p = p, .kind = CTX_ROW, .field_limit = p->nfields, .d = d};
+    agg_spec *specs;
+    int complete = 1;
+
+    pd->src = ds;
+    pd->scope = dataset_scope(p, ds);
+    if (ds->category != NULL) {
+        pd->category = plan_compile(p, ds->category, &row, 0);
+        complete &= pd->category != NULL;
+        if (pd->category != NULL && ds->bucket != BUCKET_NONE &&
+            expr_type(pd->category) != QUIRE_TYPE_DATE &&
+            expr_type(pd->category) != QUIRE_TYPE_TIMESTAMP) {
+            char t[32];
+            plan_error_at(
+                p, d, ds->category->loc,
+                "dataset '%s': bucket needs a date or timestamp category, got %s", ds->name,
+                batch_type_text(expr_type(pd->category), expr_scale(pd->category), t, sizeof(t)));
+        }
+    }
+    /* Gaps are filled between buckets; top N would have to pick among
+     * categories that do not exist until the gaps are filled. */
+    if (ds->fill_gaps && ds->bucket == BUCKET_NONE)
+        plan_error_at(p, d, ds->loc,
+                      "dataset '%s': fill_gaps needs a bucket (hour, day, week, month, quarter "
+                      "or year)",
+                      ds->name);
+    if (ds->fill_gaps && ds->top > 0)
+        plan_error_at(p, d, ds->loc, "dataset '%s': top and fill_gaps cannot be combined",
+                      ds->name);
+    if (ds->series != NULL) {
+        pd->series = plan_compile(p, ds->series, &row, 0);
+        complete &= pd->series != NULL;
+    }
+    if (ds->when != NULL) {
+        pd->when = plan_compile_bool(p, ds->when, &row, 0, "'when'");
+        complete &= pd->when != NULL;
+    }
+    pd->args = plan_zalloc(p, ds->nmeasures * sizeof(*pd->args));
+    specs = plan_zalloc(p, ds->nmeasures * sizeof(*specs));
+    if (pd->args == NULL || specs == NULL)
+        return -1;
+    for (size_t m = 0; m < ds->nmeasures; m++) {
+        const report_measure *ms = &ds->measures[m];
+        uint32_t type;
+        int32_t scale;
+        char why[200];
+        specs[m] = (agg_spec){.calc = ms->calc, .in_type = QUIRE_TYPE_INT, .p = ms->percentile};
+        if (ms->calc == CALC_MEDIAN)
+            specs[m].p = 0.5;
+        if (ms->arg != NULL) {
+            pd->args[m] = plan_compile(p, ms->arg, &row, 0);
+            if (pd->args[m] == NULL) {
+                complete = 0;
+                continue;
+            }
+            specs[m].in_type = expr_type(pd->args[m]);
+            specs[m].in_scale = expr_scale(pd->args[m]);
+        }
+        if (ms->calc == CALC_NONE ||
+            agg_result_type(&specs[m], &type, &scale, why, sizeof(why)) != 0) {
+            if (ms->calc != CALC_NONE)
+                plan_error_at(p, d, ms->expr->loc, "dataset '%s': %s", ds->name, why);
+            complete = 0;
+        }
+    }
+    if (!complete)
+        return 0;
+    pd->layout = agg_layout_new(specs, ds->nmeasures);
+    return pd->layout == NULL ? -1 : 0;
+}
+
+/* Compiles the chart datasets (p->datasets; the run accumulates them with
+ * kernel/dataset.h) and type-checks the conditions of conditional styles. */
 void plan_check_datasets_and_styles(plan *p, diag *d)
 {
     const report *rep = p->rep;
-    resolve_ctx row = {.p = p, .kind = CTX_ROW, .field_limit = p->nfields, .d = d};
     resolve_ctx band = {.p = p, .kind = CTX_DETAIL, .d = d};
-    for (size_t i = 0; i < rep->ndatasets; i++) {
-        const report_dataset *ds = &rep->datasets[i];
-        expr *x;
-        if (ds->category != NULL) {
-            x = plan_compile(p, ds->category, &row, 0);
-            if (x != NULL && ds->bucket != BUCKET_NONE && expr_type(x) != QUIRE_TYPE_DATE &&
-                expr_type(x) != QUIRE_TYPE_TIMESTAMP) {
-                char t[32];
-                plan_error_at(p, d, ds->category->loc,
-                              "dataset '%s': bucket needs a date or timestamp category, got %s",
-                              ds->name, batch_type_text(expr_type(x), expr_scale(x), t, sizeof(t)));
-            }
+    if (rep->ndatasets > 0) {
+        p->datasets = plan_zalloc(p, rep->ndatasets * sizeof(*p->datasets));
+        if (p->datasets == NULL) {
+            diag_error(d, "out of memory compiling the report");
+            return;
         }
-        if (ds->series != NULL)
-            plan_compile(p, ds->series, &row, 0);
-        if (ds->when != NULL)
-            plan_compile_bool(p, ds->when, &row, 0, "'when'");
-        for (size_t m = 0; m < ds->nmeasures; m++) {
-            const report_measure *ms = &ds->measures[m];
-            agg_spec spec = {.calc = ms->calc, .in_type = QUIRE_TYPE_INT, .p = ms->percentile};
-            uint32_t type;
-            int32_t scale;
-            char why[200];
-            if (ms->arg != NULL) {
-                x = plan_compile(p, ms->arg, &row, 0);
-                if (x == NULL)
-                    continue;
-                spec.in_type = expr_type(x);
-                spec.in_scale = expr_scale(x);
-            }
-            if (ms->calc != CALC_NONE &&
-                agg_result_type(&spec, &type, &scale, why, sizeof(why)) != 0)
-                plan_error_at(p, d, ms->expr->loc, "dataset '%s': %s", ds->name, why);
-        }
+        p->ndatasets = rep->ndatasets;
     }
+    for (size_t i = 0; i < rep->ndatasets; i++)
+        if (compile_dataset(p, &rep->datasets[i], &p->datasets[i], d) != 0) {
+            diag_error(d, "out of memory compiling the report");
+            return;
+        }
     for (size_t i = 0; i < rep->nstyles; i++)
         for (size_t c = 0; c < rep->styles[i].nconds; c++) {
             const ast_expr *when = rep->styles[i].conds[c].when;

@@ -205,6 +205,16 @@ void plan_mark_needed(plan *p)
         if (p->vars[v].when != NULL)
             expr_visit_refs(p->vars[v].when, need_ref, &n);
     }
+    for (size_t i = 0; p->datasets != NULL && i < p->rep->ndatasets; i++) {
+        const plan_dataset *ds = &p->datasets[i];
+        const expr *parts[3] = {ds->category, ds->series, ds->when};
+        for (size_t k = 0; k < 3; k++)
+            if (parts[k] != NULL)
+                expr_visit_refs(parts[k], need_ref, &n);
+        for (size_t m = 0; ds->args != NULL && m < ds->src->nmeasures; m++)
+            if (ds->args[m] != NULL)
+                expr_visit_refs(ds->args[m], need_ref, &n);
+    }
     for (size_t i = 0; i < p->ndetails; i++) {
         plan_band *b = p->details[i];
         if (b->print_when != NULL)

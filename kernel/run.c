@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "batch.h"
+#include "dataset.h"
 #include "sort.h"
 
 #define RUN_BATCH_ROWS     4096
@@ -220,6 +221,32 @@ static int update_vars(row_inputs *ri, void *(*state_of)(void *ctx, int scope), 
     return QUIRE_OK;
 }
 
+/* Adds rows[0..n) to the chart datasets of the emitter: the page-scoped
+ * ones (page = 1: a row counts for the page its detail landed on) or the
+ * others. */
+static int feed_datasets(emitter *em, row_inputs *ri, const uint32_t *rows, uint32_t n,
+                         int64_t ordinal_base, int page, quire_error *err)
+{
+    const plan *p = ri->p;
+    for (size_t i = 0; i < emit_ndatasets(em); i++) {
+        if ((p->datasets[i].scope == PLAN_SCOPE_PAGE(p)) != page)
+            continue;
+        if (dataset_acc_add(emit_dataset(em, i), &ri->ctx, rows, n, ordinal_base, err) !=
+            QUIRE_OK)
+            return QUIRE_ERR;
+    }
+    return QUIRE_OK;
+}
+
+/* Whether the plan has a dataset of page scope. */
+static int has_page_datasets(const plan *p)
+{
+    for (size_t i = 0; p->datasets != NULL && i < p->rep->ndatasets; i++)
+        if (p->datasets[i].scope == PLAN_SCOPE_PAGE(p))
+            return 1;
+    return 0;
+}
+
 static void note_source_stats(const plan *p, void *instance, run_progress *prog,
                               int64_t *last_bytes, int64_t *skipped, int add_total)
 {
@@ -249,6 +276,8 @@ typedef struct worker {
     row_inputs ri;
     group_table *table; /* groups: one table per worker */
     uint8_t *single;    /* no groups: one state block */
+    dataset_acc **ds;   /* per chart dataset (report scope: PLAN_HASH has no other) */
+    size_t nds;
     uint32_t *gid;
     run_progress *prog;
     const _Atomic int *cancel;
@@ -308,6 +337,10 @@ static void *hash_worker(void *arg)
             if (update_vars(&w->ri, NULL, NULL, base, w->table ? w->gid : NULL, w->ri.sel,
                             w->ri.nsel, ordinal_base, -1, &w->err) != QUIRE_OK)
                 goto done;
+            for (size_t i = 0; i < w->nds; i++)
+                if (dataset_acc_add(w->ds[i], &w->ri.ctx, w->ri.sel, w->ri.nsel, ordinal_base,
+                                    &w->err) != QUIRE_OK)
+                    goto done;
         }
         note_source_stats(p, w->instance, w->prog, &last_bytes, &w->skipped, 0);
     } while (rc == QUIRE_OK);
@@ -426,6 +459,13 @@ static int run_hash(plan *p, emitter *em, const run_options *opt, run_progress *
             goto done;
         if (inputs_init(&w[i].ri, p, RUN_BATCH_ROWS) != 0)
             goto fail_oom;
+        w[i].nds = emit_ndatasets(em);
+        w[i].ds = calloc(w[i].nds + 1, sizeof(*w[i].ds));
+        if (w[i].ds == NULL)
+            goto fail_oom;
+        for (size_t k = 0; k < w[i].nds; k++)
+            if ((w[i].ds[k] = dataset_acc_new(p, &p->datasets[k])) == NULL)
+                goto fail_oom;
         if (p->ngroups > 0) {
             uint32_t types[PLAN_MAX_GROUPS];
             int32_t scales[PLAN_MAX_GROUPS];
@@ -474,6 +514,10 @@ static int run_hash(plan *p, emitter *em, const run_options *opt, run_progress *
             goto done;
         }
     }
+    for (uint32_t i = 0; i < nparts; i++)
+        for (size_t k = 0; k < w[i].nds; k++)
+            if (dataset_acc_merge(emit_dataset(em, k), w[i].ds[k], err) != QUIRE_OK)
+                goto done;
     atomic_store(&prog->phase, RUN_PHASE_EMIT);
     if (w[0].table != NULL) {
         stats->groups = group_table_count(w[0].table);
@@ -500,6 +544,9 @@ done:
                 ops->close(w[i].instance);
             inputs_free(&w[i].ri);
             group_table_free(w[i].table);
+            for (size_t k = 0; w[i].ds != NULL && k < w[i].nds; k++)
+                dataset_acc_free(w[i].ds[k]);
+            free(w[i].ds);
             if (w[i].single != NULL) {
                 agg_state_destroy(p->layout, w[i].single);
                 free(w[i].single);
@@ -519,7 +566,8 @@ typedef struct streamer {
     int64_t groups; /* innermost groups started */
     row_inputs ri;
     qv keys[PLAN_MAX_GROUPS];
-    int64_t ordinal; /* rows emitted so far */
+    int64_t ordinal;    /* rows emitted so far */
+    int page_datasets;  /* some chart dataset resets with every page */
 } streamer;
 
 static void read_keys(streamer *s, uint32_t row, qv *keys)
@@ -552,6 +600,8 @@ static int detail_row(streamer *s, uint32_t row, int64_t ordinal_base, quire_err
         return QUIRE_ERR;
     /* A row counts for the page its detail landed on: the filler may have
      * started a new page (and reset the page scope) to place it. */
+    if (s->page_datasets && feed_datasets(s->em, &s->ri, &row, 1, ordinal_base, 1, err) != QUIRE_OK)
+        return QUIRE_ERR;
     if (p->has_page_vars)
         return update_vars(&s->ri, state_in, s->em, NULL, NULL, &row, 1, ordinal_base,
                            PLAN_SCOPE_PAGE(p), err);
@@ -586,6 +636,14 @@ static int stream_batch(streamer *s, int64_t ordinal_base, quire_error *err)
             return QUIRE_ERR;
         if (level <= (int)p->ngroups)
             s->groups++;
+        /* The unit's rows count for the groups it opens (their footers
+         * drew the closed groups' datasets, which then started over). */
+        if (feed_datasets(s->em, ri, &ri->sel[start], end - start, ordinal_base, 0, err) !=
+                QUIRE_OK ||
+            (s->page_datasets && p->ndetails == 0 &&
+             feed_datasets(s->em, ri, &ri->sel[start], end - start, ordinal_base, 1, err) !=
+                 QUIRE_OK))
+            return QUIRE_ERR;
         /* The first row counts before the headers print (see emit.h). */
         if (update_vars(ri, state_in, s->em, NULL, NULL, &ri->sel[start], 1, ordinal_base, -1,
                         err) != QUIRE_OK ||
@@ -629,7 +687,7 @@ static int run_stream(plan *p, emitter *em, const run_options *opt, run_progress
                       run_stats *stats, quire_error *err)
 {
     const quire_source_ops *ops = &p->source->ops.source;
-    streamer s = {.p = p, .em = em};
+    streamer s = {.p = p, .em = em, .page_datasets = has_page_datasets(p)};
     quire_batch *batch = NULL, *wide_out = NULL;
     sorter *srt = NULL;
     void *instance = p->probe;

@@ -74,6 +74,9 @@ typedef struct quire_color {
 #define QUIRE_MARK_POINT  1 /* one value: series `series`, category `category` */
 #define QUIRE_MARK_SERIES 2 /* a whole series drawn as one shape (a line, an area) */
 #define QUIRE_MARK_LEGEND 3 /* the legend entry of series `series` */
+/* The legend entry of category `category` (pie, donut: the slices), for
+ * the POINT marks of that category in every series. */
+#define QUIRE_MARK_LEGEND_CATEGORY 4
 
 struct quire_chart_info; /* quire/chart.h */
 
@@ -154,7 +157,7 @@ typedef struct quire_element {
         struct {
             uint32_t role;     /* MARK (1.4): QUIRE_MARK_* */
             uint32_t series;   /* index into the chart's dataset series */
-            uint32_t category; /* POINT: index into its categories; else 0 */
+            uint32_t category; /* POINT, LEGEND_CATEGORY: index into its categories; else 0 */
             const char *label; /* POINT: "North, Mar 2024: 1,204.50" as a tooltip
                                   shows it; else the series name. Not NUL-terminated */
             size_t len;

@@ -9,8 +9,9 @@
  * <section class="page"> (html_page.c, html_svg.c); end() closes the body
  * and renames the temporary file over the destination. abort(), or an
  * end() that fails, removes it. Nothing outside the file is referenced:
- * images are data: URIs, fonts are named (or embedded with embed_fonts),
- * no script runs.
+ * images are data: URIs, fonts are named (or embedded with embed_fonts).
+ * The only script is the charts' (html_chart.c), inline and written only
+ * when the document has a chart.
  */
 #include <stdio.h>
 #include <string.h>
@@ -251,7 +252,11 @@ static int html_end(void *instance, quire_error *err)
     html_doc *d = instance;
     int rc;
 
-    html_out_puts(d->out, "</main>\n</body>\n</html>\n");
+    html_out_puts(d->out, "</main>\n");
+    /* Last, so the charts it drives are all in the document when it runs. */
+    if (d->ncharts > 0)
+        html_chart_script(d->out);
+    html_out_puts(d->out, "</body>\n</html>\n");
     rc = support_out_commit(d->out, err); /* frees the output either way */
     d->out = NULL;
     doc_free(d, 0);

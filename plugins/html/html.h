@@ -10,6 +10,8 @@
  *   html_page.c   one print-model page as semantic markup: bands, tables,
  *                 group sections, text
  *   html_svg.c    the vector elements of one band instance as inline SVG
+ *   html_chart.c  charts (CHART ... CHART_END): a figure with an SVG whose
+ *                 marks are focusable, a data table, the one script
  *   html.c        the plugin: descriptor, config schema, renderer ops
  *
  * Nothing here is part of the plugin ABI. Only include/quire headers and the
@@ -90,6 +92,7 @@ typedef struct html_doc {
     int embed_fonts;
     html_out *out;
     quire_arena *arena; /* per page: reset before each page */
+    size_t ncharts;     /* charts written so far: the script follows the last page */
     size_t ngroups;     /* open group sections, outermost first */
     html_group groups[HTML_MAX_GROUP_DEPTH];
 } html_doc;
@@ -148,8 +151,25 @@ html_rect html_svg_extent(const quire_element *e);
 void html_svg_write(const html_svg_page *sp, const size_t *elements, size_t count, html_rect view,
                     int layer, const char *css_class);
 
+/* html_svg_element flags. */
+#define HTML_SVG_TEXT   1 /* draw TEXT elements (as SVG text) */
+#define HTML_SVG_ANCHOR 2 /* anchor centred and right-aligned text where it was aligned */
+
+/* Writes element `idx` of the page as SVG (LINE, RECT, ELLIPSE, PATH,
+ * IMAGE, and TEXT with HTML_SVG_TEXT; anything else is skipped), inside a
+ * clipPath group when its clip cuts it. */
+void html_svg_element(const html_svg_page *sp, size_t idx, int flags);
+
 /* Writes one image of the document alone as an <img> sized to the
  * element's box, its data as a data: URI. */
 void html_svg_img(const html_svg_page *sp, const quire_element *e);
+
+/* ============================== Charts (html_chart.c) ===================== */
+
+/* Writes the script that makes the document's charts interactive
+ * (tooltips, legend toggling, arrow keys between marks) as one <script>
+ * element. html.c writes it once, after the last page, when d->ncharts > 0:
+ * the charts read and print without it. */
+void html_chart_script(html_out *out);
 
 #endif /* QUIRE_HTML_H */

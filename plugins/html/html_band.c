@@ -287,12 +287,26 @@ static int cmp_item_x(const void *a, const void *b)
 
 /* ============================== Band bodies =============================== */
 
+/* Writes the block's charts from *next on whose top is above `y` (all
+ * with y = INFINITY); charts whose boxes share vertical space go into one
+ * call, to sit side by side. */
+static void write_charts_above(page_ctx *pc, const block *b, size_t *next, double y)
+{
+    while (*next < b->ncharts && b->charts[*next]->box.y0 <= y + EPS) {
+        size_t end = *next + 1;
+        while (end < b->ncharts && b->charts[end]->box.y0 < b->charts[*next]->box.y1 - EPS)
+            end++;
+        html_chart_write(pc, b->charts + *next, end - *next);
+        *next = end;
+    }
+}
+
 int html_write_body(page_ctx *pc, block *b, const art_plan *plan, const text_item *special,
                     const char *special_tag)
 {
     const text_item **row = html_alloc(pc, b->nitems, sizeof(*row));
     int art_done = plan->nrest == 0;
-    size_t i = 0;
+    size_t i = 0, chart = 0;
 
     if (row == NULL)
         return html_nomem(pc);
@@ -307,6 +321,7 @@ int html_write_body(page_ctx *pc, block *b, const art_plan *plan, const text_ite
             html_write_art(pc, plan);
             art_done = 1;
         }
+        write_charts_above(pc, b, &chart, b->items[i].box.y0);
         bottom = b->items[i].box.y1;
         row[n++] = &b->items[i++];
         for (; i < b->nitems && b->items[i].box.y0 < bottom - EPS; i++) {
@@ -327,6 +342,7 @@ int html_write_body(page_ctx *pc, block *b, const art_plan *plan, const text_ite
     }
     if (!art_done)
         html_write_art(pc, plan);
+    write_charts_above(pc, b, &chart, INFINITY);
     return QUIRE_OK;
 }
 

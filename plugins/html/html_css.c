@@ -56,6 +56,27 @@ static const char base_css[] =
     "overflow-wrap:normal}\n"
     "td .art{margin:0}\n"
     ".group{margin:0}\n"
+    /* Charts: the SVG scales with its figure; marks show where focus is;
+     * a series the reader turned off is gone, its legend entry dimmed. */
+    ".q-chart{margin:3pt 0;max-width:100%}\n"
+    ".q-chart>svg{display:block;width:100%;height:auto;overflow:visible;direction:ltr}\n"
+    ".q-charts{display:flex;flex-wrap:wrap;gap:6pt}\n"
+    ".q-chart g:focus{outline:none}\n"
+    ".q-chart g:focus-visible{outline:2px solid #0b57d0;outline-offset:1px}\n"
+    ".q-chart .q-mark:focus-visible>*{stroke:#0b57d0;stroke-width:1.5px}\n"
+    /* A line or area drawn over its points must not take their hover; a
+     * point's shapes take it even unpainted (a line chart's invisible hit
+     * circle). */
+    ".q-chart .q-series{pointer-events:none}.q-chart .q-mark>*{pointer-events:all}\n"
+    ".q-chart .q-legend{cursor:pointer}\n"
+    ".q-chart .q-legend[aria-pressed=false]{opacity:.35}\n"
+    ".q-chart .q-off{display:none}\n"
+    ".q-chart-data{margin-top:3pt;font-size:9pt}\n"
+    ".q-chart-data summary{cursor:pointer;color:#444}\n"
+    ".q-chart-data thead th{font-weight:700;border-bottom:1px solid #999}\n"
+    ".q-tip{position:absolute;z-index:10;pointer-events:none;max-width:20em;padding:3px 6px;"
+    "border-radius:3px;background:#222;color:#fff;font:12px/1.3 sans-serif;"
+    "box-shadow:0 1px 3px rgba(0,0,0,.4)}\n"
     "@media (max-width:480px){body{padding:8px 4px}}\n";
 
 /* ============================== Fonts ===================================== */
@@ -247,7 +268,8 @@ int html_css_write(html_doc *d, quire_error *err)
     html_out_num(out, h - 1);
     html_out_puts(out, "pt;padding:var(--top,24pt) var(--pad,36pt);break-after:page}"
                        ".page:last-of-type{break-after:auto}"
-                       ".tablewrap{overflow:visible}.group.continued::before{display:none}}\n"
+                       ".tablewrap{overflow:visible}.group.continued::before{display:none}"
+                       ".q-tip{display:none}.q-chart{break-inside:avoid}}\n"
                        "</style>\n");
     return support_out_error(out, err);
 }

@@ -119,6 +119,10 @@ static int check_element(page_ctx *pc, size_t idx)
             !isfinite(e->u.text.box_height))
             return bad_element(pc, idx, "text size or box is not a finite positive number");
         break;
+    case QUIRE_EL_MARK:
+        if (e->u.mark.label == NULL && e->u.mark.len > 0)
+            return bad_element(pc, idx, "mark with a label length but no bytes");
+        break;
     case QUIRE_EL_IMAGE:
         if (e->u.image.image >= doc->nimages) {
             snprintf(why, sizeof(why), "image %u is out of range (the document has %zu images)",
@@ -152,21 +156,94 @@ static int check_element(page_ctx *pc, size_t idx)
     return QUIRE_OK;
 }
 
-/* Checks every element and computes each one's effective clip: the
- * intersection of the CLIP_PUSH boxes around it. */
+/* A chart's box: its CHART element's, or when that is empty the union of
+ * what it drew. */
+static html_rect chart_box(const page_ctx *pc, const chart_ref *c)
+{
+    const quire_element *els = pc->page->elements;
+    html_rect r = html_svg_extent(&els[c->start]);
+    int have = 0;
+
+    if (r.x1 - r.x0 > 0 && r.y1 - r.y0 > 0)
+        return r;
+    for (size_t i = c->start + 1; i < c->end; i++) {
+        uint32_t kind = els[i].kind;
+        if (kind == QUIRE_EL_TEXT || is_graphic(kind)) {
+            html_rect x = html_svg_extent(&els[i]);
+            r = have ? html_rect_union(r, x) : x;
+            have = 1;
+        }
+    }
+    return r;
+}
+
+/* Tracks CHART ... CHART_END and MARK ... MARK_END around element i: they
+ * must balance and never nest (the html writers rely on it). Sets
+ * pc->chart_of[i]. */
+static int scan_chart(page_ctx *pc, size_t i, int32_t *open_chart, int *open_mark)
+{
+    const quire_element *e = &pc->page->elements[i];
+
+    switch (e->kind) {
+    case QUIRE_EL_CHART: {
+        chart_ref *c;
+        if (*open_chart >= 0)
+            return bad_element(pc, i, "a chart inside a chart");
+        c = &pc->charts[pc->ncharts];
+        c->start = i;
+        c->info = e->u.chart.info;
+        c->number = pc->ncharts;
+        *open_chart = (int32_t)pc->ncharts++;
+        break;
+    }
+    case QUIRE_EL_CHART_END:
+        if (*open_chart < 0)
+            return bad_element(pc, i, "CHART_END without a CHART");
+        if (*open_mark)
+            return bad_element(pc, i, "CHART_END inside a mark");
+        pc->charts[*open_chart].end = i;
+        pc->charts[*open_chart].box = chart_box(pc, &pc->charts[*open_chart]);
+        pc->chart_of[i] = *open_chart;
+        *open_chart = -1;
+        return QUIRE_OK;
+    case QUIRE_EL_MARK:
+        if (*open_chart < 0)
+            return bad_element(pc, i, "a mark outside a chart");
+        if (*open_mark)
+            return bad_element(pc, i, "a mark inside a mark");
+        *open_mark = 1;
+        break;
+    case QUIRE_EL_MARK_END:
+        if (!*open_mark)
+            return bad_element(pc, i, "MARK_END without a MARK");
+        *open_mark = 0;
+        break;
+    }
+    pc->chart_of[i] = *open_chart;
+    return QUIRE_OK;
+}
+
+/* Checks every element and computes each one's effective clip (the
+ * intersection of the CLIP_PUSH boxes around it) and its chart. */
 static int scan_page(page_ctx *pc)
 {
     const quire_page *page = pc->page;
     size_t *stack, depth = 0, nclips = 0;
+    int32_t open_chart = -1;
+    int open_mark = 0;
 
     pc->clip_of = html_alloc(pc, page->nelements, sizeof(*pc->clip_of));
     pc->clips = html_alloc(pc, page->nelements, sizeof(*pc->clips));
+    pc->chart_of = html_alloc(pc, page->nelements, sizeof(*pc->chart_of));
+    pc->charts = html_alloc(pc, page->nelements, sizeof(*pc->charts));
     stack = html_alloc(pc, page->nelements, sizeof(*stack));
-    if (pc->clip_of == NULL || pc->clips == NULL || stack == NULL)
+    if (pc->clip_of == NULL || pc->clips == NULL || pc->chart_of == NULL || pc->charts == NULL ||
+        stack == NULL)
         return html_nomem(pc);
     for (size_t i = 0; i < page->nelements; i++) {
         const quire_element *e = &page->elements[i];
-        if (check_element(pc, i) != QUIRE_OK)
+        if (check_element(pc, i) != QUIRE_OK ||
+            scan_chart(pc, i, &open_chart, &open_mark) != QUIRE_OK)
             return QUIRE_ERR;
         pc->clip_of[i] = depth > 0 ? (int32_t)stack[depth - 1] : -1;
         if (e->kind == QUIRE_EL_CLIP_PUSH) {
@@ -179,6 +256,8 @@ static int scan_page(page_ctx *pc)
             depth--; /* an unmatched pop is ignored: nothing to undo */
         }
     }
+    if (open_chart >= 0)
+        return bad_element(pc, pc->charts[open_chart].start, "a chart that never ends");
     for (size_t i = 0; i < page->nanchors; i++)
         if (page->anchors[i].utf8 == NULL && page->anchors[i].len > 0) {
             pc->d->host->error_set(pc->err, QUIRE_E_INTERNAL,
@@ -230,6 +309,16 @@ static int cmp_item_pos(const void *a, const void *b)
     return (x->box.x0 > y->box.x0) - (x->box.x0 < y->box.x0);
 }
 
+/* Charts by top, then painting order (qsort is not stable). */
+static int cmp_chart_top(const void *a, const void *b)
+{
+    const chart_ref *x = *(const chart_ref *const *)a, *y = *(const chart_ref *const *)b;
+
+    if (fabs(x->box.y0 - y->box.y0) > 0.01)
+        return x->box.y0 < y->box.y0 ? -1 : 1;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
 static int cmp_block(const void *a, const void *b)
 {
     const block *x = a, *y = b;
@@ -264,7 +353,8 @@ static int build_items(page_ctx *pc, block *b, const inst_ref *refs, size_t n)
     for (size_t i = 0; i < n; i++) {
         const quire_element *e = &els[refs[i].index];
         /* Alpha 0 draws nothing, and an empty line holds nothing to read. */
-        if (e->kind != QUIRE_EL_TEXT || e->fill.a == 0 || e->u.text.len == 0)
+        if (e->kind != QUIRE_EL_TEXT || e->fill.a == 0 || e->u.text.len == 0 ||
+            pc->chart_of[refs[i].index] >= 0)
             continue;
         lines[nlines++] = (line_ref){e->item, e->u.text.line, refs[i].index};
     }
@@ -332,15 +422,22 @@ static int build_blocks(page_ctx *pc)
         b->first = refs[start].index;
         b->rank = rank_of(e->band);
         b->art = html_alloc(pc, end - start, sizeof(*b->art));
-        if (b->art == NULL)
+        b->charts = html_alloc(pc, end - start, sizeof(*b->charts));
+        if (b->art == NULL || b->charts == NULL)
             return html_nomem(pc);
-        /* refs are in index order within an instance: painting order. */
-        for (size_t i = start; i < end; i++)
-            if (is_graphic(page->elements[refs[i].index].kind))
-                b->art[b->nart++] = refs[i].index;
+        /* refs are in index order within an instance: painting order. A
+         * chart's elements are the chart's, whatever band they name. */
+        for (size_t i = start; i < end; i++) {
+            size_t idx = refs[i].index;
+            if (page->elements[idx].kind == QUIRE_EL_CHART)
+                b->charts[b->ncharts++] = &pc->charts[pc->chart_of[idx]];
+            else if (is_graphic(page->elements[idx].kind) && pc->chart_of[idx] < 0)
+                b->art[b->nart++] = idx;
+        }
+        qsort(b->charts, b->ncharts, sizeof(*b->charts), cmp_chart_top);
         if (build_items(pc, b, refs + start, end - start) != QUIRE_OK)
             return QUIRE_ERR;
-        if (b->nitems > 0 || b->nart > 0)
+        if (b->nitems > 0 || b->nart > 0 || b->ncharts > 0)
             pc->nblocks++;
     }
     qsort(pc->blocks, pc->nblocks, sizeof(*pc->blocks), cmp_block);
@@ -510,7 +607,7 @@ static block *header_before(const page_ctx *pc, size_t i)
 {
     while (i-- > 0)
         if (pc->blocks[i].band == QUIRE_BAND_COLUMN_HEADER)
-            return &pc->blocks[i];
+            return pc->blocks[i].ncharts == 0 ? &pc->blocks[i] : NULL;
     return NULL;
 }
 
@@ -534,8 +631,11 @@ static void write_background(page_ctx *pc)
     html_rect view = {0, 0, pc->page->width, pc->page->height};
 
     for (size_t i = 0; i < pc->nblocks; i++)
-        if (pc->blocks[i].rank == RANK_BACKGROUND)
+        if (pc->blocks[i].rank == RANK_BACKGROUND) {
             n += pc->blocks[i].nart + pc->blocks[i].ntexts;
+            for (size_t k = 0; k < pc->blocks[i].ncharts; k++)
+                n += pc->blocks[i].charts[k]->end - pc->blocks[i].charts[k]->start;
+        }
     if (n == 0 || view.x1 <= 0 || view.y1 <= 0)
         return;
     els = html_alloc(pc, n, sizeof(*els));
@@ -550,6 +650,10 @@ static void write_background(page_ctx *pc)
         n += b->nart;
         memcpy(els + n, b->texts, b->ntexts * sizeof(*els));
         n += b->ntexts;
+        /* A chart behind the page is a picture: drawn, not interactive. */
+        for (size_t k = 0; k < b->ncharts; k++)
+            for (size_t e = b->charts[k]->start + 1; e < b->charts[k]->end; e++)
+                els[n++] = e;
     }
     html_out_puts(pc->out, "<div class=\"background\" aria-hidden=\"true\">");
     html_svg_write(&pc->sp, els, n, view, 1, "layer");
@@ -574,6 +678,7 @@ static void write_page_open(page_ctx *pc)
     }
     left = left < 0 ? 0 : left > limit ? limit : left;
     top = top < 0 ? 0 : top > limit ? limit : top;
+    pc->left = left;
     html_out_fmt(pc->out,
                  "<section class=\"page\" data-page=\"%u\" aria-label=\"Page %u\" style=\"",
                  (unsigned)page->number, (unsigned)page->number);
@@ -599,9 +704,11 @@ static int write_details(page_ctx *pc, size_t i, size_t *next)
     block *footer = NULL;
     int took = 0;
 
-    while (end < pc->nblocks && pc->blocks[end].band == QUIRE_BAND_DETAIL)
+    while (end < pc->nblocks && pc->blocks[end].band == QUIRE_BAND_DETAIL &&
+           pc->blocks[end].ncharts == 0)
         end++;
-    if (end < pc->nblocks && pc->blocks[end].band == QUIRE_BAND_GROUP_FOOTER)
+    if (end < pc->nblocks && pc->blocks[end].band == QUIRE_BAND_GROUP_FOOTER &&
+        pc->blocks[end].ncharts == 0)
         footer = &pc->blocks[end];
     if (html_table_write(pc, header_before(pc, i), &pc->blocks[i], end - i, footer, &took) !=
         QUIRE_OK)
@@ -633,9 +740,14 @@ static int write_block(page_ctx *pc, size_t i, size_t *next)
         ensure_open(pc);
     switch (b->band) {
     case QUIRE_BAND_BACKGROUND: return QUIRE_OK; /* written as the layer */
-    case QUIRE_BAND_DETAIL: return write_details(pc, i, next);
+    case QUIRE_BAND_DETAIL:
+        /* A chart is a figure of its own, never a table cell: a detail
+         * holding one ends the table and stands alone. */
+        if (b->ncharts > 0)
+            return html_write_band(pc, b, "div", "band detail");
+        return write_details(pc, i, next);
     case QUIRE_BAND_COLUMN_HEADER:
-        if (details_follow(pc, i))
+        if (b->ncharts == 0 && details_follow(pc, i))
             return QUIRE_OK; /* it heads the tables that follow */
         return html_write_band(pc, b, "div", "band column-header");
     case QUIRE_BAND_GROUP_HEADER: return write_group_header(pc, b);

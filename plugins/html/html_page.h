@@ -8,6 +8,7 @@
  *   html_band.c   the inside of a block: text items in visual rows, the
  *                 plan of its graphics (CSS box, table rules, SVG)
  *   html_table.c  consecutive details as one table
+ *   html_chart.c  the charts of a block, each a figure
  *
  * All memory here comes from the document's per-page arena.
  */
@@ -35,6 +36,14 @@ typedef struct text_item {
     const quire_element *cell_rect; /* table cell: a rectangle around it alone */
 } text_item;
 
+/* One chart on this page: the elements from its CHART to its CHART_END. */
+typedef struct chart_ref {
+    size_t start, end;                   /* indexes of the CHART and the CHART_END */
+    const struct quire_chart_info *info; /* may be NULL */
+    html_rect box;                       /* the chart's box */
+    size_t number;                       /* its place among the page's charts, from 0 */
+} chart_ref;
+
 /* One band instance on this page. */
 typedef struct block {
     uint32_t instance;
@@ -48,6 +57,8 @@ typedef struct block {
     size_t nart;
     size_t *texts; /* its TEXT element indexes (for the background layer) */
     size_t ntexts;
+    const chart_ref **charts; /* its charts, by top; their elements are in no list above */
+    size_t ncharts;
 } block;
 
 /* How a block's graphics are written. */
@@ -70,6 +81,10 @@ typedef struct page_ctx {
     html_svg_page sp;
     int32_t *clip_of;
     html_rect *clips;
+    int32_t *chart_of; /* per element: index into charts, or -1 */
+    chart_ref *charts;
+    size_t ncharts;
+    double left; /* where the page's content starts (points from the left edge) */
     block *blocks;
     size_t nblocks;
     size_t nopen; /* d->groups[0..nopen) have their section open on this page */
@@ -163,6 +178,14 @@ int html_write_body(page_ctx *pc, block *b, const art_plan *plan, const text_ite
 /* <TAG class="CLASSES"> with the block's unused items in visual rows and
  * its graphics, the biggest text of a TITLE band as <h1>. */
 int html_write_band(page_ctx *pc, block *b, const char *tag, const char *classes);
+
+/* ============================== Charts (html_chart.c) ===================== */
+
+/* Writes charts[0..n) (charts of one block that share vertical space) as
+ * <figure class="q-chart"> elements, in a flex row when there are several:
+ * each an SVG of its elements with marks as focusable groups, then its
+ * data table in a <details>. Counts them in pc->d->ncharts. */
+void html_chart_write(page_ctx *pc, const chart_ref *const *charts, size_t n);
 
 /* ============================== Tables (html_table.c) ===================== */
 

@@ -130,16 +130,31 @@ static void write_path_data(html_out *out, const quire_element *e)
     html_out_puts(out, "\"");
 }
 
-static void write_text(const html_svg_page *sp, const quire_element *e)
+static void write_text(const html_svg_page *sp, const quire_element *e, int flags)
 {
     html_out *out = sp->d->out;
+    double x = e->x;
+    const char *anchor = NULL;
 
     if (e->fill.a == 0 || e->u.text.len == 0)
         return;
+    /* The reader's font may be wider or narrower than the one the kernel
+     * measured: anchoring a centred or right-aligned label where the
+     * report aligned it keeps it centred under its bar or flush with its
+     * axis whatever the width comes out as. */
+    if ((flags & HTML_SVG_ANCHOR) && e->u.text.align == QUIRE_ALIGN_CENTER) {
+        x += e->width / 2;
+        anchor = "middle";
+    } else if ((flags & HTML_SVG_ANCHOR) && e->u.text.align == QUIRE_ALIGN_RIGHT) {
+        x += e->width;
+        anchor = "end";
+    }
     html_out_fmt(out, "<text class=\"f%u\"", (unsigned)e->u.text.font);
-    attr_num(out, "x", e->x);
+    attr_num(out, "x", x);
     attr_num(out, "y", e->u.text.baseline);
     attr_num(out, "font-size", e->u.text.size);
+    if (anchor != NULL)
+        html_out_fmt(out, " text-anchor=\"%s\"", anchor);
     if (e->u.text.word_spacing != 0)
         attr_num(out, "word-spacing", e->u.text.word_spacing);
     paint_attrs(out, e, 1);
@@ -148,8 +163,8 @@ static void write_text(const html_svg_page *sp, const quire_element *e)
     html_out_puts(out, "</text>");
 }
 
-/* One element in SVG; TEXT only with `texts` (the background layer). */
-static void write_element(const html_svg_page *sp, const quire_element *e, int texts)
+/* One element in SVG; TEXT only with HTML_SVG_TEXT. */
+static void write_element(const html_svg_page *sp, const quire_element *e, int flags)
 {
     html_out *out = sp->d->out;
     html_rect r = rect_of(e->x, e->y, e->width, e->height);
@@ -201,13 +216,42 @@ static void write_element(const html_svg_page *sp, const quire_element *e, int t
         html_out_puts(out, "\"/>");
         return;
     case QUIRE_EL_TEXT:
-        if (texts)
-            write_text(sp, e);
+        if (flags & HTML_SVG_TEXT)
+            write_text(sp, e, flags);
         return;
     }
 }
 
 /* ============================== SVG ======================================= */
+
+void html_svg_element(const html_svg_page *sp, size_t idx, int flags)
+{
+    html_out *out = sp->d->out;
+    const quire_element *e = &sp->page->elements[idx];
+    int32_t clip = sp->clip_of[idx];
+    int grouped;
+
+    /* Clip pushes and pops, marks and kinds of a later minor draw nothing:
+     * no clip group for them either. */
+    if (!(e->kind == QUIRE_EL_LINE || e->kind == QUIRE_EL_RECT || e->kind == QUIRE_EL_ELLIPSE ||
+          e->kind == QUIRE_EL_PATH || e->kind == QUIRE_EL_IMAGE ||
+          (e->kind == QUIRE_EL_TEXT && (flags & HTML_SVG_TEXT))))
+        return;
+    grouped = clip >= 0 && !rect_inside(html_svg_extent(e), sp->clips[clip]);
+    if (grouped) {
+        html_rect c = sp->clips[clip];
+        html_out_fmt(out, "<clipPath id=\"k%u-%zu\"><rect", (unsigned)sp->page->number, idx);
+        attr_num(out, "x", c.x0);
+        attr_num(out, "y", c.y0);
+        attr_num(out, "width", c.x1 - c.x0);
+        attr_num(out, "height", c.y1 - c.y0);
+        html_out_fmt(out, "/></clipPath><g clip-path=\"url(#k%u-%zu)\">",
+                     (unsigned)sp->page->number, idx);
+    }
+    write_element(sp, e, flags);
+    if (grouped)
+        html_out_puts(out, "</g>");
+}
 
 void html_svg_write(const html_svg_page *sp, const size_t *elements, size_t count, html_rect view,
                     int layer, const char *css_class)
@@ -236,25 +280,8 @@ void html_svg_write(const html_svg_page *sp, const size_t *elements, size_t coun
         html_out_puts(out, "pt\"");
     }
     html_out_puts(out, " role=\"img\">");
-    for (size_t i = 0; i < count; i++) {
-        size_t idx = elements[i];
-        const quire_element *e = &sp->page->elements[idx];
-        int32_t clip = sp->clip_of[idx];
-        int grouped = clip >= 0 && !rect_inside(html_svg_extent(e), sp->clips[clip]);
-        if (grouped) {
-            html_rect c = sp->clips[clip];
-            html_out_fmt(out, "<clipPath id=\"k%u-%zu\"><rect", (unsigned)sp->page->number, idx);
-            attr_num(out, "x", c.x0);
-            attr_num(out, "y", c.y0);
-            attr_num(out, "width", c.x1 - c.x0);
-            attr_num(out, "height", c.y1 - c.y0);
-            html_out_fmt(out, "/></clipPath><g clip-path=\"url(#k%u-%zu)\">",
-                         (unsigned)sp->page->number, idx);
-        }
-        write_element(sp, e, layer);
-        if (grouped)
-            html_out_puts(out, "</g>");
-    }
+    for (size_t i = 0; i < count; i++)
+        html_svg_element(sp, elements[i], layer ? HTML_SVG_TEXT : 0);
     html_out_puts(out, "</svg>\n");
 }
 

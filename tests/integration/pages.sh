@@ -13,7 +13,7 @@
 # definition's comment gives; sums come from the CSV files through
 # check.py, never from quire's output.
 source tests/lib.sh
-use_plugins "csv, pdf, cairo, html"
+use_plugins "csv, pdf, cairo, html, chart_standard"
 
 D=tests/data/pages
 CHECK="python3 $D/check.py"

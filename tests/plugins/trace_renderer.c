@@ -11,6 +11,11 @@
  *   slot PAGE ID COUNT           a slot() call with COUNT elements
  *   T X Y SIZE FONT TEXT         a text element (X, Y of its box, 2 decimals)
  *   S ID                         a slot element
+ *   C TYPE PROVIDER LABEL        a chart begins (1.4), followed by its dataset:
+ *   H NAME SERIES...             the dataset's name and series (tab-separated)
+ *   D CATEGORY VALUE_TEXT...     one line per category (tab-separated)
+ *   /C                           the chart ends
+ *   M ROLE SERIES CATEGORY LABEL a mark begins;  /M  it ends
  *   E KIND X Y W H               any other element
  *
  * Everything is written with plain stdio to output_path; the plugin
@@ -75,6 +80,24 @@ static int trace_begin(void *state, const quire_document *doc, void **instance, 
     return QUIRE_OK;
 }
 
+static void put_chart(FILE *out, const quire_chart_info *info)
+{
+    const quire_dataset *d = info->data;
+    fprintf(out, "C %s %s %s\n", info->type, info->provider, info->label);
+    fprintf(out, "H %s", d->name);
+    for (size_t s = 0; s < d->nseries; s++)
+        fprintf(out, "\t%.*s", (int)d->series[s].len, d->series[s].ptr);
+    fprintf(out, "\n");
+    for (size_t c = 0; c < d->ncategories; c++) {
+        fprintf(out, "D %.*s", (int)d->categories[c].len, d->categories[c].ptr);
+        for (size_t s = 0; s < d->nseries; s++) {
+            const quire_str *t = &d->value_text[s * d->ncategories + c];
+            fprintf(out, "\t%.*s", (int)t->len, t->ptr);
+        }
+        fprintf(out, "\n");
+    }
+}
+
 static void put_elements(FILE *out, const quire_element *els, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -84,6 +107,15 @@ static void put_elements(FILE *out, const quire_element *els, size_t n)
                     (unsigned)e->u.text.font, (int)e->u.text.len, e->u.text.utf8);
         else if (e->kind == QUIRE_EL_SLOT)
             fprintf(out, "S %u\n", (unsigned)e->u.slot.id);
+        else if (e->kind == QUIRE_EL_CHART)
+            put_chart(out, e->u.chart.info);
+        else if (e->kind == QUIRE_EL_CHART_END)
+            fprintf(out, "/C\n");
+        else if (e->kind == QUIRE_EL_MARK)
+            fprintf(out, "M %u %u %u %.*s\n", (unsigned)e->u.mark.role, (unsigned)e->u.mark.series,
+                    (unsigned)e->u.mark.category, (int)e->u.mark.len, e->u.mark.label);
+        else if (e->kind == QUIRE_EL_MARK_END)
+            fprintf(out, "/M\n");
         else
             fprintf(out, "E %u %.2f %.2f %.2f %.2f\n", (unsigned)e->kind, e->x, e->y, e->width,
                     e->height);

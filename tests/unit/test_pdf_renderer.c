@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1466,6 +1467,273 @@ static void test_stdout(void **state)
     assert_int_equal(live_blocks, 0);
 }
 
+/* ============================== Page content on disk ====================== */
+
+/* Open file descriptors of this process on files in the current
+ * directory, named or not (an unnamed one reads "DIR/#123 (deleted)"). */
+static int fds_here(void)
+{
+    char here[PATH_MAX], path[300], target[PATH_MAX];
+    DIR *dir = opendir("/proc/self/fd");
+    struct dirent *e;
+    size_t len;
+    int n = 0;
+
+    assert_non_null(dir);
+    assert_non_null(getcwd(here, sizeof(here)));
+    len = strlen(here);
+    while ((e = readdir(dir)) != NULL) {
+        ssize_t got;
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+        got = readlink(path, target, sizeof(target) - 1);
+        if (got <= 0)
+            continue;
+        target[got] = '\0';
+        if (strncmp(target, here, len) == 0 && target[len] == '/')
+            n++;
+    }
+    closedir(dir);
+    return n;
+}
+
+/* Three hundred pages, each with its own line of text, every seventh of
+ * another size than the first: each page shows its own line (the content
+ * kept in the temporary file went back to the right page) in the size it
+ * was sent, and the temporary file is invisible while rendering and gone
+ * after end(). */
+static void test_spool_many_pages(void **state)
+{
+    enum { PAGES = 300 };
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "many.pdf");
+    static char lines[PAGES][32];
+    quire_element e[PAGES];
+    quire_page pages[PAGES];
+    quire_error err = {0};
+    char *text, *info, *at, key[32];
+    void *instance;
+    plug p;
+
+    for (int i = 0; i < PAGES; i++) {
+        int odd = (i + 1) % 7 == 0;
+        snprintf(lines[i], sizeof(lines[i]), "Line of page %d", i + 1);
+        e[i] = text_element(lines[i], 20, 60, 12, 0);
+        pages[i] = one_page(&e[i], 1, odd ? 300 : 400, odd ? 200 : 500);
+        pages[i].number = (uint32_t)i + 1;
+    }
+    plug_open(fx, &p, NULL);
+    assert_int_equal(p.ops->begin(p.rec->state_ptr, &doc, &instance, &err), QUIRE_OK);
+    for (int i = 0; i < PAGES; i++)
+        if (p.ops->page(instance, &pages[i], &err) != QUIRE_OK)
+            fail_msg("page %d: %s", i + 1, err.msg);
+    /* The output's temporary file and the unnamed one for the content. */
+    assert_int_equal(fds_here(), 2);
+    assert_int_equal(count_files(".", ""), 3); /* ".", ".." and many.pdf.tmp-* */
+    assert_int_equal(count_files(".", "many.pdf.tmp-"), 1);
+    if (p.ops->end(instance, &err) != QUIRE_OK)
+        fail_msg("end: %s", err.msg);
+    assert_int_equal(fds_here(), 0);
+    assert_int_equal(count_files(".", ""), 3); /* ".", ".." and many.pdf */
+    assert_int_equal(count_files(".", "many.pdf"), 1);
+
+    text = run("pdftotext -layout many.pdf -");
+    at = text;
+    for (int i = 0; i < PAGES; i++) {
+        char *end = strchr(at, '\f');
+        assert_non_null(end);
+        *end = '\0';
+        if (strstr(at, lines[i]) == NULL)
+            fail_msg("page %d shows '%s', not '%s'", i + 1, at, lines[i]);
+        at = end + 1;
+    }
+    free(text);
+    info = run("pdfinfo -f 1 -l %d many.pdf", PAGES);
+    for (int i = 0; i < PAGES; i++) {
+        int odd = (i + 1) % 7 == 0;
+        snprintf(key, sizeof(key), "Page %4d size", i + 1);
+        assert_string_equal(info_field(info, key), odd ? "300 x 200 pts" : "400 x 500 pts");
+    }
+    free(info);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* abort() after some pages closes both files and leaves nothing. */
+static void test_spool_gone_after_abort(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "gone.pdf");
+    quire_error err = {0};
+    void *instance;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    assert_int_equal(p.ops->begin(p.rec->state_ptr, &doc, &instance, &err), QUIRE_OK);
+    assert_int_equal(p.ops->page(instance, &fx->pf.pages[0], &err), QUIRE_OK);
+    assert_int_equal(p.ops->page(instance, &fx->pf.pages[1], &err), QUIRE_OK);
+    assert_int_equal(fds_here(), 2);
+    p.ops->abort(instance);
+    assert_int_equal(fds_here(), 0);
+    assert_int_equal(count_files(".", ""), 2);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* The content of standard output and devices waits in $TMPDIR: a missing
+ * one fails in begin(), naming it; an existing one is left as it was. */
+static void test_spool_tmpdir(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "/dev/null");
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL, here[PATH_MAX];
+    quire_error err;
+    int rc;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    setenv("TMPDIR", "/nonexistent-quire-tmp", 1);
+    rc = render(&p, &doc, fx->pf.pages, 2, &err);
+    assert_non_null(getcwd(here, sizeof(here)));
+    setenv("TMPDIR", here, 1);
+    if (rc == QUIRE_OK)
+        fail_msg("rendered with TMPDIR missing");
+    assert_int_equal(err.code, QUIRE_E_IO);
+    assert_string_equal(err.msg, "cannot create the temporary file in "
+                                 "'/nonexistent-quire-tmp': No such file or directory");
+    render_ok(&p, &doc, fx->pf.pages, 2);
+    assert_int_equal(count_files(".", ""), 2);
+    if (saved != NULL)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* Renders pages of 40 long lines each, uncompressed, in a child process
+ * whose files may not grow beyond 100 KB: the temporary file for the
+ * content fills up first. Writes the error to `fd`; exits 0 when the
+ * render failed and left no file. */
+static void spool_full_child(const fixture *fx, int fd)
+{
+    enum { PAGES = 60, LINES = 40 };
+    static const char line[] = "A line long enough to fill the page content quickly 0123456789";
+    quire_document doc = fixture_doc(fx, "big.pdf");
+    static quire_element e[LINES];
+    quire_page pages[PAGES];
+    struct rlimit limit = {100000, 100000};
+    quire_error err;
+    ssize_t n;
+    plug p;
+
+    signal(SIGXFSZ, SIG_IGN); /* write(2) fails with EFBIG instead */
+    if (setrlimit(RLIMIT_FSIZE, &limit) != 0)
+        _exit(2);
+    for (int i = 0; i < LINES; i++)
+        e[i] = text_element(line, 20, 20 + 14 * i, 10, 0);
+    for (int i = 0; i < PAGES; i++) {
+        pages[i] = one_page(e, LINES, 595, 842);
+        pages[i].number = (uint32_t)i + 1;
+    }
+    plug_open(fx, &p, "compress = false\n");
+    if (render(&p, &doc, pages, PAGES, &err) == QUIRE_OK)
+        _exit(3);
+    n = write(fd, err.msg, strlen(err.msg));
+    plug_close(&p);
+    _exit(n > 0 && count_files(".", "big") == 0 ? 0 : 4);
+}
+
+/* A full disk while the content is written: the page fails with the
+ * reason, naming the directory, and nothing is left. */
+static void test_spool_write_error(void **state)
+{
+    fixture *fx = *state;
+    char msg[QUIRE_ERROR_MSG_MAX] = "";
+    int fds[2], status;
+    ssize_t n;
+    pid_t pid;
+
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        spool_full_child(fx, fds[1]);
+    }
+    close(fds[1]);
+    n = read(fds[0], msg, sizeof(msg) - 1);
+    close(fds[0]);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_true(n > 0);
+    msg[n] = '\0';
+    assert_string_equal(msg, "cannot write the temporary file in '.': File too large");
+    assert_int_equal(count_files(".", ""), 2);
+}
+
+/* begin(), page() and end() each on a thread of their own, as the kernel
+ * may run them (page on the filler's renderer thread, end on the render
+ * worker): libharu's memory follows the document, not the thread. */
+typedef struct op_job {
+    plug *p;
+    void *instance;
+    const quire_page *pages;
+    int rc;
+    quire_error err;
+} op_job;
+
+static void *pages_job(void *arg)
+{
+    op_job *j = arg;
+
+    for (int i = 0; i < 2 && j->rc == QUIRE_OK; i++)
+        j->rc = j->p->ops->page(j->instance, &j->pages[i], &j->err);
+    return NULL;
+}
+
+static void *end_job(void *arg)
+{
+    op_job *j = arg;
+
+    j->rc = j->p->ops->end(j->instance, &j->err);
+    return NULL;
+}
+
+static void test_ops_on_other_threads(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "threads.pdf");
+    pthread_t thread;
+    op_job j;
+    char *info;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    memset(&j, 0, sizeof(j));
+    j.p = &p;
+    j.pages = fx->pf.pages;
+    assert_int_equal(p.ops->begin(p.rec->state_ptr, &doc, &j.instance, &j.err), QUIRE_OK);
+    assert_int_equal(pthread_create(&thread, NULL, pages_job, &j), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    if (j.rc != QUIRE_OK)
+        fail_msg("page: %s", j.err.msg);
+    assert_int_equal(pthread_create(&thread, NULL, end_job, &j), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    if (j.rc != QUIRE_OK)
+        fail_msg("end: %s", j.err.msg);
+    info = run("pdfinfo threads.pdf");
+    assert_string_equal(info_field(info, "Pages"), "2");
+    free(info);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
 /* ============================== Clipping and sizes ======================== */
 
 /* Forty nested clip boxes (libharu alone allows 28 saved states): a
@@ -2315,6 +2583,11 @@ int main(void)
         cmocka_unit_test_setup(test_cannot_create, test_setup),
         cmocka_unit_test_setup(test_disk_full, test_setup),
         cmocka_unit_test_setup(test_stdout, test_setup),
+        cmocka_unit_test_setup(test_spool_many_pages, test_setup),
+        cmocka_unit_test_setup(test_spool_gone_after_abort, test_setup),
+        cmocka_unit_test_setup(test_spool_tmpdir, test_setup),
+        cmocka_unit_test_setup(test_spool_write_error, test_setup),
+        cmocka_unit_test_setup(test_ops_on_other_threads, test_setup),
         cmocka_unit_test_setup(test_deep_clip_nesting, test_setup),
         cmocka_unit_test_setup(test_huge_text, test_setup),
         cmocka_unit_test_setup(test_page_tree_beyond_array_limit, test_setup),

@@ -27,13 +27,25 @@
 /* ============================== Configuration ============================= */
 
 static const quire_config_key hello_chart_config[] = {
-    {.name = "bar_color", .type = QUIRE_CONF_STRING, .default_value = "#4e79a7",
+    {.name = "bar_color",
+     .type = QUIRE_CONF_STRING,
+     .default_value = "#4e79a7",
      .help = "Bar fill colour as #rrggbb; a chart's color option overrides it."},
-    {.name = "gap", .type = QUIRE_CONF_FLOAT, .default_value = "0.25", .min = "0", .max = "0.9",
+    {.name = "gap",
+     .type = QUIRE_CONF_FLOAT,
+     .default_value = "0.25",
+     .min = "0",
+     .max = "0.9",
      .help = "Fraction of each row left empty between bars."},
-    {.name = "font", .type = QUIRE_CONF_STRING, .default_value = "DejaVu Sans",
+    {.name = "font",
+     .type = QUIRE_CONF_STRING,
+     .default_value = "DejaVu Sans",
      .help = "Font family of the category labels, as mapped in the kernel's font config."},
-    {.name = "font_size", .type = QUIRE_CONF_FLOAT, .default_value = "9", .min = "4", .max = "72",
+    {.name = "font_size",
+     .type = QUIRE_CONF_FLOAT,
+     .default_value = "9",
+     .min = "4",
+     .max = "72",
      .help = "Label size in points."},
     {0},
 };
@@ -85,7 +97,8 @@ static int hello_init(const quire_host *host, quire_plugin *self, const quire_co
     if (!parse_color(color, &bar)) {
         host->error_set(err, QUIRE_E_CONFIG,
                         "[chart.hello_chart] bar_color: '%s' is not a colour (write #rrggbb, "
-                        "e.g. #4e79a7)", color);
+                        "e.g. #4e79a7)",
+                        color);
         return QUIRE_ERR;
     }
     c = host->calloc(1, sizeof(*c));
@@ -124,6 +137,8 @@ static int hello_draw(void *state, const quire_chart_request *req, const quire_c
     const quire_dataset *data = req->data;
     quire_color bar = c->bar;
     double max = 0.0, label_w = 0.0, row_h, bar_x, bar_w_max;
+    double ascent = 0.75; /* DejaVu Sans is about this tall above its baseline */
+    uint32_t font = 0;
     const double pad = 4.0;
 
     /* Chart options come from the report definition. Unknown ones are an
@@ -168,9 +183,16 @@ static int hello_draw(void *state, const quire_chart_request *req, const quire_c
     if (bar_w_max < 0.0)
         bar_w_max = 0.0;
 
+    /* ABI 1.4: ask the canvas which document font a text element names
+     * (older kernels: font 0 is the default family's regular face). */
+    if (QUIRE_CANVAS_HAS(draw, font))
+        font = draw->font(canvas, c->font, 0, &ascent, NULL);
+
     for (size_t i = 0; i < data->ncategories; i++) {
         double v = data->values[i];
         double top = req->y + row_h * (double)i;
+        double w = draw->text_width(canvas, c->font, 0, c->font_size, data->categories[i].ptr,
+                                    data->categories[i].len);
         /* Zero-initialise: band, group_level and unused colours read 0. */
         quire_element rect = {0}, label = {0};
 
@@ -181,21 +203,24 @@ static int hello_draw(void *state, const quire_chart_request *req, const quire_c
         rect.height = row_h * (1.0 - c->gap);
         rect.fill = bar; /* stroke alpha 0: no outline */
 
+        /* A text element arrives measured and placed: x is where the first
+         * glyph starts (right-aligned here by hand), baseline is absolute. */
         label.kind = QUIRE_EL_TEXT;
-        label.x = req->x;
+        label.x = req->x + label_w - (w < label_w ? w : label_w);
         label.y = top;
-        label.width = label_w;
+        label.width = w;
         label.height = row_h;
-        label.fill = (quire_color){0, 0, 0, 255}; /* text colour */
+        label.fill = (quire_color){0, 0, 0, 255};    /* text colour */
         label.u.text.utf8 = data->categories[i].ptr; /* not NUL-terminated */
         label.u.text.len = data->categories[i].len;
-        label.u.text.font = 0; /* the canvas's font: c->font, as measured above */
+        label.u.text.font = font;
         label.u.text.size = c->font_size;
-        label.u.text.baseline = row_h / 2.0 + c->font_size * 0.35; /* roughly centred */
+        label.u.text.baseline = top + row_h / 2.0 + c->font_size * ascent / 2.0;
         label.u.text.align = QUIRE_ALIGN_RIGHT;
 
         if (draw->element(canvas, &rect) != QUIRE_OK || draw->element(canvas, &label) != QUIRE_OK) {
-            host->error_set(err, QUIRE_E_NOMEM, "hbar chart%s%s: out of memory drawing category %zu",
+            host->error_set(err, QUIRE_E_NOMEM,
+                            "hbar chart%s%s: out of memory drawing category %zu",
                             req->title ? " " : "", req->title ? req->title : "", i + 1);
             return QUIRE_ERR;
         }

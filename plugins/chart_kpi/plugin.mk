@@ -1,0 +1,3 @@
+# plugins/chart_kpi/plugin.mk - the kpi chart provider needs only libm
+# (arcs, nice numbers).
+chart_kpi_LIBS := -lm
