@@ -15,10 +15,13 @@
  * destination. abort(), or an end() that fails, removes the file.
  *
  * libharu holds the whole document in memory until it is saved: it has no
- * way to write a finished page out early. Peak memory therefore grows with
- * the page count (README.md). Saving writes straight into the output
- * through a callback stream, not into a second copy of the document in
- * memory.
+ * way to write a finished page out early. The page content, most of it,
+ * waits in a temporary file instead (pdf_spool.c); what pages share is
+ * stored once (pdf_pages.c); libharu's memory comes from an arena dropped
+ * at once (pdf_arena.c), so every op enters the document's arena first.
+ * Peak memory still grows with the page count, by about 3 KB a page
+ * (README.md). Saving writes straight into the output through a callback
+ * stream, not into a second copy of the document in memory.
  *
  * libharu reports errors through a handler and otherwise returns error
  * codes; the handler here only records the first one (the examples'
@@ -32,6 +35,8 @@
 #include <time.h>
 
 #include <hpdf_doc.h>
+#include <hpdf_fontdef.h>
+#include <hpdf_pages.h>
 
 #include "pdf.h"
 
@@ -330,13 +335,36 @@ static int add_outline(pdf_doc *d, HPDF_Page page, const quire_page *qp, const q
 
 /* ============================== Renderer ops ============================== */
 
+/* Drops the libharu document. Its memory is all in d->arena, which goes
+ * at once: HPDF_Free would walk a million objects to free them one by one.
+ * What libharu holds besides memory is the font files it reads glyphs from
+ * when saving (TrueType fonts it embeds keep theirs open): closed first. */
+static void drop_pdf(pdf_doc *d)
+{
+    if (d->pdf != NULL) {
+        HPDF_List defs = d->pdf->fontdef_list;
+        for (HPDF_UINT i = 0; defs != NULL && i < defs->count; i++) {
+            HPDF_FontDef def = HPDF_List_ItemAt(defs, i);
+            if (def != NULL && def->type == HPDF_FONTDEF_TYPE_TRUETYPE && def->attr != NULL) {
+                HPDF_TTFontDefAttr attr = def->attr;
+                if (attr->stream != NULL)
+                    HPDF_Stream_Free(attr->stream);
+                attr->stream = NULL;
+            }
+        }
+        d->pdf = NULL;
+    }
+    pdf_arena_free(d->arena);
+    d->arena = NULL;
+}
+
 /* Releases a document; on `failed` the output is discarded. */
 static void doc_free(pdf_doc *d, int failed)
 {
     const quire_host *host = d->host;
 
-    if (d->pdf != NULL)
-        HPDF_Free(d->pdf);
+    drop_pdf(d);
+    pdf_spool_close(&d->spool);
     if (failed)
         support_out_discard(d->out);
     for (size_t i = 0; d->fonts != NULL && i < d->doc.nfonts; i++)
@@ -352,39 +380,12 @@ static void doc_free(pdf_doc *d, int failed)
     host->free(d);
 }
 
-/* Adds a page of `width` x `height` points; NULL with *err set. */
-static HPDF_Page add_page(pdf_doc *d, uint32_t number, double width, double height,
-                          quire_error *err)
-{
-    HPDF_Page page;
-
-    if (!(width >= HPDF_MIN_PAGE_SIZE && width <= HPDF_MAX_PAGE_SIZE &&
-          height >= HPDF_MIN_PAGE_SIZE && height <= HPDF_MAX_PAGE_SIZE)) {
-        d->host->error_set(err, QUIRE_E_INVALID,
-                           "page %u: %g x %g points is outside the %d..%d a PDF page may have",
-                           (unsigned)number, width, height, HPDF_MIN_PAGE_SIZE, HPDF_MAX_PAGE_SIZE);
-        return NULL;
-    }
-    page = HPDF_AddPage(d->pdf);
-    if (page != NULL) {
-        HPDF_Page_SetWidth(page, (HPDF_REAL)width);
-        HPDF_Page_SetHeight(page, (HPDF_REAL)height);
-    }
-    if (page == NULL || d->hpdf_error != 0) {
-        char what[32];
-        snprintf(what, sizeof(what), "page %u", (unsigned)number);
-        if (pdf_check(d, err, what) == QUIRE_OK)
-            d->host->error_set(err, QUIRE_E_NOMEM, "%s: out of memory", what);
-        return NULL;
-    }
-    return page;
-}
-
 /* begin: render worker. Opens the output and starts the document. */
 static int pdf_begin(void *state, const quire_document *doc, void **instance, quire_error *err)
 {
     const pdf_plugin *p = state;
     const quire_host *host = p->host;
+    pdf_arena *previous;
     pdf_doc *d;
 
     if (doc->format == NULL || strcmp(doc->format, "pdf") != 0) {
@@ -402,6 +403,15 @@ static int pdf_begin(void *state, const quire_document *doc, void **instance, qu
         return QUIRE_ERR;
     }
     d->host = host;
+    d->spool.fd = -1;
+    d->arena = pdf_arena_new(host);
+    if (d->arena == NULL) {
+        host->free(d);
+        host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+        return QUIRE_ERR;
+    }
+    /* Every libharu call from here on allocates in the document's arena. */
+    previous = pdf_arena_enter(d->arena);
     d->settings = &p->settings;
     /* Read only the fields this kernel's document has: an older one ends
      * before the fonts and images (then text cannot be drawn). */
@@ -419,7 +429,10 @@ static int pdf_begin(void *state, const quire_document *doc, void **instance, qu
     d->out = support_out_open(host, doc->output_path, p->settings.file_mode, err);
     if (d->out == NULL)
         goto fail_free_doc;
-    d->pdf = HPDF_New(on_hpdf_error, d);
+    /* Page content waits next to the output's temporary file. */
+    if (pdf_spool_open(&d->spool, host, d->out->tmp_path, err) != QUIRE_OK)
+        goto fail_free_doc;
+    d->pdf = HPDF_NewEx(on_hpdf_error, pdf_arena_alloc, pdf_arena_release, 0, d);
     if (d->pdf == NULL)
         goto fail_nomem;
     /* Page content is deflated by pdf_content.c, page by page. */
@@ -430,10 +443,13 @@ static int pdf_begin(void *state, const quire_document *doc, void **instance, qu
      * it each time: a 100k-object document copied it a hundred times. */
     d->pdf->xref->entries->items_per_block = 1u << 16;
     HPDF_UseUTFEncodings(d->pdf);
+    if (pdf_pages_init(d, err) != QUIRE_OK)
+        goto fail_free_doc;
     set_info(d);
     set_date(d);
     if (pdf_check(d, err, "document") != QUIRE_OK)
         goto fail_free_doc;
+    pdf_arena_leave(previous);
     *instance = d;
     return QUIRE_OK;
 
@@ -441,13 +457,13 @@ fail_nomem:
     host->error_set(err, QUIRE_E_NOMEM, "out of memory");
 fail_free_doc:
     doc_free(d, 1);
+    pdf_arena_leave(previous);
     return QUIRE_ERR;
 }
 
-/* page: render worker. One page, valid only during the call. */
-static int pdf_page(void *instance, const quire_page *qp, quire_error *err)
+/* One page, valid only during the call (pdf_page). */
+static int add_sent_page(pdf_doc *d, const quire_page *qp, quire_error *err)
 {
-    pdf_doc *d = instance;
     size_t min = offsetof(quire_page, anchors) + sizeof(qp->anchors);
     HPDF_Page page;
 
@@ -460,8 +476,10 @@ static int pdf_page(void *instance, const quire_page *qp, quire_error *err)
                            qp ? (unsigned)qp->size : 0u, min);
         goto fail;
     }
-    page = add_page(d, qp->number, qp->width, qp->height, err);
-    if (page == NULL || pdf_draw_page(d, page, qp, err) != QUIRE_OK)
+    page = pdf_page_add(d, qp->number, qp->width, qp->height, err);
+    if (page == NULL)
+        goto fail;
+    if (pdf_draw_page(d, page, qp, err) != QUIRE_OK)
         goto fail;
     if (qp->nanchors > 0 && qp->anchors == NULL) {
         d->host->error_set(err, QUIRE_E_INTERNAL, "page %u: %zu anchors but no array",
@@ -480,12 +498,11 @@ fail:
     return QUIRE_ERR;
 }
 
-/* slot: render worker. The elements of slot `id` of page `number`, valid
- * only during the call, painted into the slot's stream. */
-static int pdf_slot(void *instance, uint32_t number, uint32_t id, const quire_element *elements,
-                    size_t nelements, quire_error *err)
+/* The elements of slot `id` of page `number`, valid only during the
+ * call, painted into the slot's stream (pdf_slot). */
+static int fill_slot(pdf_doc *d, uint32_t number, uint32_t id, const quire_element *elements,
+                     size_t nelements, quire_error *err)
 {
-    pdf_doc *d = instance;
     pdf_slot_rec *slot;
 
     if (d->failed) {
@@ -560,11 +577,10 @@ static int save(pdf_doc *d, quire_error *err)
     return pdf_check(d, err, "saving the document");
 }
 
-/* end: render worker. Finishes the document and commits the output; on
- * any failure the temporary file is removed. Releases the instance. */
-static int pdf_end(void *instance, quire_error *err)
+/* Finishes the document and commits the output; on any failure the
+ * temporary file is removed. Releases d (pdf_end). */
+static int finish(pdf_doc *d, quire_error *err)
 {
-    pdf_doc *d = instance;
     int rc;
 
     if (d->failed) {
@@ -584,13 +600,13 @@ static int pdf_end(void *instance, quire_error *err)
     if (d->npages == 0) {
         double w = d->doc.page_width > 0 ? d->doc.page_width : A4_WIDTH;
         double h = d->doc.page_height > 0 ? d->doc.page_height : A4_HEIGHT;
-        if (add_page(d, 1, w, h, err) == NULL)
+        if (pdf_page_add(d, 1, w, h, err) == NULL)
             goto fail_free_doc;
     }
     if (save(d, err) != QUIRE_OK)
         goto fail_free_doc;
-    HPDF_Free(d->pdf); /* before the rename: the memory is not needed */
-    d->pdf = NULL;
+    drop_pdf(d); /* before the rename: the memory is not needed */
+    pdf_spool_close(&d->spool);
     rc = support_out_commit(d->out, err); /* frees the output either way */
     d->out = NULL;
     doc_free(d, 0);
@@ -601,10 +617,52 @@ fail_free_doc:
     return QUIRE_ERR;
 }
 
+/* The ops below run a document's libharu calls in its arena. */
+
+/* page: the filler's renderer thread. One page, valid only during the
+ * call. */
+static int pdf_page(void *instance, const quire_page *qp, quire_error *err)
+{
+    pdf_doc *d = instance;
+    pdf_arena *previous = pdf_arena_enter(d->arena);
+    int rc = add_sent_page(d, qp, err);
+
+    pdf_arena_leave(previous);
+    return rc;
+}
+
+/* slot: the filler's renderer thread. The elements of a slot of a page
+ * sent. */
+static int pdf_slot(void *instance, uint32_t number, uint32_t id, const quire_element *elements,
+                    size_t nelements, quire_error *err)
+{
+    pdf_doc *d = instance;
+    pdf_arena *previous = pdf_arena_enter(d->arena);
+    int rc = fill_slot(d, number, id, elements, nelements, err);
+
+    pdf_arena_leave(previous);
+    return rc;
+}
+
+/* end: render worker. Releases the instance. */
+static int pdf_end(void *instance, quire_error *err)
+{
+    pdf_doc *d = instance;
+    pdf_arena *previous = pdf_arena_enter(d->arena);
+    int rc = finish(d, err);
+
+    pdf_arena_leave(previous);
+    return rc;
+}
+
 /* abort: render worker, instead of end(). */
 static void pdf_abort(void *instance)
 {
-    doc_free(instance, 1);
+    pdf_doc *d = instance;
+    pdf_arena *previous = pdf_arena_enter(d->arena);
+
+    doc_free(d, 1);
+    pdf_arena_leave(previous);
 }
 
 /* ============================== Descriptor ================================ */

@@ -4,6 +4,7 @@
  *
  *   pdf.c         the plugin: descriptor, config schema, renderer ops,
  *                 document metadata, outlines, libharu error handling
+ *   pdf_pages.c   the page objects, sharing resources and media box
  *   pdf_draw.c    paints the elements of one print-model page
  *   pdf_content.c the page's content streams: written here, not by libharu's
  *                 operator functions, then deflated into the page; a page
@@ -13,6 +14,9 @@
  *   pdf_font.c    per-document caches of embedded fonts and alpha states
  *   pdf_image.c   per-document cache of images (PNG decoded with libpng,
  *                 JPEG passed through), each stored once in the file
+ *   pdf_spool.c   the temporary file that holds page content until the
+ *                 document is saved
+ *   pdf_arena.c   the memory of libharu's objects, dropped at once
  *   the output    plugins/support/support_out.c (shared): a temporary file
  *                 renamed over the destination on success, or standard output
  *
@@ -22,7 +26,8 @@
  * libharu builds the document's objects (pages, fonts, images, outlines);
  * page content streams are written by pdf_draw.c through pdf_content.c,
  * because libharu's operator functions cost far more than the drawing
- * (README.md, "Speed").
+ * (README.md, "Speed"), and kept in a temporary file (pdf_spool.c), not in
+ * libharu's memory, until the document is saved.
  */
 #ifndef QUIRE_PDF_H
 #define QUIRE_PDF_H
@@ -49,6 +54,79 @@ typedef struct pdf_settings {
     mode_t file_mode; /* 0666 less the process umask, for the output file */
 } pdf_settings;
 
+/* ============================== Arena (pdf_arena.c) ======================= */
+
+/* Where libharu's memory for one document comes from. */
+typedef struct pdf_arena pdf_arena;
+
+/* A new empty arena (host memory), or NULL when out of memory. */
+pdf_arena *pdf_arena_new(const quire_host *host);
+
+/* Frees every block the arena handed out, and the arena. NULL is a no-op.
+ * libharu's objects in it are gone: the caller drops its HPDF_Doc without
+ * HPDF_Free (after closing what libharu holds besides memory). */
+void pdf_arena_free(pdf_arena *a);
+
+/* Makes `a` the arena of libharu's allocations on this thread, until
+ * pdf_arena_leave(the returned value). Every libharu call of a document
+ * must be made between the two. */
+pdf_arena *pdf_arena_enter(pdf_arena *a);
+void pdf_arena_leave(pdf_arena *previous);
+
+/* libharu's allocator callbacks (HPDF_NewEx): a block of `size` bytes,
+ * aligned as malloc's, from the thread's current arena (NULL when out of
+ * memory or no arena is entered); and its release back to that arena. */
+void *pdf_arena_alloc(HPDF_UINT size);
+void pdf_arena_release(void *p);
+
+/* ============================== Spool (pdf_spool.c) ======================= */
+
+#define PDF_SPOOL_WINDOWS 4
+
+/* One stretch of the file read back while saving. */
+typedef struct pdf_spool_window {
+    uint64_t offset;
+    size_t len;
+    uint64_t used; /* clock of the last use */
+    unsigned char *buf;
+} pdf_spool_window;
+
+/* The document's page content, on disk until saved. */
+typedef struct pdf_spool {
+    const quire_host *host;
+    int fd;    /* unnamed: it disappears when closed */
+    char *dir; /* where it is, for messages */
+    unsigned char *wbuf;
+    size_t wlen;      /* bytes in wbuf, after the `flushed` in the file */
+    uint64_t flushed; /* bytes in the file */
+    pdf_spool_window windows[PDF_SPOOL_WINDOWS];
+    uint64_t clock;
+    int failed; /* sticky: the first failure, returned by every call */
+    quire_error failure;
+} pdf_spool;
+
+/* Creates the unnamed file in the directory of the file `near` (a path),
+ * or in $TMPDIR (else /tmp) when `near` is NULL. QUIRE_OK, or QUIRE_ERR
+ * with *err set: "cannot create the temporary file in 'DIR': REASON".
+ * Either way pdf_spool_close() releases what was made. */
+int pdf_spool_open(pdf_spool *s, const quire_host *host, const char *near, quire_error *err);
+
+/* Appends len bytes; *offset gets where they start. QUIRE_OK, or
+ * QUIRE_ERR with *err set ("cannot write the temporary file in 'DIR':
+ * REASON"), now or for every call after a failure. */
+int pdf_spool_append(pdf_spool *s, const void *bytes, size_t len, uint64_t *offset,
+                     quire_error *err);
+
+/* Points *bytes at the bytes from `offset` on (*got of them, 1..len),
+ * valid until the next call; the caller asks again for the rest. QUIRE_OK,
+ * or QUIRE_ERR with *err set (a read error, or an offset past the end). */
+int pdf_spool_view(pdf_spool *s, uint64_t offset, size_t len, const void **bytes, size_t *got,
+                   quire_error *err);
+
+/* Closes (and so removes) the file and frees the buffers. A zeroed or
+ * closed spool is a no-op. */
+void pdf_spool_close(pdf_spool *s);
+
 /* ============================== Content stream (pdf_content.c) ============ */
 
 /* The content of the page (or slot) being painted, built in memory and
@@ -67,6 +145,17 @@ typedef struct pdf_content {
     HPDF_Dict target;
 } pdf_content;
 
+/* A content stream object whose bytes are in the spool: the `attr` of its
+ * libharu dictionary, which has no libharu stream (pdf_content_adopt). */
+typedef struct pdf_stream_rec {
+    struct pdf_doc *d;
+    uint64_t offset;    /* in d->spool */
+    uint32_t len;       /* 0: an empty stream */
+    int deflated;       /* gets /Filter /FlateDecode */
+    HPDF_Number length; /* the indirect /Length libharu gave a page's own
+                           stream, or NULL: /Length is written directly */
+} pdf_stream_rec;
+
 /* A number written by pc_num takes at most this many bytes. */
 #define PC_NUM_MAX 12
 
@@ -78,7 +167,7 @@ typedef struct pdf_font_rec {
     HPDF_FontDef def; /* its TrueType definition (glyph table) */
     uint8_t *used;    /* bit per UTF-16 code: its glyph is in the subset
                          (host memory, freed with the document) */
-    const char *name; /* resource name on the current page ("F1"), or NULL */
+    const char *name; /* resource name ("F1"), set when loaded */
 } pdf_font_rec;
 
 /* ============================== Slots (pdf_slot.c) ======================== */
@@ -96,13 +185,16 @@ typedef struct pdf_slot_rec {
 /* ============================== Document (pdf.c) ========================== */
 
 /* One document being rendered; used by one render worker at a time. Every
- * libharu object hangs off `pdf` and is freed with it. */
+ * libharu object hangs off `pdf` and lives in `arena`, freed with it. */
 typedef struct pdf_doc {
     const quire_host *host;
     const pdf_settings *settings;
     quire_document doc; /* the kernel's document, fields it lacks zeroed */
     HPDF_Doc pdf;
+    pdf_arena *arena; /* every libharu allocation of `pdf` */
     support_out *out;
+    pdf_spool spool;    /* the page content written so far */
+    HPDF_Stream writer; /* pdf.c, while saving: where libharu writes */
     uint32_t npages;
 
     /* The first error libharu reported through the error handler. */
@@ -115,14 +207,22 @@ typedef struct pdf_doc {
     int save_failed;
     quire_error save_error;
 
+    /* pdf_pages.c: the resources every page inherits from the root of the
+     * page tree, their kinds' dictionaries (by pdf_resource; NULL until
+     * something of the kind is loaded), and the media box there (the first
+     * page's size; 0 before the first page). */
+    HPDF_Dict resources;
+    HPDF_Dict kinds[3];
+    HPDF_REAL box_width, box_height;
+
     /* pdf_font.c: loaded on first use. */
     pdf_font_rec *fonts;       /* doc.nfonts */
     HPDF_ExtGState alpha[256]; /* by alpha value: CA = ca = alpha / 255 */
     /* pdf_image.c: loaded on first use, NULL until then. */
     HPDF_Image *images; /* doc.nimages */
 
-    /* pdf_draw.c: resource names on the current page, NULL until the page
-     * uses the resource; reset for every page. */
+    /* The names of the alpha states and images in the shared resources
+     * (pdf_resource_name), NULL until loaded. */
     const char *alpha_names[256];
     const char **image_names; /* doc.nimages */
 
@@ -158,6 +258,28 @@ int pdf_check(pdf_doc *d, quire_error *err, const char *what);
 /* Ensures d->text holds at least `len` + 1 bytes. QUIRE_OK or QUIRE_ERR
  * with *err set (out of memory). */
 int pdf_text_reserve(pdf_doc *d, size_t len, quire_error *err);
+
+/* ============================== Pages (pdf_pages.c) ======================= */
+
+/* Adds page `number` of `width` x `height` points to the document (it
+ * belongs to d->pdf), its content stream adopted (pdf_content_adopt), its
+ * resources and, when it has the first page's size, its media box
+ * inherited from the root of the page tree. NULL with *err set: a size
+ * outside 3..14400 points ("page 3: 20000 x 200 points is outside ...") or
+ * libharu's failure. */
+HPDF_Page pdf_page_add(pdf_doc *d, uint32_t number, double width, double height, quire_error *err);
+
+/* Gives the root of the page tree the resource dictionary every page
+ * inherits. QUIRE_OK or QUIRE_ERR with *err set. */
+int pdf_pages_init(pdf_doc *d, quire_error *err);
+
+/* The kinds of named resources. */
+typedef enum pdf_resource { PDF_RES_FONT, PDF_RES_IMAGE, PDF_RES_ALPHA } pdf_resource;
+
+/* Enters `object` (a font, image XObject or ExtGState of d->pdf) in the
+ * shared resources and returns its name there ("F1", "X2", "E1"), owned
+ * by the document; call once per object. NULL with *err set on failure. */
+const char *pdf_resource_name(pdf_doc *d, pdf_resource kind, void *object, quire_error *err);
 
 /* ============================== Fonts and alpha (pdf_font.c) ============== */
 
@@ -223,8 +345,15 @@ int pdf_draw_slot(pdf_doc *d, const pdf_slot_rec *slot, const quire_element *ele
  * with *err set (out of memory). */
 int pdf_content_reserve(pdf_doc *d, size_t extra, quire_error *err);
 
+/* Makes the stream dictionary `dict` (a page's own /Contents, or a new
+ * dictionary in the cross-reference table) a content stream whose bytes
+ * will be in the spool: libharu's memory stream, if any, is freed, and the
+ * stream is empty until pdf_content_write. QUIRE_OK or QUIRE_ERR with *err
+ * set (out of memory). */
+int pdf_content_adopt(pdf_doc *d, HPDF_Dict dict, quire_error *err);
+
 /* Starts the content of `page`: the buffer empty, its own content stream
- * the target. */
+ * (adopted) the target. */
 void pdf_content_begin(pdf_doc *d, HPDF_Page page);
 
 /* At a slot of the page being painted (number `number`, for messages):
@@ -239,11 +368,12 @@ HPDF_Dict pdf_content_split(pdf_doc *d, uint32_t number, quire_error *err);
  * QUIRE_ERR with *err naming the page. */
 int pdf_content_end(pdf_doc *d, uint32_t number, quire_error *err);
 
-/* Writes d->content into the stream object `stream`, deflated when the
- * document compresses (its dictionary then gets /Filter /FlateDecode)
- * unless deflating would not make it smaller, and empties the buffer, which d keeps for the next
- * stretch. `what` names the stream in messages ("page 3", "page 3, slot 7"). QUIRE_OK or QUIRE_ERR
- * with *err set. */
+/* Writes d->content into the spool as the bytes of the adopted stream
+ * `stream`, deflated when the document compresses (its dictionary then
+ * gets /Filter /FlateDecode) unless deflating would not make it smaller,
+ * and empties the buffer, which d keeps for the next stretch. `what` names
+ * the stream in messages ("page 3", "page 3, slot 7"). QUIRE_OK or
+ * QUIRE_ERR with *err set. */
 int pdf_content_write(pdf_doc *d, HPDF_Dict stream, const char *what, quire_error *err);
 
 /* Releases the content buffer and the compressor. */

@@ -6,8 +6,13 @@
  * painting. They cost several times what the drawing itself does: each
  * clears a 512-byte scratch buffer byte by byte, formats reals with 5
  * decimals, and ShowText measures every character again. When a stretch of
- * content is done the buffer goes into a libharu stream object in one
- * write.
+ * content is done the buffer is appended to the document's temporary file
+ * (pdf_spool.c), and the stream object records where: libharu keeps no
+ * content in memory. Its stream dictionaries have no libharu stream at all;
+ * hooks write /Length and /Filter into the dictionary and, after it, the
+ * bytes copied from the file, framed as libharu frames its own streams. A
+ * stream this plugin makes has its /Length written directly, not as the
+ * separate object libharu makes for each of its streams.
  *
  * Slots (ABI 1.3, QUIRE_FORMAT_LATE): a page with slots gets a /Contents
  * array instead of one stream: the content before the first slot (the
@@ -16,25 +21,24 @@
  * (none when there is nothing after it). Readers concatenate the streams of
  * the array (PDF 32000-1 7.8.2); the split falls between operators and
  * never inside a text object. libharu has no call for any of this; its
- * object API does it (hpdf_objects.h: HPDF_DictStream_New makes a stream
- * object and enters it in the cross-reference table, HPDF_Dict_Add replaces
- * the page's /Contents entry).
+ * object API does it (hpdf_objects.h: HPDF_Dict_New and HPDF_Xref_Add make
+ * an indirect dictionary, HPDF_Dict_Add replaces the page's /Contents
+ * entry).
  *
  * Compression: libharu deflates a stream only when it saves the document,
  * at zlib's default level, and keeps every page uncompressed in memory
  * until then. Content is deflated here instead, stream by stream, with
  * libdeflate at level 1, in zlib format (what /FlateDecode reads); a
  * stream deflate would not shorten (a slot's few operators) stays as it
- * is. For the
- * pages of examples/sales.quire (11.7 KB of operators each) libdeflate
+ * is. For the pages of examples/sales.quire (11.7 KB of operators each) libdeflate
  * takes 2.3 times less time than zlib's deflate at Z_BEST_SPEED and its
  * output is 7% smaller: it compresses a whole buffer at once, with no
  * streaming state, and checksums with vector instructions. With zlib,
- * deflating was two thirds of the plugin's time. libdeflate 1.14 (Debian 12) can
- * take an allocator only for the whole process, so its compressor's memory
+ * deflating was two thirds of the plugin's time. libdeflate 1.14 (Debian 12)
+ * can take an allocator only for the whole process, so its compressor's memory
  * does not go through the host (one compressor per document, freed with
  * it). libharu's page streams are left without a filter (HPDF_COMP_TEXT
- * off) and each stream dictionary gets its /Filter from an on-write hook,
+ * off) and each stream dictionary gets its /Filter from the on-write hook,
  * because libharu drops a /Filter entry from any stream it does not deflate
  * itself. Fonts and images are still deflated by libharu
  * (HPDF_COMP_METADATA, HPDF_COMP_IMAGE): they are written once per
@@ -82,18 +86,6 @@ fail_nomem:
 
 /* ============================== Deflate =================================== */
 
-/* The entry a deflated stream's dictionary gets. */
-#define FILTER_ENTRY     "/Filter /FlateDecode\012"
-#define FILTER_ENTRY_LEN (sizeof(FILTER_ENTRY) - 1)
-
-/* libharu writes a stream dictionary's entries, then calls this before the
- * closing ">>": the content was deflated before libharu got it. */
-static HPDF_STATUS write_flate_filter(HPDF_Dict dict, HPDF_Stream stream)
-{
-    (void)dict;
-    return HPDF_Stream_WriteStr(stream, FILTER_ENTRY);
-}
-
 /* Deflates d->content into d->zbuf; returns the compressed length, or 0
  * with *err set. */
 static size_t deflate_content(pdf_doc *d, const char *what, quire_error *err)
@@ -130,27 +122,97 @@ fail_nomem:
 
 /* ============================== Streams =================================== */
 
-/* libharu's memory stream holds its bytes in blocks of buf_siz (4 KB),
- * allocated as writes need them, and a page's deflated content is 3 KB:
- * a quarter of the memory that holds the document would be slack. An
- * empty stream about to get all its bytes at once gets one block of
- * exactly that size instead (w_pos = buf_siz: the current block is full,
- * so the write allocates one). Reading walks blocks of buf_siz, all the
- * same size, as before. */
-static void fit_memory_stream(HPDF_Stream stream, size_t len)
-{
-    HPDF_MemStreamAttr attr = stream->attr;
+/* The entry a deflated stream's dictionary gets. */
+#define FILTER_ENTRY     "/Filter /FlateDecode\012"
+#define FILTER_ENTRY_LEN (sizeof(FILTER_ENTRY) - 1)
 
-    if (stream->type != HPDF_STREAM_MEMORY || stream->size != 0 || attr->buf->count != 0)
-        return;
-    attr->buf_siz = (HPDF_UINT)len;
-    attr->w_pos = (HPDF_UINT)len;
+/* libharu writes a stream dictionary's entries, then calls this before the
+ * closing ">>": the /Length libharu does not have, and the filter of
+ * content deflated before libharu saw it (libharu drops a /Filter entry
+ * from any stream it does not deflate itself). The output stream is kept
+ * for write_body, which libharu gives only the dictionary. */
+static HPDF_STATUS write_head(HPDF_Dict dict, HPDF_Stream stream)
+{
+    pdf_stream_rec *rec = dict->attr;
+    HPDF_STATUS ret = HPDF_OK;
+
+    rec->d->writer = stream;
+    if (rec->length == NULL) {
+        char entry[32];
+        snprintf(entry, sizeof(entry), "/Length %u\012", (unsigned)rec->len);
+        ret = HPDF_Stream_WriteStr(stream, entry);
+    }
+    if (ret == HPDF_OK && rec->deflated)
+        ret = HPDF_Stream_WriteStr(stream, FILTER_ENTRY);
+    return ret;
+}
+
+/* After the dictionary's ">>": the stream's bytes, copied from the spool,
+ * framed as libharu frames its own streams. A failure is kept in d as a
+ * write failure is (pdf.c's save() reports it). */
+static HPDF_STATUS write_body(HPDF_Dict dict)
+{
+    pdf_stream_rec *rec = dict->attr;
+    pdf_doc *d = rec->d;
+    uint64_t at = rec->offset;
+    size_t left = rec->len;
+    HPDF_STATUS ret;
+
+    /* Acrobat 8.15 requires both CR and LF after "stream" (libharu). */
+    ret = HPDF_Stream_WriteStr(d->writer, "\012stream\015\012");
+    while (ret == HPDF_OK && left > 0) {
+        const void *bytes;
+        size_t got;
+        if (pdf_spool_view(&d->spool, at, left, &bytes, &got, &d->save_error) != QUIRE_OK) {
+            d->save_failed = 1;
+            return HPDF_FILE_IO_ERROR;
+        }
+        ret = HPDF_Stream_Write(d->writer, bytes, (HPDF_UINT)got);
+        at += got;
+        left -= got;
+    }
+    if (ret == HPDF_OK)
+        ret = HPDF_Stream_WriteStr(d->writer, "\012endstream");
+    return ret;
+}
+
+/* Dict_Free's hook; only reached if libharu frees the document itself. */
+static void free_rec(HPDF_Dict dict)
+{
+    HPDF_FreeMem(dict->mmgr, dict->attr);
+    dict->attr = NULL;
+}
+
+int pdf_content_adopt(pdf_doc *d, HPDF_Dict dict, quire_error *err)
+{
+    pdf_stream_rec *rec = HPDF_GetMem(dict->mmgr, sizeof(*rec));
+
+    if (rec == NULL) {
+        d->host->error_set(err, QUIRE_E_NOMEM, "out of memory");
+        return QUIRE_ERR;
+    }
+    memset(rec, 0, sizeof(*rec));
+    rec->d = d;
+    /* A page's own stream came with an indirect /Length, kept so that no
+     * orphan object is written; a new stream has none. */
+    rec->length = HPDF_Dict_GetItem(dict, "Length", HPDF_OCLASS_NUMBER);
+    if (dict->stream != NULL) {
+        HPDF_Stream_Free(dict->stream);
+        dict->stream = NULL;
+    }
+    dict->attr = rec;
+    dict->write_fn = write_head;
+    dict->after_write_fn = write_body;
+    dict->free_fn = free_rec;
+    return QUIRE_OK;
 }
 
 int pdf_content_write(pdf_doc *d, HPDF_Dict stream, const char *what, quire_error *err)
 {
+    pdf_stream_rec *rec = stream->attr;
     const void *bytes = d->content.buf;
     size_t len = d->content.len;
+    int deflated = 0;
 
     /* libharu counts in 32 bits. */
     if (len > UINT_MAX / 2) {
@@ -166,15 +228,17 @@ int pdf_content_write(pdf_doc *d, HPDF_Dict stream, const char *what, quire_erro
         if (zlen + FILTER_ENTRY_LEN < len) {
             bytes = d->zbuf;
             len = zlen;
-            stream->write_fn = write_flate_filter;
+            deflated = 1;
         }
     }
     d->content.len = 0;
-    if (len > 0) {
-        fit_memory_stream(stream->stream, len);
-        HPDF_Stream_Write(stream->stream, bytes, (HPDF_UINT)len);
-    }
-    return pdf_check(d, err, what);
+    rec->len = (uint32_t)len;
+    rec->deflated = deflated;
+    if (rec->length != NULL)
+        rec->length->value = (HPDF_INT32)len;
+    if (len > 0 && pdf_spool_append(&d->spool, bytes, len, &rec->offset, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    return QUIRE_OK;
 }
 
 void pdf_content_begin(pdf_doc *d, HPDF_Page page)
@@ -188,13 +252,16 @@ void pdf_content_begin(pdf_doc *d, HPDF_Page page)
 }
 
 /* A new empty stream object at the end of the page's /Contents array;
- * NULL when libharu failed (the error handler has the reason). */
-static HPDF_Dict append_stream(pdf_doc *d)
+ * NULL when libharu failed (the error handler has the reason) or, with
+ * *err set, when out of memory. */
+static HPDF_Dict append_stream(pdf_doc *d, quire_error *err)
 {
     pdf_content *c = &d->content;
-    HPDF_Dict stream = HPDF_DictStream_New(c->page->mmgr, ((HPDF_PageAttr)c->page->attr)->xref);
+    HPDF_Dict stream = HPDF_Dict_New(c->page->mmgr);
 
-    if (stream == NULL || HPDF_Array_Add(c->streams, stream) != HPDF_OK)
+    if (stream == NULL || HPDF_Xref_Add(((HPDF_PageAttr)c->page->attr)->xref, stream) != HPDF_OK ||
+        pdf_content_adopt(d, stream, err) != QUIRE_OK ||
+        HPDF_Array_Add(c->streams, stream) != HPDF_OK)
         return NULL;
     return stream;
 }
@@ -208,7 +275,7 @@ static int flush(pdf_doc *d, const char *what, quire_error *err)
     if (c->target == NULL) {
         if (c->len == 0)
             return QUIRE_OK;
-        c->target = append_stream(d);
+        c->target = append_stream(d, err);
         if (c->target == NULL)
             goto fail_libharu;
     }
@@ -240,7 +307,7 @@ HPDF_Dict pdf_content_split(pdf_doc *d, uint32_t number, quire_error *err)
             HPDF_Dict_Add(c->page, "Contents", c->streams) != HPDF_OK)
             goto fail_libharu;
     }
-    slot = append_stream(d);
+    slot = append_stream(d, err);
     if (slot == NULL)
         goto fail_libharu;
     c->target = NULL;

@@ -1,8 +1,8 @@
 /*
  * pdf_draw.c - paints the elements of one print-model page, in order, as
  * PDF operators in the page's content stream (pdf_content.c), and later
- * the elements of each of its slots into the slot's stream; libharu
- * supplies only the resource names of fonts, images and alpha states.
+ * the elements of each of its slots into the slot's stream. Fonts,
+ * images and alpha states are named once for the document (pdf_pages.c).
  *
  * The print model's origin is the top-left corner with y down; PDF's is
  * the bottom-left with y up, so every y becomes height - y. Numbers are
@@ -221,18 +221,9 @@ static char *set_alpha(canvas *c, char *p, uint8_t alpha, quire_error *err)
 
     if (c->cur.alpha == alpha)
         return p;
+    if (pdf_alpha(d, alpha, err) == NULL)
+        return NULL;
     name = d->alpha_names[alpha];
-    if (name == NULL) {
-        HPDF_ExtGState gs = pdf_alpha(d, alpha, err);
-        if (gs == NULL)
-            return NULL;
-        name = HPDF_Page_GetExtGStateName(c->page, gs);
-        if (name == NULL || strlen(name) > 32) {
-            element_error(c, err, "libharu gave no name for the transparency state");
-            return NULL;
-        }
-        d->alpha_names[alpha] = name;
-    }
     c->cur.alpha = alpha;
     return put_resource(p, name, "gs");
 }
@@ -474,12 +465,6 @@ static int draw_image(canvas *c, const quire_element *e, quire_error *err)
     if (image == NULL)
         return QUIRE_ERR;
     name = d->image_names[index];
-    if (name == NULL) {
-        name = HPDF_Page_GetXObjectName(c->page, image);
-        if (name == NULL || strlen(name) > 32)
-            return element_error(c, err, "libharu gave no name for the image");
-        d->image_names[index] = name;
-    }
     if ((p = room(c, OP_ROOM, err)) == NULL)
         return QUIRE_ERR;
     p = end_text(c, p);
@@ -642,11 +627,6 @@ static int draw_text(canvas *c, const quire_element *e, quire_error *err)
     font = pdf_font(d, e->u.text.font, err);
     if (font == NULL)
         return QUIRE_ERR;
-    if (font->name == NULL) {
-        font->name = HPDF_Page_GetLocalFontName(c->page, font->font);
-        if (font->name == NULL || strlen(font->name) > 32)
-            return element_error(c, err, "libharu gave no name for the font");
-    }
     if ((p = room(c, OP_ROOM, err)) == NULL)
         return QUIRE_ERR;
     if (!c->in_text) {
@@ -870,16 +850,6 @@ static int draw_elements(canvas *c, const quire_element *elements, size_t n, qui
     return QUIRE_OK;
 }
 
-/* Forgets the resource names: they are those of another page. */
-static void forget_names(pdf_doc *d)
-{
-    for (size_t i = 0; i < d->doc.nfonts; i++)
-        d->fonts[i].name = NULL;
-    for (size_t i = 0; i < d->doc.nimages; i++)
-        d->image_names[i] = NULL;
-    memset(d->alpha_names, 0, sizeof(d->alpha_names));
-}
-
 int pdf_draw_page(pdf_doc *d, HPDF_Page page, const quire_page *qp, quire_error *err)
 {
     canvas c;
@@ -895,7 +865,6 @@ int pdf_draw_page(pdf_doc *d, HPDF_Page page, const quire_page *qp, quire_error 
     c.number = qp->number;
     c.height = qp->height;
     c.cur = page_pen;
-    forget_names(d);
     pdf_content_begin(d, page);
     if (draw_elements(&c, qp->elements, qp->nelements, err) != QUIRE_OK) {
         d->content.len = 0;
@@ -919,7 +888,6 @@ int pdf_draw_slot(pdf_doc *d, const pdf_slot_rec *slot, const quire_element *ele
     c.slot = slot->id;
     c.height = slot->height;
     c.cur = slot_pen;
-    forget_names(d);
     d->content.len = 0;
     if ((p = room(&c, 8, err)) == NULL)
         return QUIRE_ERR;

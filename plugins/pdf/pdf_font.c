@@ -138,6 +138,9 @@ pdf_font_rec *pdf_font(pdf_doc *d, uint32_t index, quire_error *err)
     fix_to_unicode(font);
     if (pdf_check(d, err, what) != QUIRE_OK)
         return NULL;
+    rec->name = pdf_resource_name(d, PDF_RES_FONT, font, err);
+    if (rec->name == NULL)
+        return NULL;
     rec->font = font;
     rec->def = ((HPDF_FontAttr)font->attr)->fontdef;
     return rec;
@@ -169,6 +172,9 @@ HPDF_ExtGState pdf_alpha(pdf_doc *d, uint8_t alpha, quire_error *err)
         d->host->error_set(err, QUIRE_E_NOMEM, "transparency: out of memory");
         return NULL;
     }
+    d->alpha_names[alpha] = pdf_resource_name(d, PDF_RES_ALPHA, gs, err);
+    if (d->alpha_names[alpha] == NULL)
+        return NULL;
     d->alpha[alpha] = gs;
     return gs;
 }

@@ -199,6 +199,9 @@ HPDF_Image pdf_image(pdf_doc *d, uint32_t index, quire_error *err)
     }
     if (image == NULL)
         return NULL;
+    d->image_names[index] = pdf_resource_name(d, PDF_RES_IMAGE, image, err);
+    if (d->image_names[index] == NULL)
+        return NULL;
     d->images[index] = image;
     return image;
 }
