@@ -1023,7 +1023,7 @@ static void test_pie_percentages(void **state)
     assert_inside(&fx_global->cv, &r);
     assert_marks(&fx_global->cv, x);
     assert_int_equal(count_marks(&fx_global->cv, QUIRE_MARK_POINT), 5);
-    assert_int_equal(count_marks(&fx_global->cv, QUIRE_MARK_LEGEND), 5);
+    assert_int_equal(count_marks(&fx_global->cv, QUIRE_MARK_LEGEND_CATEGORY), 5);
     assert_int_equal(count_in(&fx_global->cv, QUIRE_EL_PATH, QUIRE_MARK_POINT), 5);
     /* Shares of 100: 50%, 30%, 15%, 4%; 1% is under 3%: no label. */
     assert_true(has_text(&fx_global->cv, "50.0%"));
