@@ -521,6 +521,20 @@ static int known_text(filler *f, const fill_ph *ph, uint32_t display, const qv *
     return QUIRE_OK;
 }
 
+/* Draws delayed chart `ph` into `b` from its packed dataset bytes[len]
+ * (len 0: not shown). The bytes may live in the blob the drawing grows,
+ * so they are copied to the scratch arena (8-aligned) first. */
+static int draw_chart_placeholder(filler *f, el_buf *b, const fill_ph *ph, const char *bytes,
+                                  size_t len, quire_error *err)
+{
+    uint8_t *copy = len > 0 ? arena_alloc(f->scratch, len) : NULL;
+    if (len > 0 && copy == NULL)
+        return oom(err);
+    if (len > 0)
+        memcpy(copy, bytes, len);
+    return layout_chart_placeholder(&f->lc, b, ph, copy, len, err);
+}
+
 /* ============================== Late slots ================================ */
 
 /*
@@ -622,14 +636,11 @@ static int fill_slot(filler *f, uint32_t idx, quire_error *err)
     if (known_text(f, &sl->ph, sl->display, sl->vars, &text, &len, err) != QUIRE_OK)
         return QUIRE_ERR;
     if (sl->ph.chart) {
-        uint8_t *copy = len > 0 ? arena_alloc(f->scratch, len) : NULL;
-        if ((len > 0 && copy == NULL) || elbuf_push(&w.b, &sl->el) != 0) {
+        if (elbuf_push(&w.b, &sl->el) != 0) {
             waiting_free(&w);
             return oom(err);
         }
-        if (len > 0)
-            memcpy(copy, text, len);
-        if (layout_chart_placeholder(&f->lc, &w.b, &sl->ph, copy, len, err) != QUIRE_OK) {
+        if (draw_chart_placeholder(f, &w.b, &sl->ph, text, len, err) != QUIRE_OK) {
             waiting_free(&w);
             return QUIRE_ERR;
         }
@@ -738,13 +749,7 @@ static int send_page(filler *f, waiting *w, quire_error *err)
             len = ph.text_len;
         }
         if (ph.chart) {
-            /* The dataset's bytes may live in the blob the drawing grows. */
-            uint8_t *copy = len > 0 ? arena_alloc(f->scratch, len) : NULL;
-            if (len > 0 && copy == NULL)
-                return oom(err);
-            if (len > 0)
-                memcpy(copy, text, len);
-            if (layout_chart_placeholder(&f->lc, &w->b, &ph, copy, len, err) != QUIRE_OK)
+            if (draw_chart_placeholder(f, &w->b, &ph, text, len, err) != QUIRE_OK)
                 return QUIRE_ERR;
         } else if (text != NULL && len > 0) {
             /* The text may live in the blob the layout grows: copy it. */

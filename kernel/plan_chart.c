@@ -178,15 +178,6 @@ static plugin_rec *find_provider(plan *p, const report_element *el, diag *d)
 
 /* ============================== When it is drawn ========================== */
 
-static int dataset_scope(const plan *p, const report_dataset *ds)
-{
-    switch (ds->reset) {
-    case SCOPE_GROUP: return ds->group_index + 1;
-    case SCOPE_PAGE: return PLAN_SCOPE_PAGE(p);
-    default: return PLAN_SCOPE_REPORT;
-    }
-}
-
 static const char *band_word(uint32_t kind)
 {
     switch (kind) {
@@ -281,7 +272,7 @@ static int compile_chart(plan *p, plan_band *b, plan_value *v, diag *d)
     c->el = el;
     c->type = el->chart_type;
     c->dataset = el->dataset;
-    c->scope = dataset_scope(p, &p->rep->datasets[el->dataset]);
+    c->scope = p->datasets[el->dataset].scope; /* compiled with the datasets */
     c->options = plan_zalloc(p, (el->nattrs + 1) * sizeof(*c->options));
     if (c->options == NULL)
         return -1;

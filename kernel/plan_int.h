@@ -46,7 +46,8 @@ expr *plan_compile(plan *p, const ast_expr *e, resolve_ctx *c, int allow_page);
 int plan_find_column(const plan *p, const char *name);
 
 /* plan_band.c: compiles every band's elements; then, once hidden variables
- * exist, decides delays and what each band reads; type-checks datasets and
+ * exist, decides delays and what each band reads; compiles datasets
+ * (p->datasets) and type-checks them and
  * style conditions; lists the export columns. 0, or -1 out of memory. */
 int plan_build_bands(plan *p, diag *d);
 int plan_analyse_bands(plan *p, diag *d);
