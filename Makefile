@@ -41,7 +41,7 @@ LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 PLUGIN_CFLAGS = -fPIC -fvisibility=hidden
 PLUGIN_LDFLAGS = -shared -Wl,--no-undefined -Wl,-z,defs
 
-KERNEL_LIBS = -ldl -lpthread -lm
+KERNEL_LIBS = -ldl -lpthread -lm -lev -lhiredis
 
 # ----------------------------------------------------------------------------
 # Sources
@@ -257,7 +257,7 @@ uninstall:
 
 # chromium, nodejs, npm: the browser tests (tests/browser, playwright-core
 # driving /usr/bin/chromium). npm only when none is on PATH, as for bench.
-DEB_PACKAGES = build-essential pkg-config libcmocka-dev libev-dev libhiredis-dev \
+DEB_PACKAGES = build-essential pkg-config libcmocka-dev libev-dev libhiredis-dev libhttp-parser-dev libwslay-dev \
     libcairo2-dev libjpeg62-turbo-dev libhpdf-dev libdeflate-dev libpng-dev zlib1g-dev libsqlite3-dev sqlite3 fonts-dejavu-core fonts-dejavu-extra redis-server poppler-utils \
     python3 clang time man-db chromium nodejs $(if $(shell command -v npm),,npm)
 

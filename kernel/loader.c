@@ -80,6 +80,19 @@ static const char *missing_op(const plugin_rec *rec)
     case QUIRE_KIND_TRANSPORT:
         if (!rec->ops.transport.scheme) return "scheme";
         if (!rec->ops.transport.listen) return "listen";
+        /* 1.5: serving ops come as a group, announced by attach. */
+        if (rec->ops.transport.attach) {
+            const quire_transport_ops *t = &rec->ops.transport;
+            if (!t->quiesce) return "quiesce";
+            if (!t->respond) return "respond";
+            if (!t->stream_begin) return "stream_begin";
+            if (!t->stream_write) return "stream_write";
+            if (!t->stream_end) return "stream_end";
+            if (!t->ws_accept) return "ws_accept";
+            if (!t->ws_send) return "ws_send";
+            if (!t->ws_close) return "ws_close";
+            if (!t->open_connections) return "open_connections";
+        }
         return NULL;
     }
     return "?";

@@ -71,7 +71,7 @@ extern "C" {
 /* ============================== ABI version =============================== */
 
 #define QUIRE_ABI_MAJOR 1
-#define QUIRE_ABI_MINOR 4
+#define QUIRE_ABI_MINOR 5
 
 /* "QUIR" read as a little-endian uint32: the first field of every descriptor. */
 #define QUIRE_PLUGIN_MAGIC 0x52495551u
