@@ -113,10 +113,13 @@ $(BUILD)/tests/plugins/%.so: tests/plugins/%.c $(HEADERS) $(wildcard tests/plugi
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(PLUGIN_CFLAGS) -Wno-missing-prototypes -shared $(LDFLAGS_ALL) -o $@ $<
 
+# UNIT_LIBS: libraries some unit tests need beyond the kernel's (zlib:
+# test_http_transport inflates gzip bodies).
+UNIT_LIBS = -lz
 $(BUILD)/tests/unit/%: tests/unit/%.c $(KERNEL_LIB_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -include $(BUILD)/build_config.h -Ikernel -o $@ $< $(KERNEL_LIB_OBJ) \
-	    $(LDFLAGS_ALL) -lcmocka $(KERNEL_LIBS)
+	    $(LDFLAGS_ALL) -lcmocka $(KERNEL_LIBS) $(UNIT_LIBS)
 
 tests: all $(UNIT_BIN) $(TEST_PLUGIN_SO) $(BUILD)/bench/gen_sales
 
@@ -140,6 +143,7 @@ asan: deps
 # the kernel (without main.c) plus what tests/fuzz/<name>.mk adds:
 #   fuzz_<name>_SRC    extra sources (a plugin's .c files)
 #   fuzz_<name>_FLAGS  extra compiler flags (-Iplugins/<name>)
+#   fuzz_<name>_LIBS   extra libraries (-lhttp_parser)
 # Seeds come from tests/fuzz/corpus/<name>/; new inputs go to
 # $(BUILD)/fuzz/corpus-<name>, a crashing input to $(BUILD)/fuzz/crash-*.
 # `make fuzz` runs each for FUZZ_SECONDS; `make test` runs each briefly
@@ -157,7 +161,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(KERNEL_SRC) $(wildcard kernel/*.h) $
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CSTD) $(filter-out -Werror,$(WARN)) -O1 -g $(FUZZ_SAN) -Iinclude -Ikernel \
 	    $(fuzz_$*_FLAGS) -include $(BUILD)/build_config.h -o $@ $< \
-	    $(filter-out kernel/main.c,$(KERNEL_SRC)) $(fuzz_$*_SRC) $(KERNEL_LIBS)
+	    $(filter-out kernel/main.c,$(KERNEL_SRC)) $(fuzz_$*_SRC) $(KERNEL_LIBS) $(fuzz_$*_LIBS)
 
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)

@@ -8,39 +8,6 @@
 #include "cli.h"
 #include "kernel.h"
 
-static const char *state_name(plugin_state state)
-{
-    switch (state) {
-    case PLUGIN_DISABLED: return "disabled";
-    case PLUGIN_LOADED: return "loaded";
-    case PLUGIN_READY: return "ready";
-    case PLUGIN_FAILED: return "failed";
-    }
-    return "?";
-}
-
-/* A record's display fields; "-" where the descriptor was never read. */
-typedef struct plugin_row {
-    const char *name, *kind, *version, *path, *state;
-    char abi[16];
-} plugin_row;
-
-static void plugin_row_fill(const plugin_rec *rec, plugin_row *row)
-{
-    int known = rec->label != NULL; /* descriptor accepted */
-
-    row->name = known ? rec->desc.name : rec->file_stem;
-    row->kind = known ? kind_name(rec->desc.kind) : "-";
-    row->version = known ? rec->desc.version : "-";
-    row->path = rec->path;
-    row->state = state_name(rec->state);
-    if (known)
-        snprintf(row->abi, sizeof(row->abi), "%u.%u", (unsigned)rec->desc.abi_major,
-                 (unsigned)rec->built_abi_minor);
-    else
-        snprintf(row->abi, sizeof(row->abi), "-");
-}
-
 /* ============================== list ====================================== */
 
 static void print_list(const kernel *k)

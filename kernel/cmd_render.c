@@ -11,6 +11,10 @@
  * terminal or with --quiet. Ctrl-C (SIGINT) or SIGTERM cancel the run: the
  * renderer removes its partial output.
  *
+ * The render itself is render_service.h's render_run(), the same path the
+ * server's workers take; this file is the command line around it: options,
+ * the progress line, signals, messages and exit codes.
+ *
  * Exit codes: 0 ok, 1 failure (I/O, cancelled), 2 usage, 3 config,
  * 4 plugin missing, 5 bad definition, parameters or data.
  */
@@ -25,11 +29,9 @@
 
 #include "cli.h"
 #include "cmd_report.h"
-#include "fill.h"
+#include "format.h"
 #include "kernel.h"
-#include "path.h"
-#include "plan.h"
-#include "run.h"
+#include "render_service.h"
 
 /* The one piece of process-wide state here: a signal handler can reach
  * nothing else. It only ever goes from 0 to 1. */
@@ -44,8 +46,9 @@ static void on_signal(int sig)
 /* ============================== Progress ================================== */
 
 typedef struct progress_line {
-    run_progress *prog;
-    struct timespec start;
+    const render_ctl *ctl;
+    struct timespec start; /* when rows started to be read */
+    int started;
     int shown;
 } progress_line;
 
@@ -67,22 +70,23 @@ static const char *grouped(int64_t n, char *buf, size_t len)
 static void progress_draw(progress_line *pl)
 {
     double secs = seconds_since(&pl->start);
-    int64_t rows = atomic_load(&pl->prog->rows);
-    int64_t bytes = atomic_load(&pl->prog->bytes_read);
-    int64_t total = atomic_load(&pl->prog->bytes_total);
-    int phase = atomic_load(&pl->prog->phase);
+    int64_t rows = atomic_load(&pl->ctl->rows);
+    int64_t bytes = atomic_load(&pl->ctl->bytes_read);
+    int64_t total = atomic_load(&pl->ctl->bytes_total);
+    int64_t estimate = atomic_load(&pl->ctl->estimate);
+    int phase = atomic_load(&pl->ctl->phase);
     double pct = -1;
     char a[32], b[32];
 
     if (total > 0)
         pct = 100.0 * (double)bytes / (double)total;
-    else if (pl->prog->estimate > 0)
-        pct = 100.0 * (double)rows / (double)pl->prog->estimate;
+    else if (estimate > 0)
+        pct = 100.0 * (double)rows / (double)estimate;
     if (pct > 100)
         pct = 100;
     fprintf(stderr, "\r\033[K%s rows", grouped(rows, a, sizeof(a)));
-    if (pl->prog->estimate > 0)
-        fprintf(stderr, " of ~%s", grouped(pl->prog->estimate, b, sizeof(b)));
+    if (estimate > 0)
+        fprintf(stderr, " of ~%s", grouped(estimate, b, sizeof(b)));
     if (pct >= 0)
         fprintf(stderr, "  %3.0f%%", pct);
     if (secs > 0) {
@@ -95,58 +99,53 @@ static void progress_draw(progress_line *pl)
             fprintf(stderr, "  %.0f rows/s", rate);
     }
     fprintf(stderr, "  %.1fs%s", secs,
-            phase == RUN_PHASE_SORT   ? "  sorting"
-            : phase == RUN_PHASE_EMIT ? "  writing"
-                                      : "");
+            phase == RENDER_PHASE_SORT   ? "  sorting"
+            : phase == RENDER_PHASE_EMIT ? "  writing"
+                                         : "");
     pl->shown = 1;
 }
 
 /* ============================== render ==================================== */
 
-typedef struct renderer_sink {
-    const quire_renderer_ops *ops;
-    void *instance;
-} renderer_sink;
-
-static int sink_band(void *ctx, const quire_band_instance *band, quire_error *err)
-{
-    renderer_sink *rs = ctx;
-    return rs->ops->band(rs->instance, band, err);
-}
-
-typedef struct run_job {
-    plan *p;
-    emit_sink sink;
-    run_options opt;
-    run_progress prog;
-    run_stats stats;
-    quire_error err;
+typedef struct render_job {
+    kernel *k;
+    const render_req *req;
+    render_ctl ctl;
+    render_result res;
+    render_error err;
     int rc;
     _Atomic int done;
-} run_job;
+} render_job;
 
-static void *run_thread(void *arg)
+static void *render_thread(void *arg)
 {
-    run_job *job = arg;
-    job->rc = run_plan(job->p, job->sink, &job->opt, &job->prog, &job->stats, &job->err);
+    render_job *job = arg;
+    job->rc = render_run(job->k, job->req, &job->ctl, &job->res, &job->err);
     atomic_store(&job->done, 1);
     return NULL;
 }
 
-/* Runs the job, drawing progress on stderr every 100 ms when asked. */
-static void run_with_progress(run_job *job, int show)
+/* Renders on a second thread while this one passes a Ctrl-C on to the
+ * render (the signal handler can only set a flag) and, when asked, draws
+ * the progress line every 100 ms once rows are being read. */
+static void render_with_progress(render_job *job, int show)
 {
     pthread_t thread;
-    progress_line pl = {.prog = &job->prog};
-    clock_gettime(CLOCK_MONOTONIC, &pl.start);
-    if (!show || pthread_create(&thread, NULL, run_thread, job) != 0) {
-        run_thread(job);
+    progress_line pl = {.ctl = &job->ctl};
+    if (pthread_create(&thread, NULL, render_thread, job) != 0) {
+        render_thread(job); /* no thread to spare: no progress, no Ctrl-C */
         return;
     }
     while (!atomic_load(&job->done)) {
         struct timespec nap = {0, 100 * 1000 * 1000};
-        nanosleep(&nap, NULL);
-        if (seconds_since(&pl.start) >= 0.5)
+        nanosleep(&nap, NULL); /* a signal cuts it short */
+        if (atomic_load(&render_cancel))
+            atomic_store(&job->ctl.cancel, 1);
+        if (!pl.started && atomic_load(&job->ctl.phase) >= RENDER_PHASE_READ) {
+            clock_gettime(CLOCK_MONOTONIC, &pl.start);
+            pl.started = 1;
+        }
+        if (show && pl.started && !atomic_load(&job->done) && seconds_since(&pl.start) >= 0.5)
             progress_draw(&pl);
     }
     pthread_join(thread, NULL);
@@ -154,50 +153,14 @@ static void run_with_progress(run_job *job, int show)
         fprintf(stderr, "\r\033[K");
 }
 
-static int exit_for(const quire_error *err)
-{
-    return err->code == QUIRE_E_INVALID || err->code == QUIRE_E_IO ? QUIRE_EXIT_INPUT
-                                                                   : QUIRE_EXIT_FAILURE;
-}
-
-/* The format from --format, else the extension of -o. */
-static const format_rec *pick_format(kernel *k, const cli_opts *opts)
-{
-    const char *name = opts->format;
-    const format_rec *f;
-    if (name == NULL && opts->output != NULL && strcmp(opts->output, "-") != 0) {
-        const char *dot = strrchr(path_basename(opts->output), '.');
-        if (dot != NULL)
-            for (size_t i = 0; i < k->nformats; i++)
-                if (strcmp(k->formats[i].extension, dot + 1) == 0)
-                    return &k->formats[i];
-    }
-    if (name == NULL) {
-        fprintf(stderr, "quire: render needs --format FMT (or -o with a known extension); "
-                        "formats: ");
-        for (size_t i = 0; i < k->nformats; i++)
-            fprintf(stderr, "%s%s", i ? ", " : "", k->formats[i].name);
-        fprintf(stderr, "\n");
-        return NULL;
-    }
-    f = kernel_find_format(k, name);
-    if (f == NULL) {
-        fprintf(stderr, "quire: unknown format '%s'; formats: ", name);
-        for (size_t i = 0; i < k->nformats; i++)
-            fprintf(stderr, "%s%s", i ? ", " : "", k->formats[i].name);
-        fprintf(stderr, "\n");
-    }
-    return f;
-}
-
-static void print_stats(const run_stats *st, const plan *p, const filler *fl, double secs)
+static void print_stats(const render_result *st)
 {
     fprintf(stderr,
             "stats: rows read %lld, kept %lld, skipped %lld; groups %lld; band instances %lld; "
             "mode %s, partitions %d; sorted by %s",
             (long long)st->rows_read, (long long)st->rows_kept, (long long)st->rows_skipped,
-            (long long)st->groups, (long long)st->instances,
-            p->mode == PLAN_HASH ? "hash" : "stream", st->partitions,
+            (long long)st->groups, (long long)st->instances, st->stream_mode ? "stream" : "hash",
+            st->partitions,
             st->sorted_by == 0   ? "nothing (not needed)"
             : st->sorted_by == 1 ? "the source"
                                  : "the kernel");
@@ -206,28 +169,45 @@ static void print_stats(const run_stats *st, const plan *p, const filler *fl, do
                 (long long)st->sort_bytes_spilled);
     fprintf(stderr, "; held back at most %zu instances", st->peak_held);
     /* Page formats: how many pages waited at once and what went to disk. */
-    if (fl != NULL)
-        fprintf(stderr, "; pages %u, sent %u, waiting at most %zu, spilled %llu bytes",
-                fill_pages(fl), fill_pages_sent(fl), fill_peak_waiting(fl),
-                (unsigned long long)fill_bytes_spilled(fl));
-    fprintf(stderr, "; %.3f s\n", secs);
+    if (st->paged)
+        fprintf(stderr, "; pages %u, sent %u, waiting at most %zu, spilled %llu bytes", st->pages,
+                st->pages_sent, st->peak_waiting, (unsigned long long)st->bytes_spilled);
+    fprintf(stderr, "; %.3f s\n", (double)st->elapsed_ms / 1000.0);
+}
+
+/* Splits NAME=VALUE arguments (cli_parse checked the '=') into pairs whose
+ * names are copied into *names (the caller frees). */
+static int split_pairs(const char *const *raw, int n, render_param *out, char **names)
+{
+    size_t total = 1, at = 0;
+    char *buf;
+    for (int i = 0; i < n; i++)
+        total += strlen(raw[i]) + 1;
+    if ((buf = malloc(total)) == NULL)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        const char *eq = strchr(raw[i], '=');
+        size_t len = (size_t)(eq - raw[i]);
+        memcpy(buf + at, raw[i], len);
+        buf[at + len] = '\0';
+        out[i].name = buf + at;
+        out[i].value = eq + 1;
+        at += len + 1;
+    }
+    *names = buf;
+    return 0;
 }
 
 int cmd_render(int argc, char **argv)
 {
     cli_opts opts = {0};
-    loaded l;
-    const format_rec *fmt;
-    const quire_renderer_ops *ops;
-    quire_document doc;
-    renderer_sink rs = {0};
-    fill_resources *res = NULL;
-    filler *fl = NULL;
-    run_job job;
-    char *output = NULL;
-    char report_name[256];
+    kernel *k = NULL;
+    render_param data[CLI_MAX_ARGS], params[CLI_MAX_ARGS];
+    int data_argi[CLI_MAX_ARGS], params_argi[CLI_MAX_ARGS];
+    char *data_names = NULL, *param_names = NULL;
+    render_req req;
+    render_job *job = NULL;
     struct sigaction sa, old_int, old_term;
-    struct timespec t0;
     int code;
 
     code = cli_parse(argc - 1, argv + 1, &opts);
@@ -238,120 +218,43 @@ int cmd_render(int argc, char **argv)
     code = cli_only(&opts, "render", CLI_OPT_REPORT);
     if (code != QUIRE_EXIT_OK)
         return code;
-    code = load_report(&opts, &l);
+    code = cli_open_kernel(&opts, 1, &k);
     if (code != QUIRE_EXIT_OK)
         goto done;
-    fmt = pick_format(l.k, &opts);
-    if (fmt == NULL) {
-        code = QUIRE_EXIT_USAGE;
-        goto done;
-    }
-    ops = &fmt->owner->ops.renderer;
-    if (!(fmt->flags & QUIRE_FORMAT_DATA) && fmt->owner->built_abi_minor < 2) {
-        /* 1.0 and 1.1 declared a first print model that 1.2 replaced. */
-        fprintf(stderr,
-                "error: format '%s': plugin %s (%s) was built for ABI 1.%u, and pages need "
-                "1.2; rebuild it against the current include/quire headers\n",
-                fmt->name, fmt->owner->label, fmt->owner->path,
-                (unsigned)fmt->owner->built_abi_minor);
-        code = QUIRE_EXIT_PLUGIN;
-        goto done;
-    }
-    if (!(fmt->flags & QUIRE_FORMAT_DATA)) {
-        diag d;
-        diag_init(&d);
-        if (fill_resources_load(l.rep, l.k->kconf, &res, &d) != 0) {
-            diag_print(&d, stderr);
-            diag_clear(&d);
-            code = QUIRE_EXIT_INPUT;
-            goto done;
-        }
-        diag_clear(&d);
-    }
-    if (opts.output != NULL) {
-        output = strdup(opts.output);
-    } else {
-        const char *base = path_basename(l.rep->path);
-        const char *dot = strrchr(base, '.');
-        size_t n = dot ? (size_t)(dot - base) : strlen(base);
-        output = malloc(n + strlen(fmt->extension) + 2);
-        if (output != NULL)
-            snprintf(output, n + strlen(fmt->extension) + 2, "%.*s.%s", (int)n, base,
-                     fmt->extension);
-    }
-    if (output == NULL) {
+    job = calloc(1, sizeof(*job));
+    if (job == NULL || split_pairs(opts.data, opts.ndata, data, &data_names) != 0 ||
+        split_pairs(opts.params, opts.nparams, params, &param_names) != 0) {
         fprintf(stderr, "error: out of memory\n");
         code = QUIRE_EXIT_FAILURE;
         goto done;
     }
+    for (int i = 0; i < opts.ndata; i++)
+        data_argi[i] = opts.data_argi[i] + 2; /* after `quire`: render = 1, REPORT = 2 */
+    for (int i = 0; i < opts.nparams; i++)
+        params_argi[i] = opts.params_argi[i] + 2;
 
-    memset(&doc, 0, sizeof(doc));
-    doc.size = sizeof(doc);
-    doc.format = fmt->name;
-    doc.output_path = output;
-    doc.title = l.rep->meta.title;
-    doc.author = l.rep->meta.author;
-    doc.locale = l.rep->meta.locale ? l.rep->meta.locale : "en-US";
-    doc.rtl = (uint32_t)l.rep->meta.rtl;
-    doc.data_columns = l.plan->data_columns;
-    doc.ndata_columns = l.plan->ndata_columns;
-    doc.subject = l.rep->meta.subject;
-    doc.creator = "quire " QUIRE_VERSION;
-    doc.first_page = opts.first_page;
-    doc.last_page = opts.last_page;
-    doc.page_width = l.rep->meta.page_width;
-    doc.page_height = l.rep->meta.page_height;
-    if (res != NULL) {
-        doc.fonts = res->fonts;
-        doc.nfonts = res->nfonts;
-        doc.images = res->images;
-        doc.nimages = res->nimages;
-    }
-    {
-        const char *base = path_basename(l.rep->path);
-        const char *dot = strrchr(base, '.');
-        snprintf(report_name, sizeof(report_name), "%.*s",
-                 (int)(dot ? dot - base : (long)strlen(base)), base);
-        doc.report_name = report_name;
-    }
-
-    memset(&job, 0, sizeof(job));
-    if (ops->begin(fmt->owner->state_ptr, &doc, &rs.instance, &job.err) != QUIRE_OK) {
-        fprintf(stderr, "error: %s\n", job.err.msg);
-        code = exit_for(&job.err);
-        goto done;
-    }
-    rs.ops = ops;
-    job.p = l.plan;
-    if (res != NULL) {
-        fill_options fo;
-        memset(&fo, 0, sizeof(fo));
-        fo.temp_dir = config_get_string(l.k->kconf, "temp_dir");
-        fo.page_memory = (size_t)config_get_int(l.k->kconf, "page_memory");
-        fo.first_page = opts.first_page;
-        fo.last_page = opts.last_page;
-        fl = fill_new(l.plan, res, &fo,
-                      (fill_output){ops->page, rs.instance,
-                                    fmt->flags & QUIRE_FORMAT_LATE ? ops->slot : NULL});
-        if (fl == NULL) {
-            ops->abort(rs.instance);
-            fprintf(stderr, "error: out of memory\n");
-            code = QUIRE_EXIT_FAILURE;
-            goto done;
-        }
-        job.sink = fill_sink(fl);
-    } else {
-        job.sink.band = sink_band;
-        job.sink.ctx = &rs;
-    }
-    job.opt.workers = opts.workers >= 0 ? opts.workers : (int)config_get_int(l.k->kconf, "workers");
-    if (job.opt.workers <= 0) {
+    memset(&req, 0, sizeof(req));
+    req.path = opts.args[0];
+    req.data = data;
+    req.ndata = (size_t)opts.ndata;
+    req.data_argi = data_argi;
+    req.params = params;
+    req.nparams = (size_t)opts.nparams;
+    req.params_argi = params_argi;
+    req.format = opts.format;
+    req.output = opts.output;
+    req.first_page = opts.first_page;
+    req.last_page = opts.last_page;
+    req.every_page = 1;
+    req.workers = opts.workers;
+    if (req.workers == 0) { /* --workers 0: one per CPU, whatever the config says */
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        job.opt.workers = n > 0 ? (int)n : 1;
+        req.workers = n > 0 ? (int)n : 1;
     }
-    job.opt.sort_memory = (size_t)config_get_int(l.k->kconf, "sort_memory");
-    job.opt.temp_dir = config_get_string(l.k->kconf, "temp_dir");
-    job.opt.cancel = &render_cancel;
+    job->k = k;
+    job->req = &req;
+    render_ctl_init(&job->ctl);
+    render_error_init(&job->err);
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -361,36 +264,36 @@ int cmd_render(int argc, char **argv)
     /* A closed pipe (`quire render ... -o - | head`) is a write error the
      * renderer reports, not a reason to die silently. */
     signal(SIGPIPE, SIG_IGN);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    run_with_progress(&job, !opts.quiet && isatty(STDERR_FILENO));
+    render_with_progress(job, !opts.quiet && isatty(STDERR_FILENO));
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 
-    fill_stop(fl); /* no page() may run during end() or abort() */
-    if (fl != NULL)
-        for (size_t i = 0; i < fill_nwarnings(fl); i++)
-            fprintf(stderr, "warning: %s\n", fill_warning(fl, i));
-    if (job.rc != QUIRE_OK) {
-        ops->abort(rs.instance);
-        fprintf(stderr, "error: %s\n", job.err.msg);
-        code = job.err.code == QUIRE_E_CANCELED ? QUIRE_EXIT_FAILURE : exit_for(&job.err);
-        goto done;
-    }
-    if (ops->end(rs.instance, &job.err) != QUIRE_OK) {
-        fprintf(stderr, "error: %s\n", job.err.msg);
-        code = QUIRE_EXIT_FAILURE;
+    for (size_t i = 0; i < job->res.nwarnings; i++)
+        fprintf(stderr, "warning: %s\n", job->res.warnings[i]);
+    if (job->rc != 0) {
+        const char *text = job->err.text != NULL ? job->err.text : "error: out of memory\n";
+        /* Choosing the format is a usage problem, worded as usage errors are. */
+        if (job->err.exit_code == QUIRE_EXIT_USAGE && strncmp(text, "error: ", 7) == 0)
+            fprintf(stderr, "quire: %s", text + 7);
+        else
+            fputs(text, stderr);
+        code = job->err.text != NULL ? job->err.exit_code : QUIRE_EXIT_FAILURE;
         goto done;
     }
     /* Skipped rows are not warned about here: each source logs one info
      * line naming its input and the count when it closes (the convention
      * in docs/plugin-authoring.md), and --stats shows the total. */
     if (opts.stats)
-        print_stats(&job.stats, l.plan, fl, seconds_since(&t0));
+        print_stats(&job->res);
     code = QUIRE_EXIT_OK;
 done:
-    fill_free(fl);
-    fill_resources_free(res);
-    free(output);
-    loaded_free(&l);
+    if (job != NULL) {
+        render_result_free(&job->res);
+        render_error_clear(&job->err);
+        free(job);
+    }
+    free(data_names);
+    free(param_names);
+    kernel_close(k);
     return code;
 }

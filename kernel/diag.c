@@ -206,6 +206,21 @@ void diag_print(const diag *d, FILE *out)
         fprintf(out, "error: out of memory: some diagnostics were lost\n");
 }
 
+char *diag_to_string(const diag *d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    if (out == NULL)
+        return NULL;
+    diag_print(d, out);
+    if (fclose(out) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 void diag_clear(diag *d)
 {
     for (size_t i = 0; i < d->count; i++) {

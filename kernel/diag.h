@@ -60,6 +60,10 @@ void diag_warning_at(diag *d, const char *path, const char *text, size_t len, ui
  * "warning: TEXT", located ones as shown for diag_error_at(). */
 void diag_print(const diag *d, FILE *out);
 
+/* What diag_print() writes, as one malloc'd string the caller frees ("" for
+ * an empty list). NULL when out of memory. */
+char *diag_to_string(const diag *d);
+
 /* Fills a quire_error (the per-call error of the plugin ABI and of the
  * kernel's hot paths): code QUIRE_E_* and a formatted one-line message,
  * truncated safely to QUIRE_ERROR_MSG_MAX. */

@@ -23,6 +23,8 @@ static const char usage_text[] =
     "  check REPORT [--data NAME=PATH]... [--param NAME=VALUE]...\n"
     "                                validate a definition against its data's schema\n"
     "  fmt FILE|- [-w] [--check]     print a definition in canonical form\n"
+    "  serve [-c CONF] [--listen HOST:PORT]\n"
+    "                                run a server node: REST API, jobs, events\n"
     "  help [COMMAND]                this text, or a command's\n"
     "  --version                     kernel and plugin ABI versions\n"
     "\n"
@@ -80,6 +82,17 @@ static const char render_help[] =
     "  --stats             print rows read, kept and skipped, groups and timings\n"
     "A failed or cancelled render (Ctrl-C) leaves no partial output.\n";
 
+static const char serve_help[] =
+    "usage: quire serve [-c CONF] [--listen HOST:PORT|[V6]:PORT|unix:PATH]\n"
+    "\n"
+    "Runs one node of the render service: the REST API (docs/api.md) on the\n"
+    "[server] transport, render jobs shared with every node of the same Redis,\n"
+    "progress events over Server-Sent Events and WebSocket. Without a\n"
+    "[server] redis_url the node starts a private redis-server and stops it on\n"
+    "exit. SIGTERM or SIGINT drain (running jobs finish, up to drain_timeout)\n"
+    "and stop; SIGHUP reloads the configuration, keeping the old one if the new\n"
+    "one is refused.\n";
+
 static const char check_help[] =
     "usage: quire check REPORT [--data NAME=PATH]... [--param NAME=VALUE]... [-c CONF]\n"
     "\n"
@@ -106,13 +119,15 @@ int cmd_help(const char *topic, FILE *out)
         fputs(data_help, out);
     } else if (strcmp(topic, "render") == 0) {
         fputs(render_help, out);
+    } else if (strcmp(topic, "serve") == 0) {
+        fputs(serve_help, out);
     } else if (strcmp(topic, "check") == 0) {
         fputs(check_help, out);
     } else if (strcmp(topic, "fmt") == 0) {
         fputs(fmt_help, out);
     } else {
         fprintf(stderr,
-                "quire: no help for '%s' (topics: plugins, config, data, render, check, fmt)\n",
+                "quire: no help for '%s' (topics: plugins, config, data, render, check, fmt, serve)\n",
                 topic);
         return QUIRE_EXIT_USAGE;
     }

@@ -267,6 +267,9 @@ int loader_open(plugin_rec *rec, diag *d)
  * checks above in a forked child (as GStreamer's plugin scanner does): a
  * crash or a hang there becomes an error line, and the kernel goes on. The
  * cost is one fork per plugin at start-up; a plugin's constructors run twice.
+ * Starting and waiting are separate calls so that the registry can have the
+ * children of the next few plugins run while it waits for (and then loads)
+ * the first: a plugin is still loaded only after its own child said yes.
  */
 static long elapsed_ms(const struct timespec *since)
 {
@@ -275,31 +278,33 @@ static long elapsed_ms(const struct timespec *since)
     return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
 }
 
-int loader_probe(plugin_rec *rec, int64_t timeout_ms, diag *d)
+void loader_probe_start(const plugin_rec *rec, loader_probe_run *run)
 {
-    char msg[QUIRE_ERROR_MSG_MAX + 4096];
-    size_t got = 0;
-    struct timespec started;
-    int fds[2], status = 0, timed_out = 0;
-    pid_t pid;
+    int fds[2];
 
+    memset(run, 0, sizeof(*run));
+    run->fd = -1;
     if (pipe(fds) != 0) {
-        diag_error(d, "plugin %s: cannot probe: pipe: %s", rec->path, strerror(errno));
-        return QUIRE_ERR;
+        run->start_errno = errno;
+        run->start_call = "pipe";
+        return;
     }
     fflush(NULL); /* the child must not flush the parent's buffers again */
-    pid = fork();
-    if (pid < 0) {
-        diag_error(d, "plugin %s: cannot probe: fork: %s", rec->path, strerror(errno));
+    run->pid = fork();
+    if (run->pid < 0) {
+        run->start_errno = errno;
+        run->start_call = "fork";
+        run->pid = 0;
         close(fds[0]);
         close(fds[1]);
-        return QUIRE_ERR;
+        return;
     }
-    if (pid == 0) {
+    if (run->pid == 0) {
         diag cd = {0};
+        plugin_rec copy = *rec; /* loader_open fills it; the parent's stays as it is */
         int rc;
         close(fds[0]);
-        rc = loader_open(rec, &cd);
+        rc = loader_open(&copy, &cd);
         for (size_t i = 0; rc != QUIRE_OK && i < cd.count; i++) {
             /* One line per diagnostic; the parent splits them again. */
             ssize_t w = write(fds[1], cd.items[i].text, strlen(cd.items[i].text));
@@ -309,10 +314,24 @@ int loader_probe(plugin_rec *rec, int64_t timeout_ms, diag *d)
         _exit(rc == QUIRE_OK ? 0 : 1);
     }
     close(fds[1]);
-    clock_gettime(CLOCK_MONOTONIC, &started);
+    run->fd = fds[0];
+    clock_gettime(CLOCK_MONOTONIC, &run->started);
+}
+
+int loader_probe_finish(const plugin_rec *rec, loader_probe_run *run, int64_t timeout_ms, diag *d)
+{
+    char msg[QUIRE_ERROR_MSG_MAX + 4096];
+    size_t got = 0;
+    int status = 0, timed_out = 0;
+
+    if (run->pid == 0) {
+        diag_error(d, "plugin %s: cannot probe: %s: %s", rec->path,
+                   run->start_call ? run->start_call : "not started", strerror(run->start_errno));
+        return QUIRE_ERR;
+    }
     for (;;) {
-        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        long left = (long)timeout_ms - elapsed_ms(&started);
+        struct pollfd pfd = {.fd = run->fd, .events = POLLIN};
+        long left = (long)timeout_ms - elapsed_ms(&run->started);
         ssize_t n;
         if (left <= 0) {
             timed_out = 1;
@@ -322,19 +341,21 @@ int loader_probe(plugin_rec *rec, int64_t timeout_ms, diag *d)
             break;
         if (!(pfd.revents & (POLLIN | POLLHUP)))
             continue;
-        n = read(fds[0], msg + got, sizeof(msg) - 1 - got);
+        n = read(run->fd, msg + got, sizeof(msg) - 1 - got);
         if (n <= 0)
             break; /* EOF: the child exited (or closed the pipe) */
         got += (size_t)n;
         if (got == sizeof(msg) - 1)
             break;
     }
-    close(fds[0]);
+    close(run->fd);
+    run->fd = -1;
     msg[got] = '\0';
     if (timed_out)
-        kill(pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        kill(run->pid, SIGKILL);
+    while (waitpid(run->pid, &status, 0) < 0 && errno == EINTR)
         ;
+    run->pid = 0;
     if (timed_out) {
         diag_error(d, "plugin %s: did not finish loading within %lld ms (probe killed)", rec->path,
                    (long long)timeout_ms);
@@ -356,4 +377,12 @@ int loader_probe(plugin_rec *rec, int64_t timeout_ms, diag *d)
                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     }
     return QUIRE_ERR;
+}
+
+int loader_probe(plugin_rec *rec, int64_t timeout_ms, diag *d)
+{
+    loader_probe_run run;
+
+    loader_probe_start(rec, &run);
+    return loader_probe_finish(rec, &run, timeout_ms, d);
 }

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "commands_lang.h"
 #include "kernel.h"
+#include "serve.h"
 
 int main(int argc, char **argv)
 {
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
         return cmd_render(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "fmt") == 0)
         return cmd_fmt(argc - 1, argv + 1);
     fprintf(stderr, "quire: unknown command '%s' (see quire help)\n", cmd);

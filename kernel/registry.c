@@ -343,6 +343,12 @@ int kernel_open(const char *conf_path, kernel **out, diag *d)
         goto fail_close;
     if (config_build(k->conf, "kernel", kernel_schema(), nkeys, &k->kconf, d) != QUIRE_OK)
         goto fail_close;
+    /* [server] is validated by every command, not only `serve`: `config
+     * check` must catch its errors before a node is started with them. */
+    if (conf_schema_check(server_schema(), sizeof(quire_config_key), "server", &nkeys, d) !=
+            QUIRE_OK ||
+        config_build(k->conf, "server", server_schema(), nkeys, &k->sconf, d) != QUIRE_OK)
+        goto fail_close;
     k->plugin_dir = config_get_string(k->kconf, "plugin_dir");
     k->strict = config_get_bool(k->kconf, "strict");
     k->probe = config_get_bool(k->kconf, "plugin_probe");
@@ -445,25 +451,24 @@ static void stems_free(char **stems, size_t n)
     free(stems);
 }
 
-/* Opens plugin_dir/stem.so through the loader and refuses duplicates. */
-static int load_one(kernel *k, const char *stem, int listed_by_name, diag *d, int *plugin_errors)
+/* Opens `rec` through the loader, after its probe (`run`, started by the
+ * caller; NULL without probing), and refuses duplicates of the plugins
+ * before it. */
+static void load_one(kernel *k, plugin_rec *rec, int listed_by_name, loader_probe_run *run, diag *d,
+                     int *plugin_errors)
 {
-    plugin_rec *rec = plugin_new_in_dir(k, stem, d);
-    size_t first;
+    size_t first = d->count;
 
-    if (rec == NULL)
-        return QUIRE_ERR;
-    first = d->count;
-    if ((k->probe && loader_probe(rec, k->load_timeout_ms, d) != QUIRE_OK) ||
+    if ((run != NULL && loader_probe_finish(rec, run, k->load_timeout_ms, d) != QUIRE_OK) ||
         loader_open(rec, d) != QUIRE_OK) {
         plugin_fail_from(rec, d, first);
         if (listed_by_name && strstr(rec->error, ": file not found") != NULL)
             diag_error(d, "plugin %s: listed in the allow-list at %s", rec->path,
                        config_origin(k->kconf, "plugins"));
         (*plugin_errors)++;
-        return QUIRE_OK;
+        return;
     }
-    for (size_t p = 0; p + 1 < k->nplugins; p++) {
+    for (size_t p = 0; p < k->nplugins && k->plugins[p] != rec; p++) {
         const plugin_rec *other = k->plugins[p];
         if (other->state == PLUGIN_LOADED && other->desc.kind == rec->desc.kind &&
             strcmp(other->desc.name, rec->desc.name) == 0) {
@@ -474,8 +479,12 @@ static int load_one(kernel *k, const char *stem, int listed_by_name, diag *d, in
             break;
         }
     }
-    return QUIRE_OK;
 }
+
+/* Probe children running beyond the one being waited for: while the
+ * registry waits for a plugin's verdict and then loads it, the next
+ * plugins' children are checking theirs on the other cores. */
+#define PROBES_AHEAD 3
 
 /* Phases 1 and 2: expand the allow-list against plugin_dir, open each
  * listed file, and record the unlisted ones as disabled. */
@@ -485,6 +494,8 @@ static int load_allow_list(kernel *k, diag *d, int *config_errors, int *plugin_e
     size_t nallow = config_list_count(k->kconf, "plugins");
     char **files = NULL, **stems = NULL;
     size_t nfiles = 0, nstems = 0;
+    plugin_rec **recs = NULL;
+    loader_probe_run *runs = NULL;
     int dir_errno = 0, rc = QUIRE_ERR;
 
     if (scan_plugin_dir(k->plugin_dir, &files, &nfiles, &dir_errno) != QUIRE_OK) {
@@ -525,13 +536,22 @@ static int load_allow_list(kernel *k, diag *d, int *config_errors, int *plugin_e
             goto fail_oom;
         }
     }
-    for (size_t i = 0; i < nstems; i++) {
+    /* The records first, in load order, so that probes can start ahead. */
+    recs = calloc(nstems + 1, sizeof(*recs));
+    runs = calloc(nstems + 1, sizeof(*runs));
+    if (recs == NULL || runs == NULL)
+        goto fail_oom;
+    for (size_t i = 0; i < nstems; i++)
+        if ((recs[i] = plugin_new_in_dir(k, stems[i], d)) == NULL)
+            goto done;
+    for (size_t i = 0, started = 0; i < nstems; i++) {
         int by_name = 0;
         for (size_t j = 0; j < nallow; j++)
             if (strcmp(config_list_item(k->kconf, "plugins", j), stems[i]) == 0)
                 by_name = 1;
-        if (load_one(k, stems[i], by_name, d, plugin_errors) != QUIRE_OK)
-            goto done;
+        for (; k->probe && started < nstems && started <= i + PROBES_AHEAD; started++)
+            loader_probe_start(recs[started], &runs[started]);
+        load_one(k, recs[i], by_name, k->probe ? &runs[i] : NULL, d, plugin_errors);
     }
     /* Files the allow-list leaves out: listed as disabled, never opened. */
     for (size_t j = 0; j < nfiles; j++) {
@@ -552,6 +572,8 @@ static int load_allow_list(kernel *k, diag *d, int *config_errors, int *plugin_e
 fail_oom:
     diag_error(d, "out of memory while reading the allow-list");
 done:
+    free(recs);
+    free(runs);
     stems_free(files, nfiles);
     stems_free(stems, nstems);
     return rc;
@@ -583,11 +605,12 @@ static void check_env_collisions(const kernel *k, diag *d)
     size_t n = 0, cap = 0;
     char **names = NULL;
 
-    for (size_t i = 0; i <= k->nplugins; i++) {
+    for (size_t i = 0; i <= k->nplugins + 1; i++) {
         const plugin_rec *rec = i < k->nplugins ? k->plugins[i] : NULL;
-        const char *section = rec ? rec->label : "kernel";
-        const quire_config_key *keys = rec ? rec->schema : kernel_schema();
-        size_t nkeys = rec ? rec->nkeys : kernel_schema_count();
+        int server = i == k->nplugins + 1;
+        const char *section = rec ? rec->label : server ? "server" : "kernel";
+        const quire_config_key *keys = rec ? rec->schema : server ? server_schema() : kernel_schema();
+        size_t nkeys = rec ? rec->nkeys : server ? server_schema_count() : kernel_schema_count();
 
         if (rec != NULL && (rec->state != PLUGIN_LOADED || rec->label == NULL))
             continue;
@@ -628,7 +651,7 @@ static void check_unused_sections(kernel *k, diag *d, int *config_errors)
     if (k->conf == NULL)
         return;
     /* Every section that names a plugin whose descriptor was read. */
-    used = (size_t)snprintf(known, sizeof(known), "kernel");
+    used = (size_t)snprintf(known, sizeof(known), "kernel, server");
     for (size_t p = 0; p < k->nplugins && used < sizeof(known); p++)
         if (k->plugins[p]->label)
             used +=
@@ -774,7 +797,37 @@ void kernel_close(kernel *k)
     free(k->formats);
     free(k->chart_types);
     config_free(k->kconf);
+    config_free(k->sconf);
     conf_file_free(k->conf);
     free(k->conf_path);
     free(k);
+}
+
+/* ============================== Display =================================== */
+
+const char *plugin_state_name(plugin_state state)
+{
+    switch (state) {
+    case PLUGIN_DISABLED: return "disabled";
+    case PLUGIN_LOADED: return "loaded";
+    case PLUGIN_READY: return "ready";
+    case PLUGIN_FAILED: return "failed";
+    }
+    return "?";
+}
+
+void plugin_row_fill(const plugin_rec *rec, plugin_row *row)
+{
+    int known = rec->label != NULL; /* descriptor accepted */
+
+    row->name = known ? rec->desc.name : rec->file_stem;
+    row->kind = known ? kind_name(rec->desc.kind) : "-";
+    row->version = known ? rec->desc.version : "-";
+    row->path = rec->path;
+    row->state = plugin_state_name(rec->state);
+    if (known)
+        snprintf(row->abi, sizeof(row->abi), "%u.%u", (unsigned)rec->desc.abi_major,
+                 (unsigned)rec->built_abi_minor);
+    else
+        snprintf(row->abi, sizeof(row->abi), "-");
 }

@@ -16,6 +16,9 @@
 #ifndef QUIRE_REGISTRY_H
 #define QUIRE_REGISTRY_H
 
+#include <sys/types.h>
+#include <time.h>
+
 #include <quire/quire.h>
 
 #include "config.h"
@@ -78,6 +81,7 @@ typedef struct kernel {
     char *conf_path;       /* NULL: no file, built-in defaults */
     conf_file *conf;
     quire_config *kconf;   /* validated [kernel] */
+    quire_config *sconf;   /* validated [server] */
 
     /* Copied out of kconf for the hot paths. */
     const char *plugin_dir;
@@ -126,6 +130,17 @@ void kernel_close(kernel *k);
 plugin_rec *kernel_find_plugin(const kernel *k, uint32_t kind, const char *name);
 const format_rec *kernel_find_format(const kernel *k, const char *name);
 
+/* "disabled", "loaded", "ready", "failed". */
+const char *plugin_state_name(plugin_state state);
+
+/* A record's display fields for `plugins list` and the admin API; "-" where
+ * the descriptor was never read. Strings point into the record. */
+typedef struct plugin_row {
+    const char *name, *kind, *version, *path, *state;
+    char abi[16];
+} plugin_row;
+void plugin_row_fill(const plugin_rec *rec, plugin_row *row);
+
 /* Kind names: "source", "renderer", "chart", "transport"; NULL if unknown. */
 const char *kind_name(uint32_t kind);
 /* Parses a kind name; 0 if unknown. */
@@ -151,5 +166,20 @@ int loader_open(plugin_rec *rec, diag *d);
  * if the child's checks passed; otherwise appends the child's error line (or
  * the crash/timeout line) to `d`. Does not change `rec`. */
 int loader_probe(plugin_rec *rec, int64_t timeout_ms, diag *d);
+
+/* loader_probe() in two calls, so that several children run at once: start
+ * forks the child (a failure to fork is kept in `run` and reported by
+ * finish); finish waits for it (at most timeout_ms from its start), reaps
+ * it and returns as loader_probe() does. Every started run must be
+ * finished. Neither changes `rec`. */
+typedef struct loader_probe_run {
+    pid_t pid; /* 0: no child (not started, or finished) */
+    int fd;    /* the child's error lines, or -1 */
+    struct timespec started;
+    int start_errno;
+    const char *start_call; /* "pipe" or "fork" when starting failed */
+} loader_probe_run;
+void loader_probe_start(const plugin_rec *rec, loader_probe_run *run);
+int loader_probe_finish(const plugin_rec *rec, loader_probe_run *run, int64_t timeout_ms, diag *d);
 
 #endif /* QUIRE_REGISTRY_H */

@@ -15,6 +15,17 @@
 #define RUN_BATCH_ROWS     4096
 #define ORDINAL_PART_SHIFT 40
 
+/* ============================== Cancel and pause ========================== */
+
+/* Checked before each batch: gives the caller's hook its turn (a paused
+ * render waits there), then returns 1 if the run is cancelled. */
+static int run_interrupted(const run_options *opt)
+{
+    if (opt->between_batches != NULL)
+        opt->between_batches(opt->between_ctx);
+    return opt->cancel != NULL && atomic_load(opt->cancel);
+}
+
 /* ============================== Per-thread row state ====================== */
 
 /* What one thread needs to evaluate the plan's per-row expressions over a
@@ -280,7 +291,7 @@ typedef struct worker {
     size_t nds;
     uint32_t *gid;
     run_progress *prog;
-    const _Atomic int *cancel;
+    const run_options *opt;
     int64_t rows_read, rows_kept, skipped;
     int rc;
     quire_error err;
@@ -305,7 +316,7 @@ static void *hash_worker(void *arg)
     do {
         batch_reset(batch);
         arena_reset(w->ri.arena);
-        if (w->cancel != NULL && atomic_load(w->cancel)) {
+        if (run_interrupted(w->opt)) {
             error_setf(&w->err, QUIRE_E_CANCELED, "render cancelled: no output was written");
             goto done;
         }
@@ -453,7 +464,7 @@ static int run_hash(plan *p, emitter *em, const run_options *opt, run_progress *
         w[i].p = p;
         w[i].part = i;
         w[i].prog = prog;
-        w[i].cancel = opt->cancel;
+        w[i].opt = opt;
         if (ops->project != NULL && (ops->caps & QUIRE_SOURCE_CAN_PROJECT) &&
             ops->project(w[i].instance, p->needed, p->nsource, err) != QUIRE_OK)
             goto done;
@@ -743,7 +754,7 @@ static int run_stream(plan *p, emitter *em, const run_options *opt, run_progress
     do {
         batch_reset(batch);
         arena_reset(s.ri.arena);
-        if (opt->cancel != NULL && atomic_load(opt->cancel)) {
+        if (run_interrupted(opt)) {
             error_setf(err, QUIRE_E_CANCELED, "render cancelled: no output was written");
             goto done;
         }
@@ -779,6 +790,10 @@ static int run_stream(plan *p, emitter *em, const run_options *opt, run_progress
         do {
             batch_reset(wide_out);
             arena_reset(s.ri.arena);
+            if (run_interrupted(opt)) {
+                error_setf(err, QUIRE_E_CANCELED, "render cancelled: no output was written");
+                goto done;
+            }
             rc = sorter_next(srt, wide_out, err);
             if (rc == QUIRE_ERR)
                 goto done;

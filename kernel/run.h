@@ -24,7 +24,7 @@ typedef struct run_progress {
     _Atomic int64_t rows;        /* rows read from the source so far */
     _Atomic int64_t bytes_read;  /* summed over partitions, when sources say */
     _Atomic int64_t bytes_total; /* 0 until known */
-    int64_t estimate;            /* the source's row estimate, or -1 */
+    _Atomic int64_t estimate;    /* the source's row estimate, or -1 */
     _Atomic int phase;           /* RUN_PHASE_* */
 } run_progress;
 
@@ -37,6 +37,13 @@ typedef struct run_options {
     size_t sort_memory;        /* bytes before the sort spills */
     const char *temp_dir;      /* spill files */
     const _Atomic int *cancel; /* non-zero: stop at the next batch (may be NULL) */
+    /* Called before each batch is read (and before each batch of sorted
+     * rows), before *cancel is checked, on the thread that reads it: with
+     * several partitions on several threads at once. It may block (a
+     * paused render waits in it; nothing of the run's is locked then) and
+     * should return soon once *cancel is set. May be NULL. */
+    void (*between_batches)(void *ctx);
+    void *between_ctx;
 } run_options;
 
 typedef struct run_stats {

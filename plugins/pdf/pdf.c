@@ -1,3 +1,4 @@
+#include "/tmp/perf/tm.h"
 /*
  * pdf.c - the pdf renderer plugin (QUIRE_KIND_RENDERER, "pdf"): the format
  * pdf, drawn with libharu. Each print-model page becomes one PDF page of
@@ -383,6 +384,7 @@ static void doc_free(pdf_doc *d, int failed)
 /* begin: render worker. Opens the output and starts the document. */
 static int pdf_begin(void *state, const quire_document *doc, void **instance, quire_error *err)
 {
+TM("pdf_begin");
     const pdf_plugin *p = state;
     const quire_host *host = p->host;
     pdf_arena *previous;
@@ -561,6 +563,7 @@ static HPDF_STATUS write_out(HPDF_Stream stream, const HPDF_BYTE *bytes, HPDF_UI
  * given a callback writer, it writes no copy of the file in memory. */
 static int save(pdf_doc *d, quire_error *err)
 {
+TM("save");
     HPDF_Stream writer = HPDF_CallbackWriter_New(d->pdf->mmgr, write_out, d);
 
     if (writer == NULL) {
@@ -581,6 +584,7 @@ static int save(pdf_doc *d, quire_error *err)
  * temporary file is removed. Releases d (pdf_end). */
 static int finish(pdf_doc *d, quire_error *err)
 {
+TM("finish");
     int rc;
 
     if (d->failed) {
@@ -603,6 +607,7 @@ static int finish(pdf_doc *d, quire_error *err)
         if (pdf_page_add(d, 1, w, h, err) == NULL)
             goto fail_free_doc;
     }
+    TM("embed"); if (pdf_embed_fonts(d, err) != QUIRE_OK) goto fail_free_doc; TM("embedded");
     if (save(d, err) != QUIRE_OK)
         goto fail_free_doc;
     drop_pdf(d); /* before the rename: the memory is not needed */
@@ -610,7 +615,7 @@ static int finish(pdf_doc *d, quire_error *err)
     rc = support_out_commit(d->out, err); /* frees the output either way */
     d->out = NULL;
     doc_free(d, 0);
-    return rc;
+    TM("finish done"); return rc;
 
 fail_free_doc:
     doc_free(d, 1);
@@ -623,6 +628,7 @@ fail_free_doc:
  * call. */
 static int pdf_page(void *instance, const quire_page *qp, quire_error *err)
 {
+{static int once; if(!once++) TM("first page");}
     pdf_doc *d = instance;
     pdf_arena *previous = pdf_arena_enter(d->arena);
     int rc = add_sent_page(d, qp, err);

@@ -12,6 +12,7 @@
  *   pdf_slot.c    the slots of the pages sent (ABI 1.3 LATE format): which
  *                 stream each fills, and which are still empty
  *   pdf_font.c    per-document caches of embedded fonts and alpha states
+ *   pdf_embed.c   the fonts' streams, deflated in parallel before saving
  *   pdf_image.c   per-document cache of images (PNG decoded with libpng,
  *                 JPEG passed through), each stored once in the file
  *   pdf_spool.c   the temporary file that holds page content until the
@@ -376,8 +377,26 @@ int pdf_content_end(pdf_doc *d, uint32_t number, quire_error *err);
  * QUIRE_ERR with *err set. */
 int pdf_content_write(pdf_doc *d, HPDF_Dict stream, const char *what, quire_error *err);
 
+/* Gives the adopted stream `stream` (pdf_content_adopt) the `len` bytes at
+ * `bytes`, deflated already (`deflated` set: its dictionary gets /Filter
+ * /FlateDecode) or not, copying them into the spool. QUIRE_OK or
+ * QUIRE_ERR with *err set. */
+int pdf_content_put(pdf_doc *d, HPDF_Dict stream, const void *bytes, size_t len, int deflated,
+                    quire_error *err);
+
 /* Releases the content buffer and the compressor. */
 void pdf_content_free(pdf_doc *d);
+
+/* ============================== Font streams (pdf_embed.c) ================ */
+
+/* Before the document is saved: the embedded font files and the other
+ * streams of the fonts loaded (CIDToGIDMap, encoding CMap), which libharu
+ * would deflate one by one with zlib's default level while saving, are
+ * made now and deflated with libdeflate, two at a time (the calling thread
+ * and one helper), then handed to the spool like page content. Nothing is
+ * done when the document does not compress. QUIRE_OK, or QUIRE_ERR with
+ * *err set (out of memory, libharu's failure, the spool's). */
+int pdf_embed_fonts(pdf_doc *d, quire_error *err);
 
 /* ============================== Slots (pdf_slot.c) ======================== */
 

@@ -241,6 +241,24 @@ int pdf_content_write(pdf_doc *d, HPDF_Dict stream, const char *what, quire_erro
     return QUIRE_OK;
 }
 
+int pdf_content_put(pdf_doc *d, HPDF_Dict stream, const void *bytes, size_t len, int deflated,
+                    quire_error *err)
+{
+    pdf_stream_rec *rec = stream->attr;
+
+    if (len > UINT_MAX / 2) {
+        d->host->error_set(err, QUIRE_E_INVALID, "a font stream of more than 2 GB");
+        return QUIRE_ERR;
+    }
+    rec->len = (uint32_t)len;
+    rec->deflated = deflated;
+    if (rec->length != NULL)
+        rec->length->value = (HPDF_INT32)len;
+    if (len > 0 && pdf_spool_append(&d->spool, bytes, len, &rec->offset, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    return QUIRE_OK;
+}
+
 void pdf_content_begin(pdf_doc *d, HPDF_Page page)
 {
     pdf_content *c = &d->content;

@@ -48,7 +48,7 @@ expect_out_line '      value: "" (default)' "an empty value is shown as \"\""
 # ---------------------------------------------------------------- help topics
 run "$QUIRE" help frob
 expect_rc 2 "help for an unknown topic is a usage error"
-expect_err_line "quire: no help for 'frob' (topics: plugins, config, data, render, check, fmt)" "and names the topics"
+expect_err_line "quire: no help for 'frob' (topics: plugins, config, data, render, check, fmt, serve)" "and names the topics"
 run "$QUIRE" help data
 expect_rc 0 "help data"
 expect_out_has "usage: quire data preview SOURCE" "help data prints the data command's usage"
