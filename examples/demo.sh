@@ -59,3 +59,19 @@ if command -v pdfinfo >/dev/null 2>&1; then
 fi
 echo
 echo "demo: outputs in out/"
+cat <<EOF
+
+== the server (docs/api.md)
+Start a node (it starts a private redis-server of its own; Ctrl-C stops both):
+
+    $quire serve -c conf/quire.conf --listen 127.0.0.1:8080
+
+Then, from another terminal, render examples/sales.quire through the API:
+
+    curl -s http://127.0.0.1:8080/v1/reports
+    curl -s -X POST -d '{"report": "sales", "format": "pdf"}' http://127.0.0.1:8080/v1/jobs
+    curl -s http://127.0.0.1:8080/v1/jobs/JOB_ID            # state and progress
+    curl -s -N -H 'Accept: text/event-stream' http://127.0.0.1:8080/v1/jobs/JOB_ID/events
+    curl -s -o sales.pdf http://127.0.0.1:8080/v1/jobs/JOB_ID/output
+    curl -s -X POST -d '{"format": "csv"}' http://127.0.0.1:8080/v1/reports/sales/render | tail -1
+EOF

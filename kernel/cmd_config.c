@@ -7,6 +7,8 @@
 
 #include "cli.h"
 #include "kernel.h"
+#include "redis_conn.h"
+#include "serve_auth.h"
 
 static int config_check(const cli_opts *opts)
 {
@@ -23,6 +25,23 @@ static int config_check(const cli_opts *opts)
      * would run with it. */
     if (code == QUIRE_EXIT_OK && k != NULL)
         code = k->problem_exit;
+    /* [server] values whose syntax the schema cannot express: a bad token
+     * entry or Redis URL would otherwise surface only at `quire serve`. */
+    if (k != NULL && k->sconf != NULL) {
+        char err[1024];
+        const char *url = config_get_string(k->sconf, "redis_url");
+        auth_table *auth = auth_load(k->sconf, config_get_string(k->sconf, "listen"), err,
+                                     sizeof(err));
+        if (auth == NULL) {
+            fprintf(stderr, "error: %s\n", err);
+            code = QUIRE_EXIT_CONFIG;
+        }
+        auth_free(auth);
+        if (url != NULL && url[0] != '\0' && rconn_url_check(url, err, sizeof(err)) != 0) {
+            fprintf(stderr, "error: [server] %s\n", err);
+            code = QUIRE_EXIT_CONFIG;
+        }
+    }
     if (k != NULL) {
         for (size_t i = 0; i < k->nplugins; i++) {
             plugin_state s = k->plugins[i]->state;

@@ -323,7 +323,7 @@ static int open_redis(server *srv)
         free(dir);
         url = redis_embed_url(srv->embed);
     } else if (rconn_url_check(url, err, sizeof(err)) != 0) {
-        fprintf(stderr, "error: [server] redis_url: %s\n", err);
+        fprintf(stderr, "error: [server] %s\n", err);
         return -2;
     }
     srv->redis_url = strdup(url);
@@ -335,6 +335,7 @@ static int open_redis(server *srv)
     o.command_timeout_ms = (int)config_get_int(sc, "redis_command_timeout");
     o.backoff_min_ms = BACKOFF_MIN_MS;
     o.backoff_max_ms = BACKOFF_MAX_MS;
+    o.log_level = srv->log_level;
     srv->rc_cmd = rconn_new(srv->loop, &o);
     o.command_timeout_ms += BLOCK_MS;
     srv->rc_block = rconn_new(srv->loop, &o);

@@ -26,15 +26,42 @@ typedef struct job_render {
     render_result res;
     render_error err;
     int rc;
-    _Atomic int done;
+    /* The watcher sleeps on `wake` between its rounds, so a finished
+     * render is noticed at once rather than at the next round. */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int done; /* guarded by lock */
 } job_render;
 
 static void *render_thread(void *arg)
 {
     job_render *jr = arg;
     jr->rc = render_run(jr->k, &jr->req, &jr->ctl, &jr->res, &jr->err);
-    atomic_store(&jr->done, 1);
+    pthread_mutex_lock(&jr->lock);
+    jr->done = 1;
+    pthread_cond_signal(&jr->wake);
+    pthread_mutex_unlock(&jr->lock);
     return NULL;
+}
+
+/* Waits up to WATCH_NS for the render to finish; returns 1 when it has. */
+static int wait_done(job_render *jr)
+{
+    struct timespec until;
+    int done;
+
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += WATCH_NS;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&jr->lock);
+    while (!jr->done && pthread_cond_timedwait(&jr->wake, &jr->lock, &until) == 0)
+        ;
+    done = jr->done;
+    pthread_mutex_unlock(&jr->lock);
+    return done;
 }
 
 /* Percent done from what the render knows: rows against the source's
@@ -93,16 +120,24 @@ static void run_job(void *ctx, job_run *run)
     jr->req.output = job_run_output_path(run);
     render_ctl_init(&jr->ctl);
     render_error_init(&jr->err);
+    pthread_mutex_init(&jr->lock, NULL);
+    {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&jr->wake, &ca);
+        pthread_condattr_destroy(&ca);
+    }
 
     if (pthread_create(&t, NULL, render_thread, jr) != 0) {
+        pthread_cond_destroy(&jr->wake);
+        pthread_mutex_destroy(&jr->lock);
         free(params);
         free(jr);
         job_run_finish(run, JOB_FAILED, NULL, "could not start a render thread");
         return;
     }
-    while (!atomic_load(&jr->done)) {
-        struct timespec nap = {0, WATCH_NS};
-        nanosleep(&nap, NULL);
+    while (!wait_done(jr)) {
         atomic_store(&jr->ctl.pause, job_run_paused(run));
         if (job_run_canceled(run))
             atomic_store(&jr->ctl.cancel, 1);
@@ -124,6 +159,8 @@ static void run_job(void *ctx, job_run *run)
     }
     render_result_free(&jr->res);
     render_error_clear(&jr->err);
+    pthread_cond_destroy(&jr->wake);
+    pthread_mutex_destroy(&jr->lock);
     free(params);
     free(jr);
 }
