@@ -217,6 +217,7 @@ jobs *jobs_new(struct ev_loop *loop, rconn *cmd, rconn *block, const jobs_option
     d.result_ttl_s = positive_or(o->result_ttl_s, 7 * 24 * 3600);
     d.block_ms = positive_or(o->block_ms, 1000);
 
+    int have_err = 0; /* err already says why */
     jobs *j = calloc(1, sizeof *j);
     if (!j)
         goto fail_nomem;
@@ -248,8 +249,10 @@ jobs *jobs_new(struct ev_loop *loop, rconn *cmd, rconn *block, const jobs_option
         goto fail_free_jobs;
     if (pthread_cond_init(&j->cv, NULL) != 0)
         goto fail_destroy_mutex;
-    if (jobs_pool_start(j, err) != 0)
+    if (jobs_pool_start(j, err) != 0) {
+        have_err = 1;
         goto fail_destroy_cond;
+    }
     ev_timer_init(&j->tick, on_tick, TICK_S, TICK_S);
     j->tick.data = j;
     ev_async_init(&j->wake, on_wake);
@@ -261,9 +264,8 @@ fail_destroy_cond:
     pthread_cond_destroy(&j->cv);
 fail_destroy_mutex:
     pthread_mutex_destroy(&j->mu);
-    j->threads = NULL;
 fail_free_jobs:
-    if (err && err->code == QUIRE_E_NONE)
+    if (!have_err)
         error_setf(err, QUIRE_E_NOMEM, "jobs: out of memory");
     free(j->k_queue);
     free(j->k_dead);

@@ -19,6 +19,7 @@
  *       node        node that runs / last ran it
  *       attempts    runs started so far (1 on the first run)
  *       control     ""|pause|cancel: what the API asked the running node
+ *       paused_from queued|running: the state a resume returns to
  *       rows, rows_total (-1 unknown), pages, percent (-1 unknown), eta_ms
  *       error       last error text (failed, or the reason of a retry)
  *       output_kind redis|file, output_size, output_mime, output_path
@@ -29,6 +30,16 @@
  *       type=progress: rows, rows_total, pages, percent, eta_ms, node, ts
  *   P:{job:ID}:output     string: the output bytes when <= output_max_redis
  *   Finished jobs: hash, events and output expire after result_ttl_s.
+ *
+ * Attempts: counted in the hash at every start of a run (HINCRBY), not
+ * from XPENDING's delivery count, so runs of re-queued entries (transient
+ * failures) and of reclaimed entries (dead nodes) count alike. A start
+ * that finds attempts >= max_attempts dead-letters the job instead
+ * ("gave up after N attempts: <last error>").
+ *
+ * Progress: the running node publishes a progress event when
+ * progress_interval_ms passed or the percentage grew by >= 1 since the
+ * last one, at most one per 100 ms per job, and mirrors it in the hash.
  *
  * States: queued -> running <-> paused -> succeeded | failed | canceled;
  * queued/paused-before-start -> canceled; running -> queued on a transient
@@ -286,7 +297,10 @@ void jobs_free(jobs *j);
 /* ============================== API calls ================================= */
 
 /* Callbacks get status JOBS_OK and the data, or an error status, a message
- * (valid during the callback) and NULL data. */
+ * (valid during the callback) and NULL data. Each callback runs exactly
+ * once: before the call returns when the arguments are invalid
+ * (JOBS_E_INVALID) or `cmd` is not connected (jobs_create only), else later
+ * from the loop - unless jobs_free() comes first. */
 typedef void jobs_create_fn(void *ctx, jobs_status st, const char *msg, const char *id);
 typedef void jobs_info_fn(void *ctx, jobs_status st, const char *msg, const job_info *info);
 typedef void jobs_list_fn(void *ctx, jobs_status st, const char *msg, const job_info *items,

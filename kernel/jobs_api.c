@@ -28,22 +28,28 @@ static void on_create_failed_mark(jobs *j, redisReply *reply, void *priv)
     (void)priv;
 }
 
+/* The hash says queued but no queue entry may exist: mark it failed so it
+ * does not look queued forever (best effort: if this is lost too, the job
+ * stays "queued" with no entry; the caller got 503 and never saw its id). */
+static void create_failed(jobs *j, create_op *op)
+{
+    char *hash = jobs_key(j, op->id, "");
+    const char *argv[] = {"HSET",   hash ? hash : "", "state",
+                          "failed", "error",          "could not be queued: " UNAVAILABLE};
+    jobs_cmd(j, j->cmd, on_create_failed_mark, NULL, NULL, 6, argv, NULL);
+    free(hash);
+    op->cb(op->ctx, JOBS_E_UNAVAILABLE, UNAVAILABLE, NULL);
+    free(op);
+}
+
 static void on_create_xadd(jobs *j, redisReply *reply, void *priv)
 {
     create_op *op = priv;
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
-        /* The hash says queued but no entry may exist: mark it failed so it
-         * does not look queued forever (best effort; if this is lost too the
-         * job stays "queued" with no entry - the caller got 503). */
-        char *hash = jobs_key(j, op->id, "");
-        const char *argv[] = {"HSET",   hash ? hash : "", "state",
-                              "failed", "error",          "could not be queued: " UNAVAILABLE};
-        jobs_cmd(j, j->cmd, on_create_failed_mark, NULL, NULL, 6, argv, NULL);
-        free(hash);
-        op->cb(op->ctx, JOBS_E_UNAVAILABLE, UNAVAILABLE, NULL);
-    } else {
-        op->cb(op->ctx, JOBS_OK, "", op->id);
+        create_failed(j, op);
+        return;
     }
+    op->cb(op->ctx, JOBS_OK, "", op->id);
     free(op);
 }
 
@@ -51,8 +57,7 @@ static void on_create_zadd(jobs *j, redisReply *reply, void *priv)
 {
     create_op *op = priv;
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
-        op->cb(op->ctx, JOBS_E_UNAVAILABLE, UNAVAILABLE, NULL);
-        free(op);
+        create_failed(j, op);
         return;
     }
     const char *argv[] = {"XADD", j->k_queue, "*", "job", op->id};
@@ -287,6 +292,7 @@ static void list_complete(list_op *op)
     job_info *infos = calloc(op->n ? op->n : 1, sizeof *infos);
     job_param **params = calloc(op->n ? op->n : 1, sizeof *params);
     size_t m = 0;
+    long long consumed = op->window;
     if (!infos || !params) {
         free(infos);
         free(params);
@@ -306,11 +312,16 @@ static void list_complete(list_op *op)
             continue;
         }
         m++;
-        if ((int)m == op->limit)
+        if ((int)m == op->limit) {
+            /* Stop here: the next page starts right after this entry. */
+            consumed = (long long)i + 1;
             break;
+        }
     }
+    if (consumed < op->window && consumed < (long long)op->n)
+        op->more = 1;
     char next[32];
-    snprintf(next, sizeof next, "%lld", op->offset + op->window);
+    snprintf(next, sizeof next, "%lld", op->offset + consumed);
     op->cb(op->ctx, JOBS_OK, "", infos, m, op->more ? next : NULL);
     for (size_t i = 0; i < op->n; i++)
         free(params[i]);

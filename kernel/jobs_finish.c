@@ -180,9 +180,8 @@ static void send_finish(jobs *j, struct job_run *r)
                           pages,
                           pct};
     size_t lens[21];
-    for (int i = 0; i < 21; i++)
-        lens[i] = strlen(argv[i]);
-    lens[13] = r->out_data ? r->out_size : 0;
+    for (int i = 0; i < 21; i++) /* 13: the output, not NUL-terminated */
+        lens[i] = i == 13 ? (r->out_data ? r->out_size : 0) : strlen(argv[i]);
     r->inflight = 1;
     jobs_cmd(j, j->cmd, on_step, r, NULL, 21, argv, lens);
     free(hash);

@@ -207,12 +207,25 @@ static int literal_value(const ast_expr *e, const report_param *rp, qv *out)
     return 0;
 }
 
+
+/* Where a given parameter came from, for messages: its position on the
+ * command line ("command line argument 3: --param year"), or just its name
+ * when it came from elsewhere (an API request: argi 0). */
+static void param_where(const plan_arg *arg, char *buf, size_t cap)
+{
+    if (arg->argi > 0)
+        snprintf(buf, cap, "command line argument %d: --param %s", arg->argi, arg->name);
+    else
+        snprintf(buf, cap, "parameter '%s'", arg->name);
+}
+
 /* ============================== params_bind =============================== */
 
 int params_bind(const report *rep, const plan_arg *args, size_t nargs, quire_arena *arena, qv **out,
                 diag *d)
 {
     size_t errors = d->errors;
+    char at[160];
     qv *values = arena_alloc(arena, (rep->nparams + 1) * sizeof(*values));
     if (values == NULL) {
         diag_error(d, "out of memory binding parameters");
@@ -221,9 +234,9 @@ int params_bind(const report *rep, const plan_arg *args, size_t nargs, quire_are
     for (size_t a = 0; a < nargs; a++) {
         if (report_find_param(rep, args[a].name) >= 0)
             continue;
+        param_where(&args[a], at, sizeof(at));
         if (rep->nparams == 0) {
-            diag_error(d, "command line argument %d: --param %s: the report has no parameters",
-                       args[a].argi, args[a].name);
+            diag_error(d, "%s: the report has no parameters", at);
         } else {
             char list[512] = "";
             for (size_t i = 0; i < rep->nparams; i++) {
@@ -231,10 +244,8 @@ int params_bind(const report *rep, const plan_arg *args, size_t nargs, quire_are
                 snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
                          rep->params[i].name);
             }
-            diag_error(d,
-                       "command line argument %d: --param %s: the report has no parameter "
-                       "'%s' (its parameters: %s)",
-                       args[a].argi, args[a].name, args[a].name, list);
+            diag_error(d, "%s: the report has no parameter '%s' (its parameters: %s)", at,
+                       args[a].name, list);
         }
     }
     for (size_t i = 0; i < rep->nparams; i++) {
@@ -247,8 +258,10 @@ int params_bind(const report *rep, const plan_arg *args, size_t nargs, quire_are
             char why[300];
             if (params_parse_value(given->value, rp->type, rp->scale, &values[i], why,
                                    sizeof(why)) != 0)
-                diag_error(d, "command line argument %d: --param %s: %s", given->argi, rp->name,
-                           why);
+            {
+                param_where(given, at, sizeof(at));
+                diag_error(d, "%s: %s", at, why);
+            }
             else if (rp->type == QUIRE_TYPE_STRING)
                 values[i].u.s.ptr = arena_strndup(arena, given->value, values[i].u.s.len);
         } else if (rp->default_value != NULL) {

@@ -493,6 +493,8 @@ typedef struct result {
     job_info info;
     char node[32];
     int nlist;
+    char listid[8][32];
+    job_state liststate[8];
     char next[32];
 } result;
 
@@ -578,10 +580,13 @@ static void on_output(void *ctx, jobs_status st, const char *msg, const job_outp
 static void on_list(void *ctx, jobs_status st, const char *msg, const job_info *items, size_t n,
                     const char *next)
 {
-    (void)items;
     result *r = ctx;
     set_common(r, st, msg);
     r->nlist = (int)n;
+    for (size_t i = 0; i < n && i < 8; i++) {
+        snprintf(r->listid[i], sizeof r->listid[0], "%s", items[i].id);
+        r->liststate[i] = items[i].state;
+    }
     snprintf(r->next, sizeof r->next, "%s", next ? next : "");
 }
 
@@ -680,10 +685,12 @@ static void test_lifecycle(void **state)
         last_rows = ev.ev[i].rows;
         progress++;
     }
-    /* 30 steps of 20 ms = 600 ms: the 1% rule publishes about every 100 ms
-     * (never more than ~10/s), so at least 3 and at most 9 events. */
+    /* 30 steps of 20 ms (>= 600 ms): every 3.3% step passes the 1% rule,
+     * so events come at the 100 ms cap: at least 3, and never more than
+     * one per 100 ms of the run (plus the first). */
     assert_true(progress >= 3);
-    assert_true(progress <= 9);
+    int64_t run_ms = ev.ev[ev.nev - 1].ts_ms - ev.ev[1].ts_ms;
+    assert_true(progress <= run_ms / 100 + 1);
 
     /* Resume after an event id: only the later ones. */
     result ev2;
@@ -1061,8 +1068,11 @@ static void test_failures(void **state)
         {"n", "5"}, {"ms", "1"}, {"fail", "transient"}, {"at", "2"}, {"times", "9"}};
     job_param perm[] = {{"n", "5"}, {"ms", "1"}, {"fail", "permanent"}, {"at", "2"}};
     char id1[64], id2[64], id3[64];
+    /* A few ms apart: the index orders by creation ms. */
     create(a.j, "flaky", once, 5, id1);
+    spin(3);
     create(a.j, "broken", always, 5, id2);
+    spin(3);
     create(a.j, "bad", perm, 4, id3);
     wait_state("t6", id1, "succeeded", 5000);
     wait_state("t6", id2, "failed", 5000);
@@ -1111,6 +1121,33 @@ static void test_failures(void **state)
     }
     assert_int_equal(seen, 3);
     freeReplyObject(d);
+
+    /* Newest first, filtered, one per page: id3 then id2, then the end. */
+    result l = {0};
+    jobs_list(a.j, JOB_STATE_FAILED, 1, NULL, on_list, &l);
+    assert_true(wait_for(is_done, &l, 3000));
+    assert_int_equal(l.st, JOBS_OK);
+    assert_int_equal(l.nlist, 1);
+    assert_string_equal(l.listid[0], id3);
+    assert_string_equal(l.next, "1");
+    char cursor[32];
+    strcpy(cursor, l.next);
+    memset(&l, 0, sizeof l);
+    jobs_list(a.j, JOB_STATE_FAILED, 1, cursor, on_list, &l);
+    assert_true(wait_for(is_done, &l, 3000));
+    assert_int_equal(l.nlist, 1);
+    assert_string_equal(l.listid[0], id2);
+    assert_int_equal(l.liststate[0], JOB_STATE_FAILED);
+    memset(&l, 0, sizeof l);
+    jobs_list(a.j, -1, 10, NULL, on_list, &l);
+    assert_true(wait_for(is_done, &l, 3000));
+    assert_int_equal(l.nlist, 3);
+    assert_string_equal(l.next, "");
+    memset(&l, 0, sizeof l);
+    jobs_list(a.j, -1, 10, "x1", on_list, &l);
+    assert_true(wait_for(is_done, &l, 3000));
+    assert_int_equal(l.st, JOBS_E_INVALID);
+    assert_string_equal(l.msg, "cursor 'x1' is not valid");
     wait_no_pending("t6");
     node_close(&a);
     loop_done();
