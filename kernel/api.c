@@ -297,6 +297,7 @@ void api_on_request(void *ctx, const quire_http_request *req, quire_exchange *x)
             respond_unauthorized(r, rc == AUTH_BAD);
             return;
         }
+        r->who = arena_copy(a, r->who); /* a reload frees the auth table while r waits */
         if (r->role < route->role) {
             srv->metrics.forbidden++;
             api_error(r, 403, "forbidden", "%s %s needs the %s role; token '%s' has %s",

@@ -36,7 +36,7 @@ EXAMPLES = os.path.join(REPO, "examples")
 SALES_CSV = os.path.join(EXAMPLES, "data", "sales.csv")
 REDIS_SERVER = shutil.which("redis-server") or "redis-server"
 
-WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC11B97"
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 section 1.3
 
 # ============================== Cleanup ======================================
 
@@ -340,7 +340,7 @@ class SSEReader:
             if len(out) >= max_events or time.monotonic() > deadline:
                 break
             try:
-                line = self.resp.fp.readline(65536)
+                line = self.resp.readline(65536)
             except (socket.timeout, OSError):
                 break
             if not line:
@@ -736,6 +736,16 @@ class Node:
         except OSError:
             return ""
 
+    def diag(self, tail=3000):
+        """For failure details: a sanitizer report from its start when the
+        log has one (its stack is what matters), else the log's tail."""
+        log = self.log()
+        for mark in ("==ERROR", "runtime error", "==WARNING"):
+            i = log.find(mark)
+            if i >= 0:
+                return log[max(0, i - 200):i + 6000]
+        return log[-tail:]
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
@@ -855,74 +865,102 @@ def write_totals_report(dirpath, name, csv_path, title="Totals"):
 
 class FifoFeeder:
     """Feeds a CSV into a named pipe slowly, so a render reading it runs as
-    long as the test wants: `rows_per_tick` rows every `tick` seconds, at
-    most `max_seconds` in all. The writer never blocks (a paused render
-    stops reading; the feeder waits), and it gives up at its deadline."""
+    long as the test wants: `rows_per_tick` rows every `tick` seconds (the
+    first `max_rows` rows of the file, or all), for at most `max_seconds` in
+    all. Every reader that opens the pipe gets the stream from the start.
+    The node opens a job's source twice: once when the job is created (the
+    report is compiled to validate it, which reads the header and a sample)
+    and once to render it. The first `quick_streams` readers therefore get
+    the header and `quick_rows` rows at once and then end of file, so the
+    check never holds the stream the render should get. The writer never
+    blocks: a paused render stops reading and the feeder waits; a reader
+    that goes away ends that stream."""
 
     def __init__(self, fifo, csv_path, rows_per_tick=500, tick=0.05, max_seconds=60,
-                 max_rows=None):
+                 max_rows=None, quick_streams=1, quick_rows=200):
         self.fifo = fifo
         self.csv_path = csv_path
         self.rows_per_tick = rows_per_tick
         self.tick = tick
-        self.max_seconds = max_seconds
         self.max_rows = max_rows
-        self.rows_written = 0
+        self.quick_streams = quick_streams
+        self.quick_rows = quick_rows
+        self.deadline = time.monotonic() + max_seconds
+        self.streams = 0  # readers served so far
         self.stop_flag = threading.Event()
-        self.finished = threading.Event()
         if not os.path.exists(fifo):
             os.mkfifo(fifo)
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
+    def _alive(self):
+        return not self.stop_flag.is_set() and time.monotonic() < self.deadline
+
     def _run(self):
         import errno
-        deadline = time.monotonic() + self.max_seconds
-        fd = None
-        try:
-            while fd is None and time.monotonic() < deadline and not self.stop_flag.is_set():
+        for _ in range(1000):
+            fd = None
+            while fd is None and self._alive():
                 try:
                     fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
                 except OSError as e:
                     if e.errno != errno.ENXIO:
                         return
-                    time.sleep(0.02)
+                    time.sleep(0.01)
             if fd is None:
                 return
-            with open(self.csv_path, "rb") as src:
-                pending = src.readline()  # the header
-                for _ in range(10 ** 7):
-                    if self.stop_flag.is_set() or time.monotonic() > deadline:
-                        return
-                    if not pending:
-                        if self.max_rows is not None and self.rows_written >= self.max_rows:
-                            return
-                        lines = []
-                        for _ in range(self.rows_per_tick):
-                            if self.max_rows is not None and \
-                                    self.rows_written + len(lines) >= self.max_rows:
-                                break
-                            line = src.readline()
-                            if not line:
-                                break
-                            lines.append(line)
-                        if not lines:
-                            return
-                        self.rows_written += len(lines)
-                        pending = b"".join(lines)
-                    try:
-                        n = os.write(fd, pending)
-                        pending = pending[n:]
-                        if not pending:
-                            time.sleep(self.tick)
-                    except BlockingIOError:
-                        time.sleep(0.02)
-                    except OSError:
-                        return  # the reader went away (canceled)
-        finally:
-            if fd is not None:
+            self.streams += 1
+            try:
+                if self.streams <= self.quick_streams:
+                    self._quick(fd)
+                else:
+                    self._stream(fd)
+            finally:
                 os.close(fd)
-            self.finished.set()
+            time.sleep(0.02)  # let the reader see EOF before the next open
+
+    def _quick(self, fd):
+        with open(self.csv_path, "rb") as src:
+            data = b"".join(src.readline() for _ in range(self.quick_rows + 1))
+        for _ in range(1000):
+            if not data or not self._alive():
+                return
+            try:
+                data = data[os.write(fd, data):]
+            except BlockingIOError:
+                time.sleep(0.01)
+            except OSError:
+                return
+
+    def _stream(self, fd):
+        written = 0
+        with open(self.csv_path, "rb") as src:
+            pending = src.readline()  # the header
+            for _ in range(10 ** 7):
+                if not self._alive():
+                    return
+                if not pending:
+                    lines = []
+                    for _ in range(self.rows_per_tick):
+                        if self.max_rows is not None and written + len(lines) >= self.max_rows:
+                            break
+                        line = src.readline()
+                        if not line:
+                            break
+                        lines.append(line)
+                    if not lines:
+                        return
+                    written += len(lines)
+                    pending = b"".join(lines)
+                try:
+                    n = os.write(fd, pending)
+                    pending = pending[n:]
+                    if not pending:
+                        time.sleep(self.tick)
+                except BlockingIOError:
+                    time.sleep(0.02)
+                except OSError:
+                    return  # the reader went away
 
     def stop(self):
         self.stop_flag.set()

@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 
 tap = h.Tap()
+SUCCEEDED = []  # ids of the jobs that succeeded on the node, for /metrics
 FINAL = ("succeeded", "failed", "canceled")
 
 
@@ -74,8 +75,8 @@ def check_catalog(node):
     tap.ok({"csv", "pdf", "html"} <= set(fmts), "sales: formats include csv, pdf, html",
            sorted(fmts))
     tap.eq((fmts.get("pdf") or {}).get("mime_type"), "application/pdf", "pdf's media type")
-    tap.eq(((fmts.get("pdf") or {}).get("per_page"), (fmts.get("csv") or {}).get("data")),
-           (True, True), "pdf is per-page, csv is a data format")
+    tap.eq(((fmts.get("pdf") or {}).get("data"), (fmts.get("csv") or {}).get("data")),
+           (False, True), "csv is a data format, pdf is not")
 
     r = node.get("/v1/reports/region_summary")
     ps = (r.json() or {}).get("parameters", [])
@@ -149,7 +150,8 @@ def check_job(node, sync_csv, totals):
     if not jid:
         return None
     info = node.wait_job(jid, timeout=60)
-    tap.eq((info or {}).get("state"), "succeeded", "the job succeeds (within 60 s)", info)
+    if tap.eq((info or {}).get("state"), "succeeded", "the job succeeds (within 60 s)", info):
+        SUCCEEDED.append(jid)
     info = info or {}
     prog = info.get("progress") or {}
     tap.eq((prog.get("rows"), prog.get("percent")), (totals[0], 100),
@@ -220,8 +222,9 @@ def check_events(node, jid):
 
 def check_live_events(node, fifo_report, fifo, data_csv):
     """SSE on a job as it runs: queued -> running -> progress... -> succeeded."""
+    # 20000 rows at 8000 rows/s: 2.5 s, five batches of 4096 rows or so.
     feeder = h.FifoFeeder(fifo, data_csv, rows_per_tick=400, tick=0.05, max_seconds=40,
-                          max_rows=8000)
+                          max_rows=20000)
     try:
         r = node.post("/v1/jobs", {"report": fifo_report, "format": "csv", "params": {"tag": 5}})
         jid = (r.json() or {}).get("id")
@@ -231,23 +234,28 @@ def check_live_events(node, fifo_report, fifo, data_csv):
         sse.close()
         seq = [(e.get("event"), h.json.loads(e.get("data", "{}"))) for e in got]
         states = [d.get("state") for ev, d in seq if ev == "state"]
-        tap.eq(states, ["queued", "running", "succeeded"],
-               "live SSE: the state events in order", states)
+        if tap.eq(states, ["queued", "running", "succeeded"],
+                  "live SSE: the state events in order", states):
+            SUCCEEDED.append(jid)
         kinds = [ev for ev, _ in seq]
         first_run = kinds.index("state", 1) if kinds.count("state") > 1 else 0
         progress = [d for ev, d in seq if ev == "progress"]
-        tap.ok(len(progress) >= 3 and kinds[0] == "state" and
+        tap.ok(len(progress) >= 2 and kinds[0] == "state" and
                all(k == "progress" for k in kinds[first_run + 1:-1]),
                "live SSE: progress events between running and succeeded (%d)" % len(progress),
                kinds)
+        ts = [d.get("ts_ms", 0) for _, d in seq]
+        tap.note("live SSE: %d progress events over %.2f s of running, rows %s" % (
+            len(progress), (ts[-1] - ts[1]) / 1000.0 if len(ts) > 1 else 0,
+            [d.get("rows") for d in progress]))
         rows = [d.get("rows", 0) for d in progress]
-        tap.ok(rows == sorted(rows) and rows and rows[-1] <= 8000,
+        tap.ok(rows == sorted(rows) and rows and rows[-1] <= 20000,
                "live SSE: progress rows never go back", rows)
         out = node.get("/v1/jobs/%s/output" % jid)
         lines = out.text().strip().splitlines()
-        _, total, _ = h.csv_totals(data_csv, 8000)
-        tap.eq([x.split(",")[:3] for x in lines[1:]], [["5", "8000", "%.2f" % total]],
-               "the slow job's output: tag 5, 8000 rows and their sum (summed here)", lines)
+        _, total, _ = h.csv_totals(data_csv, 20000)
+        tap.eq([x.split(",")[:3] for x in lines[1:]], [["5", "20000", "%.2f" % total]],
+               "the slow job's output: tag 5, 20000 rows and their sum (summed here)", lines)
     finally:
         feeder.stop()
 
@@ -257,7 +265,8 @@ def wait_state(node, jid, state, timeout=15):
 
 
 def check_pause_resume_cancel(node, fifo_report, fifo, data_csv):
-    feeder = h.FifoFeeder(fifo, data_csv, rows_per_tick=300, tick=0.05, max_seconds=60,
+    # 24000 rows at 20000 rows/s: a batch (about 4096 rows) fills in 0.2 s.
+    feeder = h.FifoFeeder(fifo, data_csv, rows_per_tick=1000, tick=0.05, max_seconds=60,
                           max_rows=24000)
     try:
         r = node.post("/v1/jobs", {"report": fifo_report, "format": "csv", "params": {"tag": 1}})
@@ -270,7 +279,7 @@ def check_pause_resume_cancel(node, fifo_report, fifo, data_csv):
         tap.eq((r.status, (r.json() or {}).get("id")), (200, jid), "POST pause: 200", r)
         info = wait_state(node, jid, "paused")
         tap.eq((info or {}).get("state"), "paused", "the job is paused", info)
-        time.sleep(0.6)  # the batch under way when pause came ends
+        time.sleep(1.0)  # the batch under way when pause came ends (0.2 s) and is published
         r1 = node.get("/v1/jobs/" + jid).json()["progress"]["rows"]
         time.sleep(1.2)
         info = node.get("/v1/jobs/" + jid).json()
@@ -285,7 +294,8 @@ def check_pause_resume_cancel(node, fifo_report, fifo, data_csv):
             lambda: node.get("/v1/jobs/" + jid).json()["progress"]["rows"] > r2, 10)
         tap.ok(moved, "after resume rows are read again")
         info = node.wait_job(jid, timeout=60)
-        tap.eq((info or {}).get("state"), "succeeded", "the resumed job succeeds", info)
+        if tap.eq((info or {}).get("state"), "succeeded", "the resumed job succeeds", info):
+            SUCCEEDED.append(jid)
         out = node.get("/v1/jobs/%s/output" % jid).text().strip().splitlines()
         _, total, _ = h.csv_totals(data_csv, 24000)
         tap.ok(len(out) == 2 and out[1].startswith("1,24000,%.2f," % total),
@@ -317,10 +327,6 @@ def check_pause_resume_cancel(node, fifo_report, fifo, data_csv):
         tap.eq(leftovers, [], "no partial output is left in temp_dir")
     finally:
         feeder.stop()
-
-    # A job canceled before it runs: the pipe has no writer, so the worker
-    # would wait; cancel it while still queued behind a paused one is hard to
-    # arrange, so cancel a job created paused-free on a full node instead.
 
 
 def check_ws_edges(node, fifo_report, fifo, data_csv):
@@ -550,15 +556,15 @@ def main():
         check_ws_edges(node, "slow_ws", fifos["slow_ws"], data_csv)
         check_admin(node)
         check_reload(node)
-        check_metrics(node, 3)
+        check_metrics(node, len(SUCCEEDED))
         check_bad_requests(node)
         rc = node.stop(timeout=20)
-        tap.eq(rc, 0, "the node stops with 0 on SIGTERM", node.log()[-1500:])
+        tap.eq(rc, 0, "the node stops with 0 on SIGTERM", node.diag())
         tap.ok("==ERROR" not in node.log() and "runtime error" not in node.log(),
                "no sanitizer report in the node's log")
     except Exception:
         import traceback
-        tap.ok(False, "test_api ran to the end", traceback.format_exc(), node.log()[-3000:])
+        tap.ok(False, "test_api ran to the end", traceback.format_exc(), node.diag())
     finally:
         node.stop(timeout=10)
         redis.stop()

@@ -3,9 +3,7 @@ starts with it and is gone after it stops (SIGTERM and kill -9), /healthz and
 /readyz answer, and refused configurations exit 3 with the reason.
 """
 
-import json
 import os
-import signal
 import sys
 import time
 
@@ -142,7 +140,7 @@ def main():
         node = check_start_and_sigterm()
         check_restart_same_dir(node)
         check_config_errors()
-    except Exception as e:  # a harness failure is a failed check, not a crash
+    except Exception:  # a harness failure is a failed check, not a crash
         import traceback
         tap.ok(False, "test_basic ran to the end", traceback.format_exc())
     return tap.finish()
