@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,51 +169,109 @@ static void on_created(void *ctx, jobs_status st, const char *msg, const char *i
     api_respond_json(r, 201, &b);
 }
 
-void api_jobs_create(api_req *r)
-{
-    server *srv = r->srv;
+/* A job being validated on a thread of its own: render_validate() opens
+ * the report's sources, which must not stall the loop. */
+typedef struct job_check {
+    api_req *r;
     render_req rq;
-    render_error e;
+    render_error err;
+    int rc;
+} job_check;
+
+static void on_job_checked(void *arg)
+{
+    job_check *jc = arg;
+    api_req *r = jc->r;
+    server *srv = r->srv;
     job_spec spec;
     job_param *ps = NULL;
     char page[16];
+
+    srv->validating--;
+    if (jc->rc != 0) {
+        render_error *e = &jc->err;
+        int status = e->cls == RENDER_E_NOT_FOUND ? 404 : e->cls == RENDER_E_INVALID ? 400 : 500;
+        api_error(r, status,
+                  status == 404 ? "not_found" : status == 400 ? "invalid" : "render_failed", "%s",
+                  e->text ? e->text : "invalid job");
+        goto done;
+    }
+    if (r->x == NULL) { /* the client left: create nothing */
+        api_req_free(r);
+        goto done;
+    }
+    memset(&spec, 0, sizeof(spec));
+    spec.report = jc->rq.report;
+    spec.format = jc->rq.format;
+    if (jc->rq.nparams > 0) {
+        ps = arena_alloc(r->arena, jc->rq.nparams * sizeof(*ps));
+        if (ps == NULL) {
+            api_error(r, 503, "unavailable", "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < jc->rq.nparams; i++) {
+            ps[i].name = jc->rq.params[i].name;
+            ps[i].value = jc->rq.params[i].value;
+        }
+    }
+    spec.params = ps;
+    spec.nparams = jc->rq.nparams;
+    if (jc->rq.page > 0) {
+        snprintf(page, sizeof(page), "%u", (unsigned)jc->rq.page);
+        spec.page = page;
+    }
+    jobs_create(srv->jobs, &spec, on_created, r);
+done:
+    render_error_clear(&jc->err);
+    free(jc);
+}
+
+static void *job_check_thread(void *arg)
+{
+    job_check *jc = arg;
+    jc->rc = render_validate(jc->r->srv->k, &jc->rq, &jc->err);
+    if (mailbox_post(jc->r->srv->mb, on_job_checked, jc) != 0)
+        on_job_checked(jc); /* cannot happen in practice; never leave the client hanging */
+    return NULL;
+}
+
+void api_jobs_create(api_req *r)
+{
+    server *srv = r->srv;
+    job_check *jc;
+    pthread_t t;
+    pthread_attr_t attr;
 
     if (srv->draining) {
         api_error(r, 503, "draining", "this node is shutting down; send the job to another node");
         return;
     }
-    if (api_read_render_body(r, 1, &rq) != 0)
-        return;
-    render_error_init(&e);
-    if (render_validate(srv->k, &rq, &e) != 0) {
-        int status = e.cls == RENDER_E_NOT_FOUND ? 404 : e.cls == RENDER_E_INVALID ? 400 : 500;
-        api_error(r, status, status == 404 ? "not_found" : status == 400 ? "invalid" : "render_failed",
-                  "%s", e.text ? e.text : "invalid job");
-        render_error_clear(&e);
+    if (srv->validating >= SERVE_MAX_VALIDATING) {
+        api_error(r, 503, "busy", "%d job requests are being checked on this node; retry",
+                  srv->validating);
         return;
     }
-    memset(&spec, 0, sizeof(spec));
-    spec.report = rq.report;
-    spec.format = rq.format;
-    if (rq.nparams > 0) {
-        ps = arena_alloc(r->arena, rq.nparams * sizeof(*ps));
-        if (ps == NULL) {
-            api_error(r, 503, "unavailable", "out of memory");
-            return;
-        }
-        for (size_t i = 0; i < rq.nparams; i++) {
-            ps[i].name = rq.params[i].name;
-            ps[i].value = rq.params[i].value;
-        }
+    jc = calloc(1, sizeof(*jc));
+    if (jc == NULL) {
+        api_error(r, 503, "unavailable", "out of memory");
+        return;
     }
-    spec.params = ps;
-    spec.nparams = rq.nparams;
-    if (rq.page > 0) {
-        snprintf(page, sizeof(page), "%u", (unsigned)rq.page);
-        spec.page = page;
+    if (api_read_render_body(r, 1, &jc->rq) != 0) {
+        free(jc);
+        return;
     }
+    jc->r = r;
+    render_error_init(&jc->err);
     api_defer(r);
-    jobs_create(srv->jobs, &spec, on_created, r);
+    srv->validating++;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, job_check_thread, jc) != 0) {
+        srv->validating--;
+        free(jc);
+        api_error(r, 503, "unavailable", "could not start a thread to check the job");
+    }
+    pthread_attr_destroy(&attr);
 }
 
 /* ============================== Read ====================================== */

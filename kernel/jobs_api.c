@@ -471,7 +471,11 @@ static void on_control(jobs *j, redisReply *reply, void *priv)
                          ? jobs_reply_str(reply->element[1])
                          : NULL;
     job_state s = JOB_STATE_QUEUED;
-    if (!what) {
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+        /* Redis answered, so it is not unavailable: a script error is ours. */
+        snprintf(msg, sizeof msg, "the control script failed: %.250s", reply->str);
+        op->cb(op->ctx, JOBS_E_INTERNAL, msg, s);
+    } else if (!what) {
         op->cb(op->ctx, JOBS_E_UNAVAILABLE, UNAVAILABLE, s);
     } else if (strcmp(what, "notfound") == 0) {
         not_found(msg, sizeof msg, op->id);

@@ -2,8 +2,9 @@
  * jobs_events.c - progress of running jobs and the events API. Every tick
  * the loop looks at each run's progress atomics and, at most every 100 ms
  * per run, calls the progress script: it publishes a progress event when
- * progress_interval_ms passed or the percentage grew by >= 1 since the
- * last one (and something changed), and returns the job's control field,
+ * progress_interval_ms passed since the last one (whether or not anything
+ * changed: a heartbeat through a long sort), or sooner when the percentage
+ * grew by >= 1, and returns the job's control field,
  * which sets the run's paused/canceled atomics (pause/cancel across nodes).
  */
 #include "jobs_int.h"
@@ -57,8 +58,11 @@ static void tick_run(jobs *j, struct job_run *r, int64_t now)
     int pct = atomic_load(&r->percent);
     int changed = rows != r->last_rows || pages != r->last_pages || pct != r->last_percent;
     int64_t since = now - r->last_event_ms;
-    int publish = changed && (since >= j->o.progress_interval_ms ||
-                              (pct >= 0 && pct - (r->last_percent < 0 ? 0 : r->last_percent) >= 1));
+    /* At least every progress_interval, changed or not (a client sees the
+     * job is alive through a long sort or the renderer's end()), and
+     * sooner when the percentage grew by one. */
+    int publish = since >= j->o.progress_interval_ms ||
+                  (changed && pct >= 0 && pct - (r->last_percent < 0 ? 0 : r->last_percent) >= 1);
     char *hash = jobs_key(j, r->job_id, "");
     char *evk = jobs_key(j, r->job_id, ":events");
     if (!hash || !evk) {

@@ -108,7 +108,7 @@ static void on_drain_check(struct ev_loop *loop, ev_timer *w, int revents)
 {
     server *srv = w->data;
     (void)revents;
-    if (srv->jobs_drained && srv->sync_running == 0)
+    if (srv->jobs_drained && srv->sync_running == 0 && srv->validating == 0)
         ev_break(loop, EVBREAK_ALL);
 }
 
@@ -512,12 +512,31 @@ int cmd_serve(int argc, char **argv)
     ev_timer_stop(srv.loop, &srv.drain_timer);
     ev_timer_stop(srv.loop, &srv.drain_check);
     stop_plugins(&srv);
-    /* Synchronous renders in flight have their own deadline; wait for them
-     * so no thread posts to a freed mailbox. */
+    /* Synchronous renders in flight have their own deadline, and checks of
+     * job requests end by themselves; wait for them so no thread posts to
+     * a freed mailbox. */
     {
         int64_t until = serve_now_ms() + srv.sync_timeout_ms + 1000;
-        while (srv.sync_running > 0 && serve_now_ms() < until)
+        while ((srv.sync_running > 0 || srv.validating > 0) && serve_now_ms() < until)
             ev_run(srv.loop, EVRUN_ONCE);
+    }
+    /* A render that cannot be stopped (blocked reading its source) would
+     * keep a worker thread forever: then leave at once. Its job stays
+     * pending in Redis and another node, or this one after a restart,
+     * takes it over, exactly as after a crash. */
+    {
+        jobs_metrics jm;
+        jobs_metrics_get(srv.jobs, &jm);
+        if (jm.running > 0 || srv.sync_running > 0 || srv.validating > 0) {
+            serve_log(&srv, QUIRE_LOG_WARN,
+                      "serve: %llu jobs still running are left pending for other nodes; exiting "
+                      "without waiting for them",
+                      (unsigned long long)jm.running);
+            if (srv.embed != NULL)
+                redis_embed_stop(srv.embed);
+            fflush(NULL);
+            _exit(QUIRE_EXIT_OK);
+        }
     }
     code = QUIRE_EXIT_OK;
 

@@ -25,6 +25,10 @@
 
 typedef struct api_req api_req;
 
+/* Job requests checked at once (each on a thread: checking opens the
+ * report's sources); more get 503 busy. */
+#define SERVE_MAX_VALIDATING 16
+
 /* Counters for /metrics kept by the API layer (the jobs engine keeps its
  * own, see jobs.h). Loop thread only. */
 typedef struct serve_metrics {
@@ -58,8 +62,10 @@ typedef struct server {
 
     jobs *jobs;
 
-    /* Synchronous renders in flight (bounded by sync_max). */
+    /* Synchronous renders in flight (bounded by sync_max), and job requests
+     * being validated on threads (bounded by SERVE_MAX_VALIDATING). */
     int sync_running, sync_max;
+    int validating;
     int64_t sync_timeout_ms;
     int64_t session_ttl_ms;
 
@@ -97,7 +103,7 @@ struct api_req {
     size_t body_len;
     const char *accept, *last_event_id;
     int websocket;
-    const char *who; /* the token's name (owned by the auth table) */
+    const char *who; /* the token's name (a copy in arena: a reload frees the table) */
     /* One extra response header (Allow for 405, Location for 201). */
     const char *extra_header, *extra_value;
     int role;
