@@ -887,6 +887,7 @@ class FifoFeeder:
         self.quick_rows = quick_rows
         self.deadline = time.monotonic() + max_seconds
         self.streams = 0  # readers served so far
+        self.fed = 0  # rows handed to the current full stream so far
         self.stop_flag = threading.Event()
         if not os.path.exists(fifo):
             os.mkfifo(fifo)
@@ -895,6 +896,11 @@ class FifoFeeder:
 
     def _alive(self):
         return not self.stop_flag.is_set() and time.monotonic() < self.deadline
+
+    def rows_sent(self):
+        """Rows handed to the pipe in the current full stream (at least as
+        many as the reader has read)."""
+        return self.fed
 
     def _run(self):
         import errno
@@ -951,6 +957,7 @@ class FifoFeeder:
                     if not lines:
                         return
                     written += len(lines)
+                    self.fed = written
                     pending = b"".join(lines)
                 try:
                     n = os.write(fd, pending)
