@@ -73,17 +73,17 @@ typedef struct http_reqparser {
     const quire_host *host;
     const http_limits *lim;
     http_parser p;
-    hbuf text;                  /* url\0 then name\0value\0 per header */
-    size_t *offs;               /* per header: name offset, value offset */
-    size_t nheaders, offs_cap;  /* offs holds 2 * offs_cap entries */
-    int phase;                  /* 0 url, 1 header name, 2 header value */
+    hbuf text;                 /* url\0 then name\0value\0 per header */
+    size_t *offs;              /* per header: name offset, value offset */
+    size_t nheaders, offs_cap; /* offs holds 2 * offs_cap entries */
+    int phase;                 /* 0 url, 1 header name, 2 header value */
     hbuf body;
     size_t header_bytes;
-    int started;        /* a byte of this request arrived */
-    int headers_done;   /* the header block is complete */
-    int complete;       /* the whole request is in */
+    int started;         /* a byte of this request arrived */
+    int headers_done;    /* the header block is complete */
+    int complete;        /* the whole request is in */
     int expect_continue; /* Expect: 100-continue on an HTTP/1.1 request */
-    int err_status;     /* set with err_msg when feeding failed */
+    int err_status;      /* set with err_msg when feeding failed */
     char err_msg[200];
     int path_has_nul; /* the decoded path had %00 (cut there) */
     quire_http_header *headers;
@@ -91,9 +91,11 @@ typedef struct http_reqparser {
     quire_http_request req;
 } http_reqparser;
 
+/* Prepares rp; `lim` must outlive it. Free with http_req_free(). */
 void http_req_init(http_reqparser *rp, const quire_host *host, const http_limits *lim);
 /* Forgets the current request; the next byte fed starts a new one. */
 void http_req_reset(http_reqparser *rp);
+/* Frees rp's buffers (the request it built goes with them). */
 void http_req_free(http_reqparser *rp);
 /* Feeds bytes; *used says how many were consumed. Returns HTTP_REQ_MORE
  * (all used, need more), HTTP_REQ_DONE (rp->req is complete; bytes after
@@ -118,15 +120,17 @@ int http_compressible(const char *content_type);
 /* Compresses len bytes in one go into out (gzip wrapper). 0 or -1. */
 int http_gzip(const quire_host *host, const char *in, size_t len, hbuf *out);
 /* Streaming gzip: init, then feed with finish=1 on the last call. */
-int http_gzip_begin(z_stream *z);
+int http_gzip_begin(z_stream *z); /* 0 or -1; end with http_gzip_end */
+/* Appends the compressed bytes of `in` to out. 0 or -1. */
 int http_gzip_feed(const quire_host *host, z_stream *z, const char *in, size_t len, int finish,
                    hbuf *out);
-void http_gzip_end(z_stream *z);
+void http_gzip_end(z_stream *z); /* frees zlib's state */
 /* Formats an RFC 7231 date for time t into buf (at least 32 bytes). */
 void http_date(int64_t t, char *buf, size_t cap);
 
 /* ============================== SHA-1, base64 (http_sha1.c) =============== */
 
+/* The SHA-1 digest of len bytes. */
 void http_sha1(const void *data, size_t len, unsigned char digest[20]);
 /* Writes the base64 of n bytes and a NUL into out (4 * ((n + 2) / 3) + 1). */
 void http_base64(const unsigned char *in, size_t n, char *out);
@@ -151,6 +155,7 @@ typedef struct http_ws_io {
 
 /* A server-side session. NULL when out of memory. Free with http_ws_free. */
 http_ws *http_ws_new(const quire_host *host, size_t max_message, const http_ws_io *io);
+/* Frees the session and what wslay still queues; NULL is a no-op. */
 void http_ws_free(http_ws *ws);
 /* Consumes io.in. 0, or -1 on a fatal error (drop the connection). */
 int http_ws_recv(http_ws *ws);
@@ -198,11 +203,12 @@ typedef struct http_server {
     int attached;
     int lfd;
     ev_io lio;
+    ev_timer accept_pause; /* accepting waits after running out of fds */
     int started;
     char *unix_path; /* the socket file we created, removed at stop */
     http_conn *conns;
-    size_t nconns;   /* served connections (rejected ones not counted) */
-    size_t nreject;  /* connections being answered 503 */
+    size_t nconns;  /* served connections (rejected ones not counted) */
+    size_t nreject; /* connections being answered 503 */
     uint64_t next_id;
     int quiescing;
     int stopping;
@@ -288,7 +294,8 @@ int http_conn_idle(const http_conn *c);
 /* Whether the response to x will close the connection. */
 int http_conn_will_close(const http_conn *c, const quire_exchange *x);
 
-/* http_exchange.c: the exchange ops of the ops table. */
+/* http_exchange.c: the exchange ops of the ops table, with the contracts
+ * of include/quire/transport.h (respond, stream_begin/write/end). */
 void http_x_respond(quire_exchange *x, int status, const quire_http_header *headers,
                     size_t nheaders, const char *body, size_t len);
 void http_x_stream_begin(quire_exchange *x, int status, const quire_http_header *headers,
@@ -301,6 +308,7 @@ void http_x_stream_end(quire_exchange *x);
  * x), else the status to answer ourselves (400 or 426). -1: not an
  * upgrade attempt. */
 int http_ws_check(const quire_http_request *req, quire_exchange *x);
+/* ws_accept, ws_send, ws_close of include/quire/transport.h. */
 int http_x_ws_accept(quire_exchange *x, const char *protocol);
 int http_x_ws_send(quire_exchange *x, int binary, const char *data, size_t len);
 void http_x_ws_close(quire_exchange *x, int code, const char *reason);
@@ -317,12 +325,16 @@ void http_ws_conn_tick(http_conn *c);
 int http_static_try(http_conn *c, quire_exchange *x, const quire_http_request *req);
 /* Moves more file bytes to c->out. 0, or -1 on a read error. */
 int http_static_pump(http_conn *c);
+/* Closes the file being sent, if any. */
 void http_static_free(http_conn *c);
 
 /* http_listen.c */
 /* Checks an address; 0 or -1 with err naming it. */
 int http_listen_check(const quire_host *host, const char *address, quire_error *err);
+/* Binds srv->address and starts accepting on srv->loop; logs the
+ * address ("listening on 127.0.0.1:41234"). 0, or -1 with err. */
 int http_listen_start(http_server *srv, quire_error *err);
+/* Stops accepting and closes the listening socket (idempotent). */
 void http_listen_stop(http_server *srv);
 
 #endif /* QUIRE_HTTP_H */

@@ -122,8 +122,10 @@ void http_conn_timer_update(http_conn *c)
         at = c->linger_until;
     else if (c->ws != NULL)
         at = srv->cfg.ws_ping_ms > 0 ? c->ws_next_ping : 0;
-    else if (c->x != NULL || c->file != NULL || c->close_after)
-        at = 0; /* the kernel or the output decides */
+    else if (c->x != NULL)
+        at = 0; /* the kernel decides */
+    else if (c->file != NULL || c->close_after || hbuf_pending(&c->out) > 0)
+        at = c->idle_since + (ev_tstamp)srv->cfg.idle_timeout_ms / 1000.0; /* write progress */
     else if (c->rp.started)
         at = c->req_start + (ev_tstamp)srv->cfg.request_timeout_ms / 1000.0;
     else
@@ -147,7 +149,13 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
             http_conn_kill(c);
     } else if (c->ws != NULL) {
         http_ws_conn_tick(c);
-    } else if (c->x == NULL && c->file == NULL && !c->close_after) {
+    } else if (c->x != NULL) {
+        /* the kernel holds an exchange: no deadline of ours */
+    } else if (c->file != NULL || c->close_after || hbuf_pending(&c->out) > 0) {
+        /* A client that stopped reading our answer. */
+        if (now >= c->idle_since + (ev_tstamp)c->srv->cfg.idle_timeout_ms / 1000.0)
+            http_conn_kill(c);
+    } else {
         if (c->rp.started) {
             if (now >= c->req_start + (ev_tstamp)c->srv->cfg.request_timeout_ms / 1000.0) {
                 snprintf(msg, sizeof(msg), "request not complete within %lld ms\n",
@@ -203,6 +211,7 @@ void http_conn_flush(http_conn *c)
         n = send(c->fd, c->out.data + c->out.pos, pending, MSG_NOSIGNAL);
         if (n > 0) {
             hbuf_consume(&c->out, (size_t)n);
+            c->idle_since = ev_now(c->srv->loop); /* progress */
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -325,7 +334,8 @@ void http_conn_exchange_done(http_conn *c)
 }
 
 /* Parses buffered input and dispatches complete requests while nothing
- * else is in the way. Returns 1 if it made progress. */
+ * else is in the way (an exchange the kernel holds, a file being sent, a
+ * closing connection). */
 static void parse_some(http_conn *c)
 {
     http_server *srv = c->srv;
@@ -374,8 +384,7 @@ void http_conn_advance(http_conn *c)
         http_conn_flush(c);
         /* A static file that finished while flushing lets the next
          * pipelined request in. */
-        if (c->dead || !had_file || c->file != NULL || c->x != NULL ||
-            hbuf_pending(&c->in) == 0)
+        if (c->dead || !had_file || c->file != NULL || c->x != NULL || hbuf_pending(&c->in) == 0)
             break;
     }
     if (!c->dead && !c->lingering) {

@@ -14,8 +14,8 @@
 /* Headers the transport owns: the kernel's copies are dropped. */
 static int transport_header(const char *name)
 {
-    static const char *const owned[] = {"content-length", "transfer-encoding", "connection",
-                                        "date", "server", "keep-alive"};
+    static const char *const owned[] = {"content-length", "transfer-encoding", "connection", "date",
+                                        "server",         "keep-alive"};
     for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
         if (strcasecmp(name, owned[i]) == 0)
             return 1;

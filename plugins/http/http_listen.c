@@ -142,8 +142,16 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                srv->host->log(srv->self, QUIRE_LOG_WARN, "accept failed: %s", strerror(errno));
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                /* Out of descriptors or memory: the socket stays readable,
+                 * so pause accepting instead of spinning. */
+                srv->host->log(srv->self, QUIRE_LOG_WARN,
+                               "accept failed: %s; pausing new connections for 100 ms",
+                               strerror(errno));
+                ev_io_stop(srv->loop, &srv->lio);
+                ev_timer_set(&srv->accept_pause, 0.1, 0.0);
+                ev_timer_start(srv->loop, &srv->accept_pause);
+            }
             break;
         }
         if (ss.ss_family != AF_UNIX)
@@ -156,6 +164,15 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
         }
         http_conn_new(srv, fd, remote, reject);
     }
+}
+
+static void on_accept_pause(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    http_server *srv = w->data;
+
+    (void)revents;
+    if (srv->lfd >= 0)
+        ev_io_start(loop, &srv->lio);
 }
 
 /* A unix socket file left by a dead server is removed; one a live server
@@ -214,6 +231,8 @@ int http_listen_start(http_server *srv, quire_error *err)
     srv->lfd = fd;
     ev_io_init(&srv->lio, on_accept, fd, EV_READ);
     srv->lio.data = srv;
+    ev_init(&srv->accept_pause, on_accept_pause);
+    srv->accept_pause.data = srv;
     ev_io_start(srv->loop, &srv->lio);
     host->log(srv->self, QUIRE_LOG_INFO, "listening on %s", text);
     return 0;
@@ -222,6 +241,7 @@ int http_listen_start(http_server *srv, quire_error *err)
 void http_listen_stop(http_server *srv)
 {
     if (srv->lfd >= 0) {
+        ev_timer_stop(srv->loop, &srv->accept_pause);
         ev_io_stop(srv->loop, &srv->lio);
         close(srv->lfd);
         srv->lfd = -1;

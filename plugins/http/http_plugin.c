@@ -124,8 +124,7 @@ static int http_init(const quire_host *host, quire_plugin *self, const quire_con
     prefix = host->config_string(config, "static_prefix");
     plen = prefix ? strlen(prefix) : 0;
     if (plen < 1 || prefix[0] != '/' || prefix[plen - 1] != '/') {
-        host->error_set(err, QUIRE_E_CONFIG,
-                        "%s: static_prefix '%s' must start and end with '/'",
+        host->error_set(err, QUIRE_E_CONFIG, "%s: static_prefix '%s' must start and end with '/'",
                         host->config_origin(config, "static_prefix"), prefix ? prefix : "");
         goto fail_free_server;
     }
@@ -217,8 +216,9 @@ static int http_attach(void *state, void *loop, const quire_server_handler *hand
     size_t n;
 
     if (loop == NULL || handler == NULL || handler->request == NULL) {
-        srv->host->error_set(err, QUIRE_E_INVALID, "http: attach() needs a loop and a request "
-                                                   "callback");
+        srv->host->error_set(err, QUIRE_E_INVALID,
+                             "http: attach() needs a loop and a request "
+                             "callback");
         return QUIRE_ERR;
     }
     n = handler->size < sizeof(srv->handler) ? handler->size : sizeof(srv->handler);

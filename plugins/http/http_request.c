@@ -18,7 +18,7 @@
 
 /* Bytes counted for each header line beyond its name and value (": ",
  * CRLF), and for the request line beyond the target (method, version). */
-#define HEADER_LINE_OVERHEAD 4
+#define HEADER_LINE_OVERHEAD  4
 #define REQUEST_LINE_OVERHEAD 16
 
 static http_reqparser *rp_of(http_parser *p)

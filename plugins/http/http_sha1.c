@@ -120,8 +120,8 @@ long http_unbase64(const char *in, unsigned char *out, size_t cap)
                 return -1;
             }
         }
-        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-                     (uint32_t)v[3];
+        uint32_t w =
+            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
         if (j + (size_t)(3 - pad) > cap)
             return -1;
         out[j++] = (unsigned char)(w >> 16);

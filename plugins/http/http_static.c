@@ -195,8 +195,8 @@ int http_static_try(http_conn *c, quire_exchange *x, const quire_http_request *r
         fail |= http_resp_header(host, &c->out, "Content-Encoding", "gzip");
         fail |= http_resp_header(host, &c->out, "Transfer-Encoding", "chunked");
     } else {
-        fail |= hbuf_printf(host, &c->out, "Content-Length: %llu\r\n",
-                            (unsigned long long)st.st_size);
+        fail |=
+            hbuf_printf(host, &c->out, "Content-Length: %llu\r\n", (unsigned long long)st.st_size);
     }
     if (closing)
         fail |= http_resp_header(host, &c->out, "Connection", "close");

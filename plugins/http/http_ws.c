@@ -24,8 +24,7 @@ struct http_ws {
 
 /* ============================== wslay callbacks =========================== */
 
-static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
-                       void *ud)
+static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *ud)
 {
     http_ws *ws = ud;
     size_t n = hbuf_pending(ws->io.in);
@@ -82,8 +81,8 @@ static void msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
         return;
     if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
         if (ws->io.on_message)
-            ws->io.on_message(ws->io.ud, arg->opcode == WSLAY_BINARY_FRAME,
-                              (const char *)arg->msg, arg->msg_length);
+            ws->io.on_message(ws->io.ud, arg->opcode == WSLAY_BINARY_FRAME, (const char *)arg->msg,
+                              arg->msg_length);
     } else if (arg->opcode == WSLAY_PONG) {
         if (ws->io.on_pong)
             ws->io.on_pong(ws->io.ud);
@@ -177,9 +176,8 @@ int http_ws_read_done(const http_ws *ws)
 
 int http_ws_code(const http_ws *ws)
 {
-    int recv = wslay_event_get_close_received(ws->ctx)
-                   ? wslay_event_get_status_code_received(ws->ctx)
-                   : 0;
+    int recv =
+        wslay_event_get_close_received(ws->ctx) ? wslay_event_get_status_code_received(ws->ctx) : 0;
 
     if (ws->proto_error != 0)
         return ws->proto_error;
