@@ -4,6 +4,7 @@
  * (Prometheus text format 0.0.4) and /v1/admin (plugins, reload).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "serve.h"
@@ -63,7 +64,9 @@ static void metric_line(jbuf *b, const char *name, const char *labels, double v)
     jbuf_puts(b, line);
 }
 
-void api_metrics(api_req *r)
+/* Writes the whole page; `queued`, `pending` and `dead` are the cluster's
+ * (from the queue stream in Redis), -1 when Redis did not answer. */
+static void metrics_answer(api_req *r, int64_t queued, int64_t pending, int64_t dead)
 {
     server *srv = r->srv;
     jobs_metrics jm;
@@ -85,6 +88,17 @@ void api_metrics(api_req *r)
     metric_line(&b, "quire_jobs_total", "event=\"dead_lettered\"", (double)jm.dead_lettered);
     metric_head(&b, "quire_jobs", "gauge", "Jobs by state on this node now.");
     metric_line(&b, "quire_jobs", "state=\"running\"", (double)jm.running);
+
+    metric_head(&b, "quire_cluster_jobs", "gauge",
+                "Jobs of the whole cluster in the shared queue: queued (not yet taken by any "
+                "node), running (taken, not finished), dead_letter (entries of the dead-letter "
+                "stream).");
+    if (queued >= 0)
+        metric_line(&b, "quire_cluster_jobs", "state=\"queued\"", (double)queued);
+    if (pending >= 0)
+        metric_line(&b, "quire_cluster_jobs", "state=\"running\"", (double)pending);
+    if (dead >= 0)
+        metric_line(&b, "quire_cluster_jobs", "state=\"dead_letter\"", (double)dead);
 
     metric_head(&b, "quire_render_duration_seconds", "histogram",
                 "Wall time of job renders on this node.");
@@ -138,6 +152,75 @@ void api_metrics(api_req *r)
     }
     api_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
     jbuf_free(&b);
+}
+
+/* The cluster's numbers come from three pipelined commands on the queue's
+ * keys; the last reply answers. */
+typedef struct metrics_query {
+    api_req *r;
+    int64_t queued, pending, dead;
+} metrics_query;
+
+static void on_group_info(rconn *rc, redisReply *reply, void *privdata)
+{
+    metrics_query *q = privdata;
+    (void)rc;
+    /* XINFO GROUPS: one map per group; "lag" is what no node took yet. */
+    if (reply != NULL && reply->type == REDIS_REPLY_ARRAY)
+        for (size_t g = 0; g < reply->elements; g++) {
+            redisReply *m = reply->element[g];
+            int ours = 0;
+            int64_t lag = -1, pending = -1;
+            if (m->type != REDIS_REPLY_ARRAY)
+                continue;
+            for (size_t i = 0; i + 1 < m->elements; i += 2) {
+                const char *f = m->element[i]->str;
+                redisReply *v = m->element[i + 1];
+                if (f == NULL)
+                    continue;
+                if (strcmp(f, "name") == 0 && v->str && strcmp(v->str, "render") == 0)
+                    ours = 1;
+                else if (strcmp(f, "lag") == 0 && v->type == REDIS_REPLY_INTEGER)
+                    lag = v->integer;
+                else if (strcmp(f, "pending") == 0 && v->type == REDIS_REPLY_INTEGER)
+                    pending = v->integer;
+            }
+            if (ours) {
+                q->queued = lag;
+                q->pending = pending;
+            }
+        }
+}
+
+static void on_dead_len(rconn *rc, redisReply *reply, void *privdata)
+{
+    metrics_query *q = privdata;
+    api_req *r = q->r;
+    (void)rc;
+    if (reply != NULL && reply->type == REDIS_REPLY_INTEGER)
+        q->dead = reply->integer;
+    metrics_answer(r, q->queued, q->pending, q->dead);
+    free(q);
+}
+
+void api_metrics(api_req *r)
+{
+    server *srv = r->srv;
+    metrics_query *q = calloc(1, sizeof(*q));
+    char queue[256], dead[256];
+
+    if (q == NULL) {
+        metrics_answer(r, -1, -1, -1);
+        return;
+    }
+    q->r = r;
+    q->queued = q->pending = q->dead = -1;
+    snprintf(queue, sizeof(queue), "%s:{jobs}:queue", srv->prefix);
+    snprintf(dead, sizeof(dead), "%s:{jobs}:dead", srv->prefix);
+    api_defer(r);
+    /* Replies come in order on one connection: on_dead_len runs last. */
+    rconn_command(srv->rc_cmd, on_group_info, q, "XINFO GROUPS %s", queue);
+    rconn_command(srv->rc_cmd, on_dead_len, q, "XLEN %s", dead);
 }
 
 /* ============================== Plugins =================================== */

@@ -12,13 +12,10 @@
  * each event, and ends after the job's final state.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "render_service.h"
 #include "serve.h"
@@ -387,38 +384,6 @@ void api_jobs_control(api_req *r)
 
 /* ============================== Output ==================================== */
 
-/* Reads a whole file; NULL with errno set on failure. */
-static char *read_file(const char *path, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    char *data = NULL;
-    size_t got = 0;
-
-    if (fd < 0)
-        return NULL;
-    if (fstat(fd, &st) != 0 || (data = malloc((size_t)st.st_size + 1)) == NULL)
-        goto fail_close;
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-        if (n <= 0) {
-            if (n == 0)
-                errno = EIO;
-            goto fail_free;
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    *len = got;
-    return data;
-
-fail_free:
-    free(data);
-fail_close:
-    close(fd);
-    return NULL;
-}
-
 static void on_output(void *ctx, jobs_status st, const char *msg, const job_output *out)
 {
     api_req *r = ctx;
@@ -431,7 +396,7 @@ static void on_output(void *ctx, jobs_status st, const char *msg, const job_outp
         api_respond(r, 200, out->mime, out->data, out->size);
     } else {
         size_t len = 0;
-        char *data = read_file(out->path, &len);
+        char *data = serve_read_file(out->path, &len);
         if (data == NULL) {
             api_error(r, 500, "internal", "could not read the output %s: %s", out->path,
                       strerror(errno));

@@ -8,12 +8,10 @@
  * answer is the output itself, with the format's media type.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "render_service.h"
@@ -282,21 +280,9 @@ static void sync_done(void *arg)
     ev_timer_stop(srv->loop, &s->deadline);
     srv->sync_running--;
     if (s->rc == 0) {
-        int fd = open(s->path, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        char *data = NULL;
         size_t got = 0;
-        if (fd >= 0 && fstat(fd, &st) == 0 && (data = malloc((size_t)st.st_size + 1)) != NULL) {
-            while (got < (size_t)st.st_size) {
-                ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-                if (n <= 0)
-                    break;
-                got += (size_t)n;
-            }
-        }
-        if (fd >= 0)
-            close(fd);
-        if (data != NULL && got == (size_t)st.st_size) {
+        char *data = serve_read_file(s->path, &got);
+        if (data != NULL) {
             api_respond(r, 200, s->res.mime_type, data, got);
         } else {
             srv->metrics.sync_failures++;

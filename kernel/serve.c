@@ -21,6 +21,8 @@
  * the listener), 3 a refused configuration, 4 no usable transport plugin.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,6 +63,37 @@ void serve_log(server *srv, int level, const char *fmt, ...)
     va_start(ap, fmt);
     log_vwrite(srv->log_level, level, NULL, fmt, ap);
     va_end(ap);
+}
+
+char *serve_read_file(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    char *data = NULL;
+    size_t got = 0;
+
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) != 0 || (data = malloc((size_t)st.st_size + 1)) == NULL)
+        goto fail_close;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            goto fail_free;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    *len = got;
+    return data;
+
+fail_free:
+    free(data);
+fail_close:
+    close(fd);
+    return NULL;
 }
 
 /* The redis URL without its password, for logs. */

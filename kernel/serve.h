@@ -186,6 +186,10 @@ int serve_reload(server *srv, char *err, size_t errlen);
 /* Logs through the kernel's log level. */
 void serve_log(server *srv, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Reads a whole file into a malloc'd buffer (the caller frees it), its
+ * length in *len. NULL with errno set on failure. */
+char *serve_read_file(const char *path, size_t *len);
+
 /* Milliseconds on the monotonic / wall clock. */
 int64_t serve_now_ms(void);
 int64_t serve_wall_ms(void);

@@ -36,7 +36,7 @@ x = 1
 CONF
 run "$QUIRE" config check -c "$CONF"
 expect_rc 3 "a section naming no plugin at all is still refused"
-expect_err_line "error: $CONF:8: unknown section [source.typo]; known sections: kernel, chart.good" \
+expect_err_line "error: $CONF:8: unknown section [source.typo]; known sections: kernel, server, chart.good" \
     "known sections lists the kernel and the loaded plugins"
 
 # ---------------------------------------------------------------- empty values

@@ -212,7 +212,7 @@ batch_rows = 5
 EOF
 run "$QUIRE" config check -c "$CONF"
 expect_rc 3 "unknown section: strict mode exits 3"
-expect_err_line "error: $CONF:7: unknown section [source.goood]; known sections: kernel, source.good" \
+expect_err_line "error: $CONF:7: unknown section [source.goood]; known sections: kernel, server, source.good" \
     "unknown section: strict mode names it and lists the valid sections"
 write_conf no "good_source"
 add_conf <<'EOF'
@@ -222,7 +222,7 @@ batch_rows = 5
 EOF
 run "$QUIRE" config check -c "$CONF"
 expect_rc 0 "unknown section: lenient mode exits 0"
-expect_err_line "warning: $CONF:7: unknown section [source.goood] ignored; known sections: kernel, source.good" \
+expect_err_line "warning: $CONF:7: unknown section [source.goood] ignored; known sections: kernel, server, source.good" \
     "unknown section: lenient mode warns"
 expect_err_count 0 "unknown section: lenient mode prints no error"
 

@@ -319,7 +319,7 @@ static void bad_param(void **state)
     render_error e = {0};
     assert_int_equal(render_validate(fx->k, &r, &e), -1);
     assert_int_equal(e.cls, RENDER_E_INVALID);
-    assert_non_null(strstr(e.text, "--param year: '20x3' is not a valid int"));
+    assert_non_null(strstr(e.text, "parameter 'year': '20x3' is not a valid int"));
     render_error_clear(&e);
 }
 
