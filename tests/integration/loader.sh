@@ -93,6 +93,8 @@ refused small_ops "an ops table smaller than the kind's minimum" \
     "source ops table size 8, at least 48 required"
 refused null_op "an ops table with a required op NULL" \
     "source op 'next' is NULL"
+refused half_transport "a transport with attach but not the other serving ops (ABI 1.5)" \
+    "transport op 'quiesce' is NULL"
 refused bad_schema "a plugin with an invalid config schema (every problem reported)" \
     "config schema key 'level': default 500 is above the maximum 100" \
     "config schema key 'mode': enum without choices" \
