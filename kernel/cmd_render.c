@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "done_flag.h"
 #include "cmd_report.h"
 #include "format.h"
 #include "kernel.h"
@@ -114,14 +115,14 @@ typedef struct render_job {
     render_result res;
     render_error err;
     int rc;
-    _Atomic int done;
+    done_flag finished; /* wakes the watcher at once: no render ends late */
 } render_job;
 
 static void *render_thread(void *arg)
 {
     render_job *job = arg;
     job->rc = render_run(job->k, job->req, &job->ctl, &job->res, &job->err);
-    atomic_store(&job->done, 1);
+    done_flag_set(&job->finished);
     return NULL;
 }
 
@@ -132,23 +133,28 @@ static void render_with_progress(render_job *job, int show)
 {
     pthread_t thread;
     progress_line pl = {.ctl = &job->ctl};
-    if (pthread_create(&thread, NULL, render_thread, job) != 0) {
-        render_thread(job); /* no thread to spare: no progress, no Ctrl-C */
+    if (done_flag_init(&job->finished) != 0) {
+        job->rc = render_run(job->k, job->req, &job->ctl, &job->res, &job->err);
         return;
     }
-    while (!atomic_load(&job->done)) {
-        struct timespec nap = {0, 100 * 1000 * 1000};
-        nanosleep(&nap, NULL); /* a signal cuts it short */
+    if (pthread_create(&thread, NULL, render_thread, job) != 0) {
+        render_thread(job); /* no thread to spare: no progress, no Ctrl-C */
+        done_flag_destroy(&job->finished);
+        return;
+    }
+    /* Ctrl-C only sets a flag, seen here within 100 ms. */
+    while (!done_flag_wait(&job->finished, 100)) {
         if (atomic_load(&render_cancel))
             atomic_store(&job->ctl.cancel, 1);
         if (!pl.started && atomic_load(&job->ctl.phase) >= RENDER_PHASE_READ) {
             clock_gettime(CLOCK_MONOTONIC, &pl.start);
             pl.started = 1;
         }
-        if (show && pl.started && !atomic_load(&job->done) && seconds_since(&pl.start) >= 0.5)
+        if (show && pl.started && seconds_since(&pl.start) >= 0.5)
             progress_draw(&pl);
     }
     pthread_join(thread, NULL);
+    done_flag_destroy(&job->finished);
     if (pl.shown)
         fprintf(stderr, "\r\033[K");
 }

@@ -332,21 +332,27 @@ int loader_probe_finish(const plugin_rec *rec, loader_probe_run *run, int64_t ti
     for (;;) {
         struct pollfd pfd = {.fd = run->fd, .events = POLLIN};
         long left = (long)timeout_ms - elapsed_ms(&run->started);
+        int ready;
         ssize_t n;
+        /* Past the deadline the pipe is still looked at once: a child
+         * started ahead may have finished while an earlier one was being
+         * waited for. */
+        ready = poll(&pfd, 1, left <= 0 ? 0 : (int)(left > 1000 ? 1000 : left));
+        if (ready < 0 && errno != EINTR)
+            break;
+        if (ready > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+            n = read(run->fd, msg + got, sizeof(msg) - 1 - got);
+            if (n <= 0)
+                break; /* EOF: the child exited (or closed the pipe) */
+            got += (size_t)n;
+            if (got == sizeof(msg) - 1)
+                break;
+            continue;
+        }
         if (left <= 0) {
             timed_out = 1;
             break;
         }
-        if (poll(&pfd, 1, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
-            break;
-        if (!(pfd.revents & (POLLIN | POLLHUP)))
-            continue;
-        n = read(run->fd, msg + got, sizeof(msg) - 1 - got);
-        if (n <= 0)
-            break; /* EOF: the child exited (or closed the pipe) */
-        got += (size_t)n;
-        if (got == sizeof(msg) - 1)
-            break;
     }
     close(run->fd);
     run->fd = -1;

@@ -14,10 +14,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "done_flag.h"
 #include "render_service.h"
 #include "serve.h"
 
-#define WATCH_NS (50 * 1000 * 1000)
+#define WATCH_MS 50
 
 typedef struct job_render {
     kernel *k;
@@ -26,42 +27,15 @@ typedef struct job_render {
     render_result res;
     render_error err;
     int rc;
-    /* The watcher sleeps on `wake` between its rounds, so a finished
-     * render is noticed at once rather than at the next round. */
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    int done; /* guarded by lock */
+    done_flag finished; /* noticed by the watcher at once, not next round */
 } job_render;
 
 static void *render_thread(void *arg)
 {
     job_render *jr = arg;
     jr->rc = render_run(jr->k, &jr->req, &jr->ctl, &jr->res, &jr->err);
-    pthread_mutex_lock(&jr->lock);
-    jr->done = 1;
-    pthread_cond_signal(&jr->wake);
-    pthread_mutex_unlock(&jr->lock);
+    done_flag_set(&jr->finished);
     return NULL;
-}
-
-/* Waits up to WATCH_NS for the render to finish; returns 1 when it has. */
-static int wait_done(job_render *jr)
-{
-    struct timespec until;
-    int done;
-
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += WATCH_NS;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&jr->lock);
-    while (!jr->done && pthread_cond_timedwait(&jr->wake, &jr->lock, &until) == 0)
-        ;
-    done = jr->done;
-    pthread_mutex_unlock(&jr->lock);
-    return done;
 }
 
 /* Percent done from what the render knows: rows against the source's
@@ -120,24 +94,20 @@ static void run_job(void *ctx, job_run *run)
     jr->req.output = job_run_output_path(run);
     render_ctl_init(&jr->ctl);
     render_error_init(&jr->err);
-    pthread_mutex_init(&jr->lock, NULL);
-    {
-        pthread_condattr_t ca;
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&jr->wake, &ca);
-        pthread_condattr_destroy(&ca);
+    if (done_flag_init(&jr->finished) != 0) {
+        free(params);
+        free(jr);
+        job_run_finish(run, JOB_FAILED, NULL, "could not create a condition variable");
+        return;
     }
-
     if (pthread_create(&t, NULL, render_thread, jr) != 0) {
-        pthread_cond_destroy(&jr->wake);
-        pthread_mutex_destroy(&jr->lock);
+        done_flag_destroy(&jr->finished);
         free(params);
         free(jr);
         job_run_finish(run, JOB_FAILED, NULL, "could not start a render thread");
         return;
     }
-    while (!wait_done(jr)) {
+    while (!done_flag_wait(&jr->finished, WATCH_MS)) {
         atomic_store(&jr->ctl.pause, job_run_paused(run));
         if (job_run_canceled(run))
             atomic_store(&jr->ctl.cancel, 1);
@@ -159,8 +129,7 @@ static void run_job(void *ctx, job_run *run)
     }
     render_result_free(&jr->res);
     render_error_clear(&jr->err);
-    pthread_cond_destroy(&jr->wake);
-    pthread_mutex_destroy(&jr->lock);
+    done_flag_destroy(&jr->finished);
     free(params);
     free(jr);
 }

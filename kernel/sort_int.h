@@ -236,6 +236,13 @@ size_t srt_record_len(const uint8_t *rec);
 /* Sorts the held entries s->entries[0..n) into the sort order, stably. */
 void srt_sort_entries(sorter *s);
 
+/* Maps the pages of the fresh memory p[0..len) now, in one call, instead
+ * of one page fault at a time as the sorter first writes them: those
+ * faults were a third of the time of reading 100k rows into memory. A
+ * kernel without MADV_POPULATE_WRITE (before Linux 5.14) or a short range
+ * leaves them to fault. The memory and its ownership are unchanged. */
+void srt_prefault(void *p, size_t len);
+
 /* ============================== The sorter (sort.c) ======================= */
 
 /* Sets err to "sort: out of memory"; returns -1. */

@@ -402,8 +402,10 @@ void srt_sort_entries(sorter *s)
         return;
     /* The budget has counted this space since the entries grew; it is
      * only taken while sorting. Without it the sort compares instead. */
-    if (s->n >= RADIX_MIN)
+    if (s->n >= RADIX_MIN) {
         m.tmp = malloc(s->n * sizeof(*m.tmp));
+        srt_prefault(m.tmp, s->n * sizeof(*m.tmp));
+    }
     sort_from(&m, s->entries, s->n, 0, s->base != NULL ? s->shared : 0, 0,
               s->threads > 0 ? s->threads : 1);
     free(m.tmp);

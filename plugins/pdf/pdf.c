@@ -1,4 +1,3 @@
-#include "/tmp/perf/tm.h"
 /*
  * pdf.c - the pdf renderer plugin (QUIRE_KIND_RENDERER, "pdf"): the format
  * pdf, drawn with libharu. Each print-model page becomes one PDF page of
@@ -384,7 +383,6 @@ static void doc_free(pdf_doc *d, int failed)
 /* begin: render worker. Opens the output and starts the document. */
 static int pdf_begin(void *state, const quire_document *doc, void **instance, quire_error *err)
 {
-TM("pdf_begin");
     const pdf_plugin *p = state;
     const quire_host *host = p->host;
     pdf_arena *previous;
@@ -551,6 +549,12 @@ static HPDF_STATUS write_out(HPDF_Stream stream, const HPDF_BYTE *bytes, HPDF_UI
 
     if (d->save_failed)
         return HPDF_FILE_IO_ERROR;
+    if (d->async != NULL) {
+        if (pdf_writer_bytes(d->async, bytes, len) == QUIRE_OK)
+            return HPDF_OK;
+        d->save_failed = 1; /* pdf_writer_finish gives the reason */
+        return HPDF_FILE_IO_ERROR;
+    }
     if (support_out_write(d->out, bytes, len, &d->save_error) != QUIRE_OK) {
         d->save_failed = 1;
         return HPDF_FILE_IO_ERROR;
@@ -563,7 +567,6 @@ static HPDF_STATUS write_out(HPDF_Stream stream, const HPDF_BYTE *bytes, HPDF_UI
  * given a callback writer, it writes no copy of the file in memory. */
 static int save(pdf_doc *d, quire_error *err)
 {
-TM("save");
     HPDF_Stream writer = HPDF_CallbackWriter_New(d->pdf->mmgr, write_out, d);
 
     if (writer == NULL) {
@@ -572,7 +575,17 @@ TM("save");
         return QUIRE_ERR;
     }
     d->pdf->stream = writer; /* freed with the document */
+    /* The output's own writing goes to a second thread (pdf_writer.c). */
+    d->async = pdf_writer_start(d);
     HPDF_SaveToStream(d->pdf);
+    if (d->async != NULL) {
+        quire_error failure;
+        if (pdf_writer_finish(d->async, &failure) != QUIRE_OK) {
+            d->save_failed = 1;
+            d->save_error = failure;
+        }
+        d->async = NULL;
+    }
     if (d->save_failed) {
         *err = d->save_error;
         return QUIRE_ERR;
@@ -584,7 +597,6 @@ TM("save");
  * temporary file is removed. Releases d (pdf_end). */
 static int finish(pdf_doc *d, quire_error *err)
 {
-TM("finish");
     int rc;
 
     if (d->failed) {
@@ -607,15 +619,14 @@ TM("finish");
         if (pdf_page_add(d, 1, w, h, err) == NULL)
             goto fail_free_doc;
     }
-    TM("embed"); if (pdf_embed_fonts(d, err) != QUIRE_OK) goto fail_free_doc; TM("embedded");
-    if (save(d, err) != QUIRE_OK)
+    if (pdf_embed_fonts(d, err) != QUIRE_OK || save(d, err) != QUIRE_OK)
         goto fail_free_doc;
     drop_pdf(d); /* before the rename: the memory is not needed */
     pdf_spool_close(&d->spool);
     rc = support_out_commit(d->out, err); /* frees the output either way */
     d->out = NULL;
     doc_free(d, 0);
-    TM("finish done"); return rc;
+    return rc;
 
 fail_free_doc:
     doc_free(d, 1);
@@ -628,7 +639,6 @@ fail_free_doc:
  * call. */
 static int pdf_page(void *instance, const quire_page *qp, quire_error *err)
 {
-{static int once; if(!once++) TM("first page");}
     pdf_doc *d = instance;
     pdf_arena *previous = pdf_arena_enter(d->arena);
     int rc = add_sent_page(d, qp, err);

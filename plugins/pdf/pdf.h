@@ -13,6 +13,7 @@
  *                 stream each fills, and which are still empty
  *   pdf_font.c    per-document caches of embedded fonts and alpha states
  *   pdf_embed.c   the fonts' streams, deflated in parallel before saving
+ *   pdf_writer.c  the output written on a second thread while saving
  *   pdf_image.c   per-document cache of images (PNG decoded with libpng,
  *                 JPEG passed through), each stored once in the file
  *   pdf_spool.c   the temporary file that holds page content until the
@@ -196,6 +197,9 @@ typedef struct pdf_doc {
     support_out *out;
     pdf_spool spool;    /* the page content written so far */
     HPDF_Stream writer; /* pdf.c, while saving: where libharu writes */
+    /* While saving: the writer thread (pdf_writer.c), or NULL when
+     * libharu's bytes are written directly. */
+    struct pdf_writer *async;
     uint32_t npages;
 
     /* The first error libharu reported through the error handler. */
@@ -386,6 +390,30 @@ int pdf_content_put(pdf_doc *d, HPDF_Dict stream, const void *bytes, size_t len,
 
 /* Releases the content buffer and the compressor. */
 void pdf_content_free(pdf_doc *d);
+
+/* ============================== Writer thread (pdf_writer.c) ============== */
+
+/* While the document is saved, one thread writes the output: the bytes
+ * libharu formats and the page content it points at in the spool, in the
+ * order given. The spool and d->out are the writer's from pdf_writer_start
+ * to pdf_writer_finish. */
+typedef struct pdf_writer pdf_writer;
+
+/* Starts the writer thread for d (host memory). NULL when it cannot be
+ * started (no memory, no thread): the caller writes by itself. */
+pdf_writer *pdf_writer_start(pdf_doc *d);
+
+/* Queues `len` bytes (copied), waiting for room. QUIRE_OK, or QUIRE_ERR
+ * once the writer has failed (pdf_writer_finish says why). */
+int pdf_writer_bytes(pdf_writer *w, const void *bytes, size_t len);
+
+/* Queues `len` bytes of the spool from `offset`, as pdf_writer_bytes. */
+int pdf_writer_spool(pdf_writer *w, uint64_t offset, size_t len);
+
+/* Waits until everything queued is written, stops the thread and frees
+ * w. QUIRE_OK, or QUIRE_ERR with *err set to the writer's first failure
+ * (then the output is incomplete). */
+int pdf_writer_finish(pdf_writer *w, quire_error *err);
 
 /* ============================== Font streams (pdf_embed.c) ================ */
 

@@ -160,6 +160,16 @@ static HPDF_STATUS write_body(HPDF_Dict dict)
 
     /* Acrobat 8.15 requires both CR and LF after "stream" (libharu). */
     ret = HPDF_Stream_WriteStr(d->writer, "\012stream\015\012");
+    if (ret == HPDF_OK && d->async != NULL) {
+        /* The writer thread copies the bytes; libharu only counts them
+         * (HPDF_Stream_Write adds to size), for the offsets it writes. */
+        if (pdf_writer_spool(d->async, at, left) != QUIRE_OK) {
+            d->save_failed = 1;
+            return HPDF_FILE_IO_ERROR;
+        }
+        d->writer->size += (HPDF_UINT)left;
+        left = 0;
+    }
     while (ret == HPDF_OK && left > 0) {
         const void *bytes;
         size_t got;

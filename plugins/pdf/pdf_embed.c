@@ -41,11 +41,11 @@
 /* ============================== Deflating ================================= */
 
 typedef struct embed_job {
-    HPDF_Dict dict;      /* the stream's dictionary */
-    unsigned char *raw;  /* its bytes (host memory) */
+    HPDF_Dict dict;     /* the stream's dictionary */
+    unsigned char *raw; /* its bytes (host memory) */
     size_t raw_len;
-    unsigned char *z;    /* deflated (host memory), or NULL */
-    size_t z_len;        /* 0: left to libharu */
+    unsigned char *z; /* deflated (host memory), or NULL */
+    size_t z_len;     /* 0: left to libharu */
 } embed_job;
 
 typedef struct embed_work {
@@ -155,7 +155,8 @@ static int collect(pdf_doc *d, embed_work *w, HPDF_Font *fonts, size_t nfonts, q
             continue;
         ret = font->before_write_fn(font);
         if (ret != HPDF_OK) {
-            d->host->error_set(err, ret == HPDF_FAILD_TO_ALLOC_MEM ? QUIRE_E_NOMEM : QUIRE_E_INVALID,
+            d->host->error_set(err,
+                               ret == HPDF_FAILD_TO_ALLOC_MEM ? QUIRE_E_NOMEM : QUIRE_E_INVALID,
                                "font '%s': cannot embed it (libharu error 0x%04X)",
                                attr->fontdef->base_font, (unsigned)ret);
             return QUIRE_ERR;

@@ -1,4 +1,3 @@
-#include "/tmp/perf/tm.h"
 /*
  * pdf_font.c - the per-document caches of fonts and alpha states.
  *
@@ -191,7 +190,6 @@ static void font_name(const quire_font *f, char *buf, size_t len)
 
 pdf_font_rec *pdf_font(pdf_doc *d, uint32_t index, quire_error *err)
 {
-if (d->fonts[index].font == NULL) TM("font load");
     const quire_host *host = d->host;
     const quire_font *f;
     pdf_font_rec *rec;
@@ -231,7 +229,6 @@ if (d->fonts[index].font == NULL) TM("font load");
     }
     snprintf(what, sizeof(what), "font %s: cannot embed '%s'", name, f->path);
     loaded = HPDF_LoadTTFontFromFile(d->pdf, f->path, HPDF_TRUE);
-    TM("loaded ttf");
     font = loaded ? make_font(d, loaded) : NULL;
     if (pdf_check(d, err, what) != QUIRE_OK)
         return NULL;
@@ -247,7 +244,6 @@ if (d->fonts[index].font == NULL) TM("font load");
         return NULL;
     rec->font = font;
     rec->def = ((HPDF_FontAttr)font->attr)->fontdef;
-    TM("font done");
     return rec;
 }
 

@@ -1020,6 +1020,52 @@ static void test_files(void **state)
     assert_string_equal(err.msg, want);
 }
 
+/* A large font file is read table by table (font.c, read_tables): only
+ * the tables the kernel parses, the rest left as zeros. Loaded from its
+ * path it must be the face the whole file in memory gives, for every BMP
+ * code point, and a truncated large file must fail with the message the
+ * whole-file parse gives (DejaVuSans.ttf's 'maxp' is 32 bytes at offset
+ * 680628, after 'head', 'hhea' and 'hmtx'). */
+static void test_files_by_table(void **state)
+{
+    fixture *fx = *state;
+    font_face *whole = NULL, *f = (font_face *)&f;
+    quire_error err = {0}, mem_err = {0};
+    char path[128];
+    FILE *fp;
+
+    assert_true(fx->len > 256 * 1024); /* big enough to be read by table */
+    assert_int_equal(font_face_load_mem(fx->bytes, fx->len, DEJAVU, &whole, &err), QUIRE_OK);
+    assert_true(font_ascent(fx->face) == font_ascent(whole));
+    assert_true(font_descent(fx->face) == font_descent(whole));
+    assert_true(font_line_gap(fx->face) == font_line_gap(whole));
+    assert_int_equal(font_units_per_em(fx->face), font_units_per_em(whole));
+    assert_string_equal(font_postscript_name(fx->face), font_postscript_name(whole));
+    assert_string_equal(font_family_name(fx->face), font_family_name(whole));
+    assert_int_equal(font_style_bits(fx->face), font_style_bits(whole));
+    for (uint32_t cp = 0; cp <= 0xFFFF; cp++) {
+        if (font_glyph(fx->face, cp) != font_glyph(whole, cp) ||
+            font_advance_units(fx->face, cp) != font_advance_units(whole, cp))
+            fail_msg("U+%04X: glyph %u advance %u from the path, %u %u from memory", (unsigned)cp,
+                     (unsigned)font_glyph(fx->face, cp), (unsigned)font_advance_units(fx->face, cp),
+                     (unsigned)font_glyph(whole, cp), (unsigned)font_advance_units(whole, cp));
+    }
+    font_face_free(whole);
+
+    snprintf(path, sizeof(path), "%s/cut.ttf", fx->dir);
+    fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(fx->bytes, 1, 680640, fp), 680640);
+    fclose(fp);
+    assert_int_equal(font_face_load(path, &f, &err), QUIRE_ERR);
+    assert_null(f);
+    assert_int_equal(font_face_load_mem(fx->bytes, 680640, path, &whole, &mem_err), QUIRE_ERR);
+    assert_string_equal(err.msg, mem_err.msg);
+    assert_non_null(strstr(err.msg, ": table 'maxp' is truncated (32 bytes at offset 680628, the "
+                                    "file has 680640)"));
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1047,6 +1093,7 @@ int main(void)
         cmocka_unit_test(test_collection),
         cmocka_unit_test(test_random_damage),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_files_by_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -40,6 +40,7 @@
 #include "renderer_harness.h"
 
 #include "config.h"
+#include "font.h"
 #include "kernel.h"
 #include "registry.h"
 
@@ -1292,6 +1293,115 @@ static void test_compress_option(void **state)
     free(o.raw);
     assert_true(large > 2 * small);
     plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* ============================== Font objects ============================== */
+
+/* The CIDToGIDMap of every font (written uncompressed) maps each UTF-16
+ * code to the glyph the font's own cmap gives it, as the kernel's TrueType
+ * reader (kernel/font.c) finds it: checked for all 65535 codes of the map,
+ * so the whole table the plugin works out for libharu (pdf_font.c) is. */
+static void test_font_glyph_map(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "m.pdf");
+    pdf_objects o;
+    size_t checked = 0;
+    plug p;
+
+    plug_open(fx, &p, "compress = false\n");
+    render_ok(&p, &doc, fx->pf.pages, 2);
+    objects_read("m.pdf", &o);
+    for (size_t i = 0; i < o.n; i++) {
+        const char *body = o.obj[i].body;
+        size_t len = (size_t)(o.obj[i].end - body);
+        const char *base = find(body, len, "/BaseFont /");
+        font_face *face = NULL;
+        stream_view map;
+        char name[128];
+        int matched = 0;
+
+        if (find(body, len, "/Subtype /CIDFontType2") == NULL)
+            continue;
+        assert_non_null(base);
+        /* "/BaseFont /HPDFAA+DejaVuSans-Bold,Bold": the PostScript name. */
+        assert_int_equal(sscanf(base, "/BaseFont /%127[^,/ \n]", name), 1);
+        for (size_t f = 0; f < fx->pf.doc.nfonts && !matched; f++) {
+            quire_error err = {0};
+            assert_int_equal(font_face_load(fx->pf.doc.fonts[f].path, &face, &err), QUIRE_OK);
+            matched = strchr(name, '+') != NULL &&
+                      strcmp(strchr(name, '+') + 1, font_postscript_name(face)) == 0;
+            if (!matched)
+                font_face_free(face);
+        }
+        if (!matched)
+            fail_msg("no document font is %s", name);
+        map = stream_object(&o, object_ref(&o, o.obj[i].id, "/CIDToGIDMap"));
+        /* Codes 0 .. 65534: libharu stops before the highest code. */
+        assert_int_equal(map.len, 2 * 65535);
+        for (uint32_t code = 0; code < 65535; code++) {
+            uint32_t gid = (uint32_t)(unsigned char)map.data[2 * code] << 8 |
+                           (unsigned char)map.data[2 * code + 1];
+            if (gid != font_glyph(face, code))
+                fail_msg("%s: code U+%04X maps to glyph %u, the font's cmap says %u", name,
+                         (unsigned)code, (unsigned)gid, (unsigned)font_glyph(face, code));
+        }
+        /* 'A' has a glyph in every DejaVu face: the map is not all zeros. */
+        assert_true(font_glyph(face, 'A') != 0);
+        font_face_free(face);
+        checked++;
+    }
+    assert_int_equal(checked, 3); /* the fixture's three fonts */
+    free(o.raw);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* With compression the font files are deflated by the plugin before
+ * saving (pdf_embed.c), not by libharu: each FontFile2 stream says
+ * /Filter /FlateDecode in the plugin's form and starts with a zlib header,
+ * and both pages rasterise to the same pixels as the uncompressed file,
+ * whose fonts libharu wrote itself. */
+static void test_font_streams_deflated(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "z.pdf");
+    quire_document plain = fixture_doc(fx, "u.pdf");
+    pdf_objects o;
+    size_t files = 0;
+    plug p;
+
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, fx->pf.pages, 2);
+    plug_close(&p);
+    plug_open(fx, &p, "compress = false\n");
+    render_ok(&p, &plain, fx->pf.pages, 2);
+    plug_close(&p);
+    objects_read("z.pdf", &o);
+    for (size_t i = 0; i < o.n; i++) {
+        const char *body = o.obj[i].body;
+        stream_view v;
+        if (find(body, (size_t)(o.obj[i].end - body), "/Length1 ") == NULL)
+            continue;
+        v = stream_object(&o, o.obj[i].id);
+        assert_int_equal(count_in(v.dict, v.dict_len, "/Filter /FlateDecode\n"), 1);
+        assert_null(find(v.dict, v.dict_len, "[ /FlateDecode ]"));
+        assert_true(v.len > 2 && (unsigned char)v.data[0] == 0x78);
+        files++;
+    }
+    assert_int_equal(files, 3);
+    free(o.raw);
+    for (int page = 1; page <= 2; page++) {
+        ppm a, b;
+        rasterise("z.pdf", page, 72, &a);
+        rasterise("u.pdf", page, 72, &b);
+        assert_int_equal(a.width, b.width);
+        assert_int_equal(a.height, b.height);
+        assert_memory_equal(a.rgb, b.rgb, (size_t)a.width * a.height * 3);
+        free(a.file);
+        free(b.file);
+    }
     assert_int_equal(live_blocks, 0);
 }
 
@@ -2577,6 +2687,8 @@ int main(void)
         cmocka_unit_test_setup(test_outline_nesting, test_setup),
         cmocka_unit_test_setup(test_images_stored_once, test_setup),
         cmocka_unit_test_setup(test_compress_option, test_setup),
+        cmocka_unit_test_setup(test_font_glyph_map, test_setup),
+        cmocka_unit_test_setup(test_font_streams_deflated, test_setup),
         cmocka_unit_test_setup(test_zero_pages, test_setup),
         cmocka_unit_test_setup(test_abort_leaves_no_file, test_setup),
         cmocka_unit_test_setup(test_replace_mode_and_symlink, test_setup),
