@@ -251,6 +251,28 @@ static int oom(quire_error *err)
 
 /* ============================== Glyph warnings ============================ */
 
+/* 1 when s[0..n) is all printable ASCII (0x20..0x7e). Eight bytes at a
+ * time: this runs over every text element of every page. */
+static int printable_ascii(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        /* A byte below 0x20, or at or above 0x7f, sets its high bit in
+         * one of the two terms (SWAR range test, no carries across bytes
+         * for bytes below 0x80, and bytes >= 0x80 are caught by w itself). */
+        if (((w - ones * 0x20) | (w + ones * 0x01) | w) & highs)
+            return 0;
+    }
+    for (; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+            return 0;
+    return 1;
+}
+
 static void check_glyphs(filler *f, const el_buf *b, size_t from)
 {
     for (size_t i = from; i < b->nels && f->nwarnings < 8; i++) {
@@ -262,14 +284,9 @@ static void check_glyphs(filler *f, const el_buf *b, size_t from)
         if (e->kind != QUIRE_EL_TEXT || e->u.text.len == 0)
             continue;
         s = b->blob + (uintptr_t)e->u.text.utf8;
-        if (f->res->ascii_complete[e->u.text.font]) {
-            /* Most text is ASCII the font has: skip the lookups. */
-            size_t k = 0;
-            while (k < e->u.text.len && (unsigned char)s[k] >= 0x20 && (unsigned char)s[k] < 0x7f)
-                k++;
-            if (k == e->u.text.len)
-                continue;
-        }
+        /* Most text is ASCII the font has: skip the lookups. */
+        if (f->res->ascii_complete[e->u.text.font] && printable_ascii(s, e->u.text.len))
+            continue;
         cp = font_first_missing(f->res->faces[e->u.text.font], s, e->u.text.len);
         if (cp == 0)
             continue;
