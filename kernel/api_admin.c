@@ -21,7 +21,7 @@ void api_healthz(api_req *r)
     jb_key(&b, "node");
     jb_str(&b, r->srv->node_id);
     jb_key(&b, "uptime_ms");
-    jb_int(&b, serve_now_ms() - r->srv->started_ms);
+    jb_int(&b, clock_mono_ms() - r->srv->started_ms);
     jb_obj_end(&b);
     api_respond_json(r, 200, &b);
 }
@@ -143,7 +143,7 @@ static void metrics_answer(api_req *r, int64_t queued, int64_t pending, int64_t 
                 (double)srv->metrics.unauthorized);
     metric_line(&b, "quire_auth_refusals_total", "status=\"403\"", (double)srv->metrics.forbidden);
     metric_head(&b, "quire_up_seconds", "gauge", "Seconds since this node started.");
-    metric_line(&b, "quire_up_seconds", NULL, (double)(serve_now_ms() - srv->started_ms) / 1000.0);
+    metric_line(&b, "quire_up_seconds", NULL, (double)(clock_mono_ms() - srv->started_ms) / 1000.0);
 
     if (jbuf_failed(&b)) {
         jbuf_free(&b);

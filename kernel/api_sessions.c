@@ -93,7 +93,7 @@ void api_sessions_create(api_req *r)
         return;
     }
     session_key(srv, id, key, sizeof(key));
-    snprintf(now, sizeof(now), "%lld", (long long)serve_wall_ms());
+    snprintf(now, sizeof(now), "%lld", (long long)clock_wall_ms());
     snprintf(ttl, sizeof(ttl), "%lld", (long long)srv->session_ttl_ms);
     snprintf(role, sizeof(role), "%d", r->role);
     r->stream = id; /* the answer needs it; not a stream here */
@@ -172,7 +172,7 @@ void api_sessions_get(api_req *r)
     }
     session_key(srv, id, key, sizeof(key));
     snprintf(ttl, sizeof(ttl), "%lld", (long long)srv->session_ttl_ms);
-    snprintf(now, sizeof(now), "%lld", (long long)serve_wall_ms());
+    snprintf(now, sizeof(now), "%lld", (long long)clock_wall_ms());
     api_defer(r);
     rconn_command(srv->rc_cmd, on_session_read, r, "EVAL %s 1 %s %s %s", script, key, ttl, now);
 }

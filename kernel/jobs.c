@@ -47,19 +47,6 @@ int job_state_final(job_state s)
 
 /* ============================== Helpers =================================== */
 
-int64_t jobs_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t jobs_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static char *dup_or_null(const char *s)
 {
@@ -148,7 +135,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
     (void)loop;
     (void)revents;
     jobs *j = w->data;
-    int64_t now = jobs_mono_ms();
+    int64_t now = clock_mono_ms();
     j->refs++; /* a callback below may call jobs_free */
     jobs_queue_tick(j, now);
     if (!j->dead)
@@ -286,7 +273,7 @@ void jobs_start(jobs *j)
     if (j->started)
         return;
     j->started = 1;
-    int64_t now = jobs_mono_ms();
+    int64_t now = clock_mono_ms();
     j->next_heartbeat = now + j->o.heartbeat_ms;
     j->next_sweep = now + j->o.sweep_interval_ms;
     ev_timer_start(j->loop, &j->tick);

@@ -95,8 +95,8 @@ void jobs_create(jobs *j, const job_spec *spec, jobs_create_fn *cb, void *ctx)
         goto fail_nomem;
     uint32_t rnd = 0;
     if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-        rnd = (uint32_t)jobs_mono_ms() ^ (uint32_t)(uintptr_t)op;
-    int64_t now = jobs_now_ms();
+        rnd = (uint32_t)clock_mono_ms() ^ (uint32_t)(uintptr_t)op;
+    int64_t now = clock_wall_ms();
     snprintf(op->id, sizeof op->id, "%012llx%08x", (unsigned long long)now, (unsigned)rnd);
     snprintf(op->now, sizeof op->now, "%lld", (long long)now);
     op->cb = cb;
@@ -517,7 +517,7 @@ void jobs_control(jobs *j, const char *id, int action, jobs_control_fn *cb, void
     op->cb = cb;
     op->ctx = ctx;
     char now[32], maxlen[16], ttl[16];
-    snprintf(now, sizeof now, "%lld", (long long)jobs_now_ms());
+    snprintf(now, sizeof now, "%lld", (long long)clock_wall_ms());
     snprintf(maxlen, sizeof maxlen, "%d", j->o.event_maxlen);
     snprintf(ttl, sizeof ttl, "%d", j->o.result_ttl_s);
     const char *argv[] = {"EVAL", jobs_lua_control, "3", hash, evk, outk, a, now, maxlen, ttl};

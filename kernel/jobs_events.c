@@ -71,7 +71,7 @@ static void tick_run(jobs *j, struct job_run *r, int64_t now)
         return;
     }
     char wall[32], maxlen[16], rs[32], ts[32], ps[32], pc[16], eta[32];
-    snprintf(wall, sizeof wall, "%lld", (long long)jobs_now_ms());
+    snprintf(wall, sizeof wall, "%lld", (long long)clock_wall_ms());
     snprintf(maxlen, sizeof maxlen, "%d", j->o.event_maxlen);
     snprintf(rs, sizeof rs, "%lld", (long long)rows);
     snprintf(ts, sizeof ts, "%lld", (long long)total);

@@ -57,7 +57,7 @@ static void retry_later(struct job_run *r)
     r->backoff_ms = r->backoff_ms ? r->backoff_ms * 2 : BACKOFF_MIN_MS;
     if (r->backoff_ms > BACKOFF_MAX_MS)
         r->backoff_ms = BACKOFF_MAX_MS;
-    r->retry_at = jobs_mono_ms() + r->backoff_ms;
+    r->retry_at = clock_mono_ms() + r->backoff_ms;
 }
 
 static void advance(jobs *j, struct job_run *r, int stage)
@@ -144,7 +144,7 @@ static void send_finish(jobs *j, struct job_run *r)
         return;
     }
     char now[32], maxlen[16], ttl[16], size[32], rows[32], total[32], pages[32], pct[16];
-    snprintf(now, sizeof now, "%lld", (long long)jobs_now_ms());
+    snprintf(now, sizeof now, "%lld", (long long)clock_wall_ms());
     snprintf(maxlen, sizeof maxlen, "%d", j->o.event_maxlen);
     snprintf(ttl, sizeof ttl, "%d", j->o.result_ttl_s);
     snprintf(size, sizeof size, "%zu", r->status == JOB_OK ? r->out_size : (size_t)0);
@@ -202,7 +202,7 @@ static void send_requeue_hash(jobs *j, struct job_run *r)
         return;
     }
     char now[32], maxlen[16], ttl[16];
-    snprintf(now, sizeof now, "%lld", (long long)jobs_now_ms());
+    snprintf(now, sizeof now, "%lld", (long long)clock_wall_ms());
     snprintf(maxlen, sizeof maxlen, "%d", j->o.event_maxlen);
     snprintf(ttl, sizeof ttl, "%d", j->o.result_ttl_s);
     const char *argv[] = {"EVAL", jobs_lua_requeue,         "3", hash, evk, outk, j->node, now,
@@ -226,7 +226,7 @@ static void step(jobs *j, struct job_run *r)
     switch (r->stage) {
     case RUN_DEAD_XADD: {
         snprintf(attempts, sizeof attempts, "%d", r->spec.attempt);
-        snprintf(now, sizeof now, "%lld", (long long)jobs_now_ms());
+        snprintf(now, sizeof now, "%lld", (long long)clock_wall_ms());
         const char *err = r->dead_error ? r->dead_error : (r->error ? r->error : "");
         const char *argv[] = {"XADD",  j->k_dead, "*",    "job",   r->job_id, "attempts", attempts,
                               "error", err,       "node", j->node, "ts",      now};
@@ -262,7 +262,7 @@ static void observe_duration(jobs *j, double s)
 
 void jobs_finish_begin(jobs *j, struct job_run *r)
 {
-    double s = (double)(jobs_mono_ms() - r->start_mono_ms) / 1000.0;
+    double s = (double)(clock_mono_ms() - r->start_mono_ms) / 1000.0;
     observe_duration(j, s);
     j->m.rows += (uint64_t)(atomic_load(&r->rows) > 0 ? atomic_load(&r->rows) : 0);
     switch (r->status) {

@@ -15,6 +15,7 @@
 
 #include <ev.h>
 
+#include "clock.h"
 #include "jobs.h"
 
 /* Stages of a run on the loop thread. */
@@ -128,8 +129,6 @@ void jobs_cmd(jobs *j, rconn *rc, jobs_reply_fn *fn, void *priv, void (*drop)(vo
               const char **argv, const size_t *lens);
 
 /* Milliseconds: wall clock (Unix) and monotonic. */
-int64_t jobs_now_ms(void);
-int64_t jobs_mono_ms(void);
 
 /* "P:{job:ID}" + suffix, malloc'd (NULL on OOM). */
 char *jobs_key(const jobs *j, const char *id, const char *suffix);

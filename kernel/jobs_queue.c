@@ -99,13 +99,13 @@ static void on_read(jobs *j, redisReply *reply, void *priv)
     (void)priv;
     j->read_inflight = 0;
     if (!reply) {
-        j->read_retry_at = jobs_mono_ms() + READ_RETRY_MS;
+        j->read_retry_at = clock_mono_ms() + READ_RETRY_MS;
         return;
     }
     if (reply->type == REDIS_REPLY_ERROR) {
         /* NOGROUP after a Redis restart without persistence. */
         j->group_ok = 0;
-        j->read_retry_at = jobs_mono_ms() + READ_RETRY_MS;
+        j->read_retry_at = clock_mono_ms() + READ_RETRY_MS;
         return;
     }
     int n = 0;
@@ -129,7 +129,7 @@ static void read_next(jobs *j)
 {
     if (j->read_inflight || j->draining || !j->group_ok || !rconn_connected(j->block))
         return;
-    if (jobs_mono_ms() < j->read_retry_at)
+    if (clock_mono_ms() < j->read_retry_at)
         return;
     int free_slots = jobs_free_slots(j);
     if (free_slots <= 0)
@@ -260,8 +260,8 @@ static void on_start(jobs *j, redisReply *reply, void *priv)
         if (ns && strcmp(ns, "paused") == 0)
             atomic_store(&r->paused, 1);
         r->stage = RUN_WORKING;
-        r->start_mono_ms = jobs_mono_ms();
-        r->start_wall_ms = jobs_now_ms();
+        r->start_mono_ms = clock_mono_ms();
+        r->start_wall_ms = clock_wall_ms();
         r->last_event_ms = r->start_mono_ms;
         j->m.started++;
         if (r->reclaimed)
@@ -288,7 +288,7 @@ static void on_start(jobs *j, redisReply *reply, void *priv)
             return;
         }
         r->stage = RUN_DEAD_XADD;
-        jobs_finish_tick(j, jobs_mono_ms());
+        jobs_finish_tick(j, clock_mono_ms());
         return;
     }
     /* gone, final, canceled: nothing to run; the entry is done. */
@@ -326,7 +326,7 @@ void jobs_take(jobs *j, const char *entry_id, const char *job_id, int reclaimed)
     char *evk = jobs_key(j, job_id, ":events");
     char *outk = jobs_key(j, job_id, ":output");
     char now[32], maxa[16], maxlen[16], ttl[16];
-    snprintf(now, sizeof now, "%lld", (long long)jobs_now_ms());
+    snprintf(now, sizeof now, "%lld", (long long)clock_wall_ms());
     snprintf(maxa, sizeof maxa, "%d", j->o.max_attempts);
     snprintf(maxlen, sizeof maxlen, "%d", j->o.event_maxlen);
     snprintf(ttl, sizeof ttl, "%d", j->o.result_ttl_s);

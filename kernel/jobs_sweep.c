@@ -161,7 +161,7 @@ void jobs_sweep(jobs *j)
     trim(j);
     char max[32];
     snprintf(max, sizeof max, "%lld",
-             (long long)(jobs_now_ms() - (int64_t)j->o.result_ttl_s * 1000));
+             (long long)(clock_wall_ms() - (int64_t)j->o.result_ttl_s * 1000));
     const char *argv[] = {"ZREMRANGEBYSCORE", j->k_index, "-inf", max};
     jobs_cmd(j, j->cmd, NULL, NULL, NULL, 4, argv, NULL);
 }

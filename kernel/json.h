@@ -124,6 +124,11 @@ int json_get_bool(const json_value *obj, const char *key, int required, int *out
 int json_get_typed(const json_value *obj, const char *key, json_type type, int required,
                    const json_value **out, quire_error *err);
 
+/* Length of the valid UTF-8 sequence at s[0..avail) (s[0] >= 0x80), or 0
+ * for an invalid, overlong, surrogate or truncated one. The parser refuses
+ * what gives 0; the writer replaces it with U+FFFD. */
+size_t json_utf8_len(const unsigned char *s, size_t avail);
+
 /* ============================== Writer ==================================== */
 
 /*

@@ -140,8 +140,7 @@ static int hex4(const unsigned char *s, unsigned *out)
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (s < end, *s >= 0x80), or 0. */
-static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
+size_t json_utf8_len(const unsigned char *s, size_t avail)
 {
     unsigned char c = s[0], lo = 0x80, hi = 0xBF;
     size_t n, i;
@@ -164,7 +163,7 @@ static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
         lo = 0x90;
     else if (c == 0xF4)
         hi = 0x8F;
-    if ((size_t)(end - s) < n)
+    if (avail < n)
         return 0;
     if (s[1] < lo || s[1] > hi)
         return 0;
@@ -272,7 +271,7 @@ static int parse_string(parser *ps, const char **out, size_t *out_len)
             *o++ = (char)c;
             s++;
         } else {
-            size_t n = utf8_seq(s, q);
+            size_t n = json_utf8_len(s, (size_t)(q - s));
             if (n == 0) {
                 fail_at(ps, s, "invalid UTF-8 byte 0x%02X in string", c);
                 return -1;

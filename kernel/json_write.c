@@ -181,36 +181,6 @@ void jb_arr_end(jbuf *b)
 
 /* ============================== Strings =================================== */
 
-/* Length of the valid UTF-8 sequence at s[0..n) (s[0] >= 0x80), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t len, i;
-
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4;
-    else
-        return 0;
-    if (c == 0xE0)
-        lo = 0xA0;
-    else if (c == 0xED)
-        hi = 0x9F;
-    else if (c == 0xF0)
-        lo = 0x90;
-    else if (c == 0xF4)
-        hi = 0x8F;
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (i = 2; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    return len;
-}
-
 /* Writes s[0..n) as a quoted JSON string. Runs of bytes that need no
  * escaping are copied in one piece. */
 static void put_string(jbuf *b, const char *str, size_t n)
@@ -230,7 +200,7 @@ static void put_string(jbuf *b, const char *str, size_t n)
             continue;
         }
         if (c >= 0x80) {
-            len = utf8_len(s + i, n - i);
+            len = json_utf8_len(s + i, n - i);
             if (len > 0) {
                 i += len;
                 continue;

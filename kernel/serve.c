@@ -43,20 +43,6 @@
 
 /* ============================== Helpers =================================== */
 
-int64_t serve_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t serve_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void serve_log(server *srv, int level, const char *fmt, ...)
 {
     va_list ap;
@@ -467,7 +453,7 @@ int cmd_serve(int argc, char **argv)
     if (code != QUIRE_EXIT_OK)
         goto fail_close_kernel;
     srv.log_level = srv.k->log_level;
-    srv.started_ms = serve_now_ms();
+    srv.started_ms = clock_mono_ms();
     srv.listen = strdup(listen ? listen : config_get_string(srv.k->sconf, "listen"));
     srv.temp_dir = strdup(config_get_string(srv.k->kconf, "temp_dir"));
     srv.prefix = strdup(config_get_string(srv.k->sconf, "redis_prefix"));
@@ -549,8 +535,8 @@ int cmd_serve(int argc, char **argv)
      * job requests end by themselves; wait for them so no thread posts to
      * a freed mailbox. */
     {
-        int64_t until = serve_now_ms() + srv.sync_timeout_ms + 1000;
-        while ((srv.sync_running > 0 || srv.validating > 0) && serve_now_ms() < until)
+        int64_t until = clock_mono_ms() + srv.sync_timeout_ms + 1000;
+        while ((srv.sync_running > 0 || srv.validating > 0) && clock_mono_ms() < until)
             ev_run(srv.loop, EVRUN_ONCE);
     }
     /* A render that cannot be stopped (blocked reading its source) would

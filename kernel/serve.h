@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "clock.h"
 #include "http_util.h"
 #include "jobs.h"
 #include "json.h"
@@ -190,9 +191,6 @@ void serve_log(server *srv, int level, const char *fmt, ...) __attribute__((form
  * length in *len. NULL with errno set on failure. */
 char *serve_read_file(const char *path, size_t *len);
 
-/* Milliseconds on the monotonic / wall clock. */
-int64_t serve_now_ms(void);
-int64_t serve_wall_ms(void);
 
 /* ============================== Runner (serve_runner.c) =================== */
 
