@@ -583,6 +583,7 @@ static int open_source(csv_plugin *plugin, const quire_source_args *args, const 
         src->lexer_done = 1;
     src->estimate = estimate_rows(src);
     start_partition(src);
+    src->shown = csv_progress_now(src);
     *instance = src;
     return QUIRE_OK;
 
@@ -611,7 +612,10 @@ static int csv_open(void *state, const quire_source_args *args, void **instance,
 {
     input_spec in = {0};
 
-    return open_source(state, args, &in, instance, err);
+    if (open_source(state, args, &in, instance, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    ((csv_source *)*instance)->read_ahead = 1;
+    return QUIRE_OK;
 }
 
 static int csv_schema(void *instance, const quire_column_info **columns, size_t *ncolumns,
@@ -647,26 +651,14 @@ static int csv_project(void *instance, const uint8_t *needed, size_t ncolumns, q
     return QUIRE_OK;
 }
 
-static int csv_next(void *instance, quire_batch *batch, quire_error *err)
+int csv_fill_batch(csv_source *src, quire_batch *batch, quire_error *err)
 {
-    csv_source *src = instance;
     int has_lines = support_batch_has_lines(batch);
     uint32_t rows = 0;
     int done = 0;
 
-    if (src->failed) {
-        *err = src->failure;
-        return QUIRE_ERR;
-    }
-    if (support_check_batch(src->host, "csv", src->name, src->columns, src->ncols, batch, err) !=
-        QUIRE_OK)
-        return QUIRE_ERR;
     batch->rows = 0;
     batch->first_row = src->delivered + 1;
-    /* The previous fill's rows are gone: so may their pages be. */
-    if (src->input.map_size > 0)
-        csv_input_release(&src->input, csv_lexer_offset(src->lexer),
-                          (size_t)src->plugin->read_buffer);
     while (rows < batch->capacity) {
         csv_record rec;
 
@@ -713,6 +705,56 @@ static int csv_next(void *instance, quire_batch *batch, quire_error *err)
 
 fail:
     batch->rows = 0;
+    return QUIRE_ERR;
+}
+
+csv_progress csv_progress_now(const csv_source *src)
+{
+    return (csv_progress){.delivered = src->delivered,
+                          .skipped = src->skipped,
+                          .offset = csv_lexer_offset(src->lexer),
+                          .done = src->done};
+}
+
+/* Worth a read-ahead thread: a whole-file read with rows past the sample
+ * (parts run on threads of their own already). */
+static int wants_ahead(const csv_source *src)
+{
+    return src->read_ahead && src->npartitions <= 1 && !src->lexer_done;
+}
+
+static int csv_next(void *instance, quire_batch *batch, quire_error *err)
+{
+    csv_source *src = instance;
+    int rc;
+
+    if (src->failed) {
+        *err = src->failure;
+        return QUIRE_ERR;
+    }
+    if (support_check_batch(src->host, "csv", src->name, src->columns, src->ncols, batch, err) !=
+        QUIRE_OK)
+        return QUIRE_ERR;
+    /* The previous fill's rows are gone: so may their pages be. */
+    if (src->input.map_size > 0)
+        csv_input_release(&src->input, src->shown.offset, (size_t)src->plugin->read_buffer);
+    if (src->ahead == NULL && wants_ahead(src)) {
+        src->read_ahead = 0;
+        if (csv_ahead_start(src, batch, err) != QUIRE_OK)
+            goto fail;
+    }
+    if (src->ahead != NULL) {
+        rc = csv_ahead_next(src, batch, err);
+    } else {
+        rc = csv_fill_batch(src, batch, err);
+        src->shown = csv_progress_now(src);
+    }
+    if (rc == QUIRE_ERR)
+        goto fail;
+    return rc;
+
+fail:
+    batch->rows = 0;
     src->failed = 1;
     src->failure = *err;
     return QUIRE_ERR;
@@ -721,14 +763,14 @@ fail:
 static void csv_stats(void *instance, quire_source_stats *out)
 {
     const csv_source *src = instance;
-    int64_t total = -1, read = csv_lexer_offset(src->lexer);
+    int64_t total = -1, read = src->shown.offset;
 
     if (src->input_size >= 0) {
         total = range_end(src) - src->range_begin;
-        read = src->done ? total : read - src->range_begin;
+        read = src->shown.done ? total : read - src->range_begin;
         read = read < 0 ? 0 : read > total ? total : read;
     }
-    support_stats_fill(out, src->delivered, src->skipped, read, total);
+    support_stats_fill(out, src->shown.delivered, src->shown.skipped, read, total);
 }
 
 static void csv_close(void *instance)
@@ -739,7 +781,9 @@ static void csv_close(void *instance)
     if (src == NULL)
         return;
     host = src->host;
-    support_log_skipped(host, src->plugin->self, src->name, "row", src->skipped, src->delivered);
+    csv_ahead_stop(src->ahead);
+    support_log_skipped(host, src->plugin->self, src->name, "row", src->shown.skipped,
+                        src->shown.delivered);
     if (src->columns != NULL)
         for (size_t c = 0; c < src->ncols; c++)
             host->free((void *)src->columns[c].name);

@@ -12,6 +12,8 @@
  *   csv_fill.c     records -> batch rows (conversion, NULLs, bad values)
  *   csv.c          the plugin: descriptor, config schema, source ops,
  *                  header, sample and partitions
+ *   csv_ahead.c    read-ahead: a thread fills the next batch while the
+ *                  kernel works on the current one (whole-file reads)
  *
  * The exact value parsers, type inference, the `types` option and the
  * source-op helpers it shares with the jsonl and sqlite plugins are in
@@ -271,6 +273,17 @@ typedef struct csv_plugin {
     int use_mmap;
 } csv_plugin;
 
+/* What stats() and close() report: the counters as of the last batch handed
+ * to the kernel (a read-ahead thread may be further on). */
+typedef struct csv_progress {
+    int64_t delivered; /* rows handed out */
+    int64_t skipped;   /* bad rows dropped */
+    int64_t offset;    /* input offset after the last batch */
+    int done;          /* the last batch was the final one */
+} csv_progress;
+
+typedef struct csv_ahead csv_ahead;
+
 /* One open source: a whole input, or one part of it. */
 typedef struct csv_source {
     const csv_plugin *plugin;
@@ -315,6 +328,10 @@ typedef struct csv_source {
     int done;          /* next() returned QUIRE_DONE */
     int failed;        /* next() failed: it keeps failing the same way */
     quire_error failure;
+    csv_progress shown; /* as of the last batch the kernel got */
+
+    int read_ahead;   /* next() may start a read-ahead thread (csv_ahead.c) */
+    csv_ahead *ahead; /* the running read-ahead, or NULL */
 } csv_source;
 
 /* open() with the input supplied by the caller instead of the path option:
@@ -327,6 +344,36 @@ int csv_open_reader(csv_plugin *plugin, const quire_source_args *args, const cha
                     csv_read_fn read, void *ctx, int64_t size, void **instance, quire_error *err);
 int csv_open_memory(csv_plugin *plugin, const quire_source_args *args, const char *name,
                     const char *data, size_t size, void **instance, quire_error *err);
+
+/* Fills `batch` with the next rows (sample replay, then the lexer): sets
+ * rows and first_row and advances delivered, skipped, done and the lexer.
+ * Returns QUIRE_OK, QUIRE_DONE (the last rows) or QUIRE_ERR with *err
+ * (rows 0). Touches nothing the kernel's thread reads (see csv_progress),
+ * so csv_ahead.c runs it on its own thread. */
+int csv_fill_batch(csv_source *src, quire_batch *batch, quire_error *err);
+
+/* The counters as they are now (after csv_fill_batch). */
+csv_progress csv_progress_now(const csv_source *src);
+
+/* ============================== Read-ahead (csv_ahead.c) ================== */
+
+/* Starts a thread that fills batches shaped like `like` (its capacity,
+ * column types and source_line) one ahead of the kernel. Call from the
+ * first next(), after project(). On failure fills *err and returns
+ * QUIRE_ERR with src->ahead NULL. src->ahead owns the thread and its two
+ * batch buffers until csv_ahead_stop(). */
+int csv_ahead_start(csv_source *src, const quire_batch *like, quire_error *err);
+
+/* next() through the read-ahead: gives the buffer of the previous call back
+ * to the thread, waits for the next filled one and copies it into `batch`
+ * (strings stay in that buffer's arena or the input until the following
+ * call or close). Sets src->shown. Returns what csv_fill_batch returned for
+ * it, with its *err; after QUIRE_DONE, QUIRE_DONE with no rows. */
+int csv_ahead_next(csv_source *src, quire_batch *batch, quire_error *err);
+
+/* Stops and joins the thread (it never waits on the kernel: a fill in
+ * progress finishes first) and frees the buffers. NULL is a no-op. */
+void csv_ahead_stop(csv_ahead *ahead);
 
 /* ============================== Rows (csv_fill.c) ========================= */
 
