@@ -164,6 +164,8 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
     struct job_run *r;
     while (!j->dead && (r = jobs_pool_pop_done(j)) != NULL)
         jobs_finish_begin(j, r);
+    if (!j->dead)
+        jobs_read_more(j); /* the finished runs' slots are free now */
 }
 
 /* ============================== Lifecycle ================================= */

@@ -156,6 +156,10 @@ void jobs_queue_tick(jobs *j, int64_t now);
 void jobs_take(jobs *j, const char *entry_id, const char *job_id, int reclaimed);
 int jobs_free_slots(const jobs *j);
 void jobs_heartbeat(jobs *j);
+/* Reads more entries from the queue when a slot is free and no read is
+ * out; called on every tick, and at once when a run frees its slot so the
+ * next job does not wait for the tick. */
+void jobs_read_more(jobs *j);
 struct job_run *jobs_find_entry(jobs *j, const char *entry_id);
 
 /* jobs_finish.c */

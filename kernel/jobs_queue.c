@@ -60,7 +60,6 @@ static void ensure_group(jobs *j)
 
 /* ============================== Reading =================================== */
 
-static void read_next(jobs *j);
 
 static void take_entries(jobs *j, const redisReply *entries, int *n_out, char *last, size_t lastn)
 {
@@ -122,10 +121,10 @@ static void on_read(jobs *j, redisReply *reply, void *priv)
             snprintf(j->read_after, sizeof j->read_after, "%s", last);
     }
     if (!j->dead)
-        read_next(j);
+        jobs_read_more(j);
 }
 
-static void read_next(jobs *j)
+void jobs_read_more(jobs *j)
 {
     if (j->read_inflight || j->draining || !j->group_ok || !rconn_connected(j->block))
         return;
@@ -164,7 +163,7 @@ void jobs_queue_tick(jobs *j, int64_t now)
     }
     if (!j->group_ok && rconn_connected(j->cmd))
         ensure_group(j);
-    read_next(j);
+    jobs_read_more(j);
 }
 
 /* ============================== Start ===================================== */
