@@ -173,15 +173,16 @@ void api_error(api_req *r, int status, const char *code, const char *fmt, ...)
 static void respond_unauthorized(api_req *r, int bad_token)
 {
     server *srv = r->srv;
-    const char *body = bad_token ? "{\"error\":{\"status\":401,\"code\":\"unauthorized\",\"message\":"
-                                   "\"the bearer token is not valid\"}}\n"
-                                 : "{\"error\":{\"status\":401,\"code\":\"unauthorized\",\"message\":"
-                                   "\"this endpoint needs an Authorization: Bearer token\"}}\n";
+    const char *body = bad_token
+                           ? "{\"error\":{\"status\":401,\"code\":\"unauthorized\",\"message\":"
+                             "\"the bearer token is not valid\"}}\n"
+                           : "{\"error\":{\"status\":401,\"code\":\"unauthorized\",\"message\":"
+                             "\"this endpoint needs an Authorization: Bearer token\"}}\n";
     quire_http_header h[3] = {
         {"content-type", "application/json"},
         {"cache-control", "no-store"},
-        {"www-authenticate", bad_token ? "Bearer realm=\"quire\", error=\"invalid_token\""
-                                       : "Bearer realm=\"quire\""},
+        {"www-authenticate",
+         bad_token ? "Bearer realm=\"quire\", error=\"invalid_token\"" : "Bearer realm=\"quire\""},
     };
     count_status(srv, 401);
     srv->metrics.unauthorized++;

@@ -107,8 +107,7 @@ static void metrics_answer(api_req *r, int64_t queued, int64_t pending, int64_t 
             snprintf(labels, sizeof(labels), "le=\"%g\"", jobs_duration_bounds[i]);
         else
             snprintf(labels, sizeof(labels), "le=\"+Inf\"");
-        metric_line(&b, "quire_render_duration_seconds_bucket", labels,
-                    (double)jm.duration_le[i]);
+        metric_line(&b, "quire_render_duration_seconds_bucket", labels, (double)jm.duration_le[i]);
     }
     metric_line(&b, "quire_render_duration_seconds_sum", NULL, jm.duration_sum_s);
     metric_line(&b, "quire_render_duration_seconds_count", NULL,
@@ -256,7 +255,8 @@ static void put_plugin(jbuf *b, const plugin_rec *rec, int detail)
         for (size_t i = 0; i < rec->nkeys; i++) {
             const quire_config_key *key = &rec->schema[i];
             int is_set = 0;
-            const conf_value *v = rec->config ? config_value(rec->config, key->name, &is_set) : NULL;
+            const conf_value *v =
+                rec->config ? config_value(rec->config, key->name, &is_set) : NULL;
             jb_obj_begin(b);
             jb_key(b, "key");
             jb_str(b, key->name);

@@ -189,8 +189,10 @@ static void on_job_checked(void *arg)
         render_error *e = &jc->err;
         int status = e->cls == RENDER_E_NOT_FOUND ? 404 : e->cls == RENDER_E_INVALID ? 400 : 500;
         api_error(r, status,
-                  status == 404 ? "not_found" : status == 400 ? "invalid" : "render_failed", "%s",
-                  e->text ? e->text : "invalid job");
+                  status == 404   ? "not_found"
+                  : status == 400 ? "invalid"
+                                  : "render_failed",
+                  "%s", e->text ? e->text : "invalid job");
         goto done;
     }
     if (r->x == NULL) { /* the client left: create nothing */
@@ -340,8 +342,7 @@ void api_jobs_list(api_req *r)
         limit = strtol(limit_text, &end, 10);
         if (*limit_text == '\0' || *end != '\0' || errno != 0 || limit < 1 || limit > 1000) {
             api_error(r, 400, "bad_request",
-                      "query parameter \"limit\": '%s' is not a number from 1 to 1000",
-                      limit_text);
+                      "query parameter \"limit\": '%s' is not a number from 1 to 1000", limit_text);
             return;
         }
     }
@@ -376,8 +377,8 @@ void api_jobs_control(api_req *r)
     int action = strcmp(verb, "pause") == 0    ? JOB_PAUSE
                  : strcmp(verb, "resume") == 0 ? JOB_RESUME
                                                : JOB_CANCEL;
-    serve_log(r->srv, QUIRE_LOG_INFO, "api: job %s: %s by %s", http_route_get(&r->caps, "id"),
-              verb, r->who);
+    serve_log(r->srv, QUIRE_LOG_INFO, "api: job %s: %s by %s", http_route_get(&r->caps, "id"), verb,
+              r->who);
     api_defer(r);
     jobs_control(r->srv->jobs, http_route_get(&r->caps, "id"), action, on_control, r);
 }
@@ -416,16 +417,16 @@ void api_jobs_output(api_req *r)
 /* ============================== Events ==================================== */
 
 #define EVENTS_POLL_S 0.1
-#define EVENTS_BATCH 100
+#define EVENTS_BATCH  100
 
 typedef struct event_stream {
     api_req *r;
     ev_timer poll;
-    char after[64]; /* last stream id sent */
-    int sse;        /* 1: SSE, 0: WebSocket */
-    int in_flight;  /* a jobs_events call is out */
-    int gone;       /* the client left while a call was out */
-    int finished;   /* the final state was sent */
+    char after[64];      /* last stream id sent */
+    int sse;             /* 1: SSE, 0: WebSocket */
+    int in_flight;       /* a jobs_events call is out */
+    int gone;            /* the client left while a call was out */
+    int finished;        /* the final state was sent */
     const char *session; /* record positions in this session (or NULL) */
 } event_stream;
 
@@ -512,7 +513,8 @@ static void on_stream_events(void *ctx, jobs_status st, const char *msg, const j
             jbuf_init(&frame);
             sse_event(&frame, ev[i].id, ev[i].type == JOB_EVENT_STATE ? "state" : "progress",
                       data.data);
-            rc = jbuf_failed(&frame) ? -1 : srv->tops->stream_write(es->r->x, frame.data, frame.len);
+            rc =
+                jbuf_failed(&frame) ? -1 : srv->tops->stream_write(es->r->x, frame.data, frame.len);
             jbuf_free(&frame);
         } else {
             rc = srv->tops->ws_send(es->r->x, 0, data.data, data.len);

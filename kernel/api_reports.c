@@ -219,8 +219,7 @@ int api_read_render_body(api_req *r, int need_report, render_req *out)
             return -1;
         }
     }
-    if ((need_report &&
-         json_get_str(root, "report", 1, &out->report, NULL, &err) < 0) ||
+    if ((need_report && json_get_str(root, "report", 1, &out->report, NULL, &err) < 0) ||
         json_get_str(root, "format", 1, &out->format, NULL, &err) < 0 ||
         json_get_typed(root, "params", JSON_OBJECT, 0, &params, &err) < 0 ||
         (rc = json_get_int(root, "page", 0, &page, &err)) < 0) {

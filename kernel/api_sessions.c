@@ -160,11 +160,10 @@ void api_sessions_get(api_req *r)
     char key[160], ttl[32], now[32];
     /* Using a session keeps it alive; an expired one is never brought
      * back (a bare HSET would re-create it without a TTL). */
-    static const char script[] =
-        "if redis.call('EXISTS', KEYS[1]) == 0 then return {} end "
-        "redis.call('PEXPIRE', KEYS[1], ARGV[1]) "
-        "redis.call('HSET', KEYS[1], 'last_ms', ARGV[2]) "
-        "return redis.call('HGETALL', KEYS[1])";
+    static const char script[] = "if redis.call('EXISTS', KEYS[1]) == 0 then return {} end "
+                                 "redis.call('PEXPIRE', KEYS[1], ARGV[1]) "
+                                 "redis.call('HSET', KEYS[1], 'last_ms', ARGV[2]) "
+                                 "return redis.call('HGETALL', KEYS[1])";
 
     if (!session_id_valid(id)) {
         api_error(r, 404, "not_found", "no session %s", id);

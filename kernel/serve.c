@@ -14,8 +14,8 @@
  * jobs (/readyz answers 503), lets running jobs finish and store their
  * outputs for up to drain_timeout, then closes everything; a job still
  * running then is left pending in Redis and another node takes it over.
- * A second signal stops at once. SIGHUP reloads the configuration (see
- * serve_reload).
+ * A second signal stops at once. SIGHUP reloads the configuration
+ * (serve_reload.c).
  *
  * Exit codes: 0 after a clean stop, 1 when the node cannot start (Redis,
  * the listener), 3 a refused configuration, 4 no usable transport plugin.
@@ -33,13 +33,12 @@
 
 #include "cli.h"
 #include "kernel.h"
-#include "kernel_conf.h"
 #include "log.h"
 #include "serve.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
-#define BLOCK_MS 1000
+#define BLOCK_MS       1000
 
 /* ============================== Helpers =================================== */
 
@@ -176,73 +175,8 @@ static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
     (void)loop;
     (void)revents;
     if (serve_reload(srv, err, sizeof(err)) != 0)
-        serve_log(srv, QUIRE_LOG_ERROR, "serve: SIGHUP: configuration refused, the old one stays: %s",
-                  err);
-}
-
-/* ============================== Reload ==================================== */
-
-/* Logs every key of a section whose value changed and that only takes
- * effect after a restart (all but the `live` ones). */
-static void note_restart_keys(server *srv, const quire_config *old_c, const quire_config *new_c,
-                              const char *section, const quire_config_key *keys,
-                              const char *const *live)
-{
-    for (const quire_config_key *key = keys; key->name != NULL; key++) {
-        const conf_value *a = config_value(old_c, key->name, NULL);
-        const conf_value *b = config_value(new_c, key->name, NULL);
-        const char *ta = a && a->text ? a->text : "";
-        const char *tb = b && b->text ? b->text : "";
-        int is_live = 0;
-        for (const char *const *l = live; *l != NULL; l++)
-            is_live |= strcmp(*l, key->name) == 0;
-        if (!is_live && strcmp(ta, tb) != 0)
-            serve_log(srv, QUIRE_LOG_WARN,
-                      "serve: reload: [%s] %s changed; it takes effect after a restart", section,
-                      key->name);
-    }
-}
-
-int serve_reload(server *srv, char *err, size_t errlen)
-{
-    kernel *nk = NULL;
-    diag d;
-    int code = 0;
-    auth_table *auth;
-    char why[1024];
-    static const char *const live_server[] = {"tokens", "sync_timeout", NULL};
-    static const char *const live_kernel[] = {"log_level", NULL};
-
-    diag_init(&d);
-    /* The whole configuration is validated as a start would: [kernel],
-     * [server], every plugin and its section. */
-    if (kernel_open(srv->k->conf_path, &nk, &d) != QUIRE_OK ||
-        kernel_load_plugins(nk, &d, &code) != QUIRE_OK || nk->problem_exit != QUIRE_EXIT_OK) {
-        char *text = diag_to_string(&d);
-        snprintf(err, errlen, "%s", text ? text : "the configuration was refused");
-        free(text);
-        diag_clear(&d);
-        kernel_close(nk);
-        return -1;
-    }
-    diag_clear(&d);
-    auth = auth_load(nk->sconf, srv->listen, why, sizeof(why));
-    if (auth == NULL) {
-        snprintf(err, errlen, "%s", why);
-        kernel_close(nk);
-        return -1;
-    }
-    note_restart_keys(srv, srv->k->sconf, nk->sconf, "server", server_schema(), live_server);
-    note_restart_keys(srv, srv->k->kconf, nk->kconf, "kernel", kernel_schema(), live_kernel);
-    /* What changes live: tokens, the log level and the synchronous limits. */
-    auth_free(srv->auth);
-    srv->auth = auth;
-    srv->log_level = nk->log_level;
-    srv->sync_timeout_ms = config_get_int(nk->sconf, "sync_timeout");
-    serve_log(srv, QUIRE_LOG_INFO, "serve: configuration reloaded from %s (%zu tokens)",
-              srv->k->conf_path ? srv->k->conf_path : "(defaults)", auth_count(auth));
-    kernel_close(nk);
-    return 0;
+        serve_log(srv, QUIRE_LOG_ERROR,
+                  "serve: SIGHUP: configuration refused, the old one stays: %s", err);
 }
 
 /* ============================== Start-up ================================== */
@@ -332,7 +266,8 @@ static int open_redis(server *srv)
         char *dir = embed_dir(srv);
         if (dir == NULL)
             return -1;
-        srv->embed = redis_embed_start(dir, config_get_string(sc, "redis_server"), err, sizeof(err));
+        srv->embed =
+            redis_embed_start(dir, config_get_string(sc, "redis_server"), err, sizeof(err));
         if (srv->embed == NULL) {
             fprintf(stderr, "error: cannot start the private redis-server in %s: %s\n", dir, err);
             free(dir);
@@ -520,7 +455,8 @@ int cmd_serve(int argc, char **argv)
     ev_signal_start(srv.loop, &srv.sig_hup);
     serve_log(&srv, QUIRE_LOG_INFO, "serve: node %s serving on %s (%d job slots; %s)", srv.node_id,
               srv.listen, srv.sync_max,
-              auth_open(srv.auth) ? "no tokens: anonymous admin access on loopback" : "bearer tokens");
+              auth_open(srv.auth) ? "no tokens: anonymous admin access on loopback"
+                                  : "bearer tokens");
 
     ev_run(srv.loop, 0);
 

@@ -80,7 +80,7 @@ typedef struct server {
     ev_signal sig_term, sig_int, sig_hup;
     ev_timer drain_timer, drain_check;
     int jobs_drained; /* the engine has drained (after SIGTERM) */
-    int draining; /* SIGTERM seen: no new jobs, readyz says 503 */
+    int draining;     /* SIGTERM seen: no new jobs, readyz says 503 */
     int exit_code;
 } server;
 
@@ -190,7 +190,6 @@ void serve_log(server *srv, int level, const char *fmt, ...) __attribute__((form
 /* Reads a whole file into a malloc'd buffer (the caller frees it), its
  * length in *len. NULL with errno set on failure. */
 char *serve_read_file(const char *path, size_t *len);
-
 
 /* ============================== Runner (serve_runner.c) =================== */
 

@@ -94,9 +94,8 @@ static int parse_entry(const char *item, size_t index, auth_entry *e, char *err,
     size_t nlen, rlen;
 
     if (c1 == NULL || c2 == NULL) {
-        snprintf(err, errlen,
-                 "[server] tokens: entry %zu is not NAME:ROLE:TOKEN (it has %s colon)", index + 1,
-                 c1 ? "one" : "no");
+        snprintf(err, errlen, "[server] tokens: entry %zu is not NAME:ROLE:TOKEN (it has %s colon)",
+                 index + 1, c1 ? "one" : "no");
         return -1;
     }
     nlen = (size_t)(c1 - item);
@@ -153,8 +152,8 @@ auth_table *auth_load(const quire_config *sconf, const char *listen, char *err, 
             }
             if (strcmp(t->entries[j].token, e->token) == 0) {
                 snprintf(err, errlen,
-                         "[server] tokens: entries %zu (%s) and %zu (%s) have the same token", j + 1,
-                         t->entries[j].name, i + 1, e->name);
+                         "[server] tokens: entries %zu (%s) and %zu (%s) have the same token",
+                         j + 1, t->entries[j].name, i + 1, e->name);
                 goto fail_free_table;
             }
         }
@@ -173,9 +172,15 @@ fail_free_table:
     return NULL;
 }
 
-int auth_open(const auth_table *t) { return t->n == 0; }
+int auth_open(const auth_table *t)
+{
+    return t->n == 0;
+}
 
-size_t auth_count(const auth_table *t) { return t->n; }
+size_t auth_count(const auth_table *t)
+{
+    return t->n;
+}
 
 int auth_check(const auth_table *t, const char *authorization, const char **who, int *role)
 {

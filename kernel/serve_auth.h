@@ -16,14 +16,14 @@
 
 #include <quire/plugin.h>
 
-#define ROLE_NONE 0
+#define ROLE_NONE   0
 #define ROLE_VIEWER 1
 #define ROLE_EDITOR 2
-#define ROLE_ADMIN 3
+#define ROLE_ADMIN  3
 
-#define AUTH_OK 0
+#define AUTH_OK      0
 #define AUTH_MISSING 1 /* no Authorization header, or not a Bearer one */
-#define AUTH_BAD 2     /* a bearer token that matches no entry */
+#define AUTH_BAD     2 /* a bearer token that matches no entry */
 
 typedef struct auth_table auth_table;
 

@@ -122,9 +122,10 @@ static void run_job(void *ctx, job_run *run)
         const char *why = jr->err.text ? jr->err.text : "render failed";
         /* A bad definition, parameter or data fails again on every node:
          * no retry. I/O and plugin failures may not. */
-        status = jr->err.cls == RENDER_E_CANCELED                                     ? JOB_CANCELED
-                 : jr->err.cls == RENDER_E_INVALID || jr->err.cls == RENDER_E_NOT_FOUND ? JOB_FAILED_PERMANENT
-                                                                                        : JOB_FAILED;
+        status = jr->err.cls == RENDER_E_CANCELED ? JOB_CANCELED
+                 : jr->err.cls == RENDER_E_INVALID || jr->err.cls == RENDER_E_NOT_FOUND
+                     ? JOB_FAILED_PERMANENT
+                     : JOB_FAILED;
         job_run_finish(run, status, NULL, why);
     }
     render_result_free(&jr->res);

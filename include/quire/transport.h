@@ -50,11 +50,11 @@ typedef struct quire_http_header {
  * answers later copies what it needs.
  */
 typedef struct quire_http_request {
-    uint32_t size;           /* sizeof(quire_http_request) as built */
-    const char *method;      /* "GET", "POST", ... (upper case) */
-    const char *target;      /* the raw request target: "/v1/jobs?state=running" */
-    const char *path;        /* percent-decoded path, no query: "/v1/jobs" */
-    const char *query;       /* raw query after '?', "" when none */
+    uint32_t size;      /* sizeof(quire_http_request) as built */
+    const char *method; /* "GET", "POST", ... (upper case) */
+    const char *target; /* the raw request target: "/v1/jobs?state=running" */
+    const char *path;   /* percent-decoded path, no query: "/v1/jobs" */
+    const char *query;  /* raw query after '?', "" when none */
     const quire_http_header *headers;
     size_t nheaders;
     const char *body; /* NUL-terminated for convenience; body_len excludes it */
@@ -73,11 +73,11 @@ typedef struct quire_exchange quire_exchange;
 /* ============================== Kernel handler (1.5) ====================== */
 
 /* WebSocket close codes the kernel may pass to ws_close() (RFC 6455 7.4.1). */
-#define QUIRE_WS_NORMAL 1000
+#define QUIRE_WS_NORMAL     1000
 #define QUIRE_WS_GOING_AWAY 1001
-#define QUIRE_WS_POLICY 1008
-#define QUIRE_WS_TOO_BIG 1009
-#define QUIRE_WS_INTERNAL 1011
+#define QUIRE_WS_POLICY     1008
+#define QUIRE_WS_TOO_BIG    1009
+#define QUIRE_WS_INTERNAL   1011
 
 /*
  * What the kernel gives the transport in attach(). Every callback runs on
@@ -167,7 +167,8 @@ typedef struct quire_transport_ops {
     size_t (*open_connections)(void *state);
 } quire_transport_ops;
 
-#define QUIRE_TRANSPORT_OPS_MIN_SIZE (offsetof(quire_transport_ops, listen) + sizeof(void (*)(void)))
+#define QUIRE_TRANSPORT_OPS_MIN_SIZE                                                               \
+    (offsetof(quire_transport_ops, listen) + sizeof(void (*)(void)))
 
 #ifdef __cplusplus
 }
