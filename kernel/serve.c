@@ -259,7 +259,7 @@ static int open_redis(server *srv)
 {
     const quire_config *sc = srv->k->sconf;
     const char *url = config_get_string(sc, "redis_url");
-    char err[1024], shown[512];
+    char err[1024], shown[512], block_name[320];
     rconn_options o;
 
     if (url == NULL || url[0] == '\0') {
@@ -291,6 +291,10 @@ static int open_redis(server *srv)
     o.backoff_max_ms = BACKOFF_MAX_MS;
     o.log_level = srv->log_level;
     srv->rc_cmd = rconn_new(srv->loop, &o);
+    /* The job engine's blocking reads: a name of their own in CLIENT LIST
+     * and the log, and room for the block in the command timeout. */
+    snprintf(block_name, sizeof(block_name), "%s-block", srv->node_id);
+    o.name = block_name;
     o.command_timeout_ms += BLOCK_MS;
     srv->rc_block = rconn_new(srv->loop, &o);
     if (srv->redis_url == NULL || srv->rc_cmd == NULL || srv->rc_block == NULL)
@@ -398,6 +402,17 @@ int cmd_serve(int argc, char **argv)
     if (!srv.listen || !srv.temp_dir || !srv.prefix || !srv.node_id) {
         fprintf(stderr, "error: out of memory\n");
         code = QUIRE_EXIT_FAILURE;
+        goto fail_close_kernel;
+    }
+    /* The node id names Redis clients and consumers: no blanks or quotes. */
+    if (strspn(srv.node_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+            strlen(srv.node_id) ||
+        strlen(srv.node_id) > 200) {
+        fprintf(stderr,
+                "error: [server] node_id '%.60s': use at most 200 letters, digits, '.', '_' and "
+                "'-'\n",
+                srv.node_id);
+        code = QUIRE_EXIT_CONFIG;
         goto fail_close_kernel;
     }
     srv.auth = auth_load(srv.k->sconf, srv.listen, err, sizeof(err));

@@ -120,6 +120,12 @@ def check_config_errors():
          {}, "0.0.0.0:0",
          "error: [server] tokens is empty and listen = 0.0.0.0:0 is not a loopback address: set "
          "tokens (NAME:ROLE:TOKEN) or listen on 127.0.0.1 or a unix socket"),
+        ("a node id with a blank",
+         {"node_id": "node one"}, None,
+         "error: [server] node_id 'node one': use at most 200 letters, digits, '.', '_' and '-'"),
+        ("a Redis URL with a bad port",
+         {"redis_url": "redis://127.0.0.1:99999"}, None,
+         "error: [server] redis_url: port 99999 is out of range"),
     ]
     for what, server, listen, msg in cases:
         node = h.Node("cfg", server=server, listen=listen or "127.0.0.1:0")
