@@ -72,8 +72,11 @@ struct pdf_arena {
 _Static_assert(sizeof(arena_chunk) % GRAIN == 0, "chunk header keeps the alignment");
 _Static_assert(sizeof(arena_large) % GRAIN == 0, "large header keeps the alignment");
 
-/* The arena of the document whose op runs on this thread. */
-static _Thread_local pdf_arena *current;
+/* The arena of the document whose op runs on this thread. initial-exec:
+ * the variable lives in the static TLS block glibc keeps spare for
+ * dlopen'ed modules rather than in dynamic TLS, which is faster and which
+ * LeakSanitizer (GCC 12, glibc 2.36) fails to walk at exit. */
+static _Thread_local pdf_arena *current __attribute__((tls_model("initial-exec")));
 
 pdf_arena *pdf_arena_new(const quire_host *host)
 {
