@@ -487,7 +487,9 @@ static void on_stream_events(void *ctx, jobs_status st, const char *msg, const j
     server *srv = es->r->srv;
     const char *job_id = http_route_get(&es->r->caps, "id");
 
-    es->in_flight = 0;
+    /* in_flight stays set while events are sent: a send can make the
+     * transport call closed() at once, and on_stream_gone must then only
+     * mark the stream gone, not free it under this loop. */
     if (es->gone || es->r->x == NULL) {
         stream_free(es);
         return;
@@ -498,9 +500,10 @@ static void on_stream_events(void *ctx, jobs_status st, const char *msg, const j
     }
     if (st != JOBS_OK) {
         (void)msg; /* Redis is away: keep polling; the client keeps its stream */
+        es->in_flight = 0;
         return;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !es->gone && es->r->x != NULL; i++) {
         jbuf data, frame;
         int rc;
         jbuf_init(&data);
@@ -521,13 +524,18 @@ static void on_stream_events(void *ctx, jobs_status st, const char *msg, const j
         }
         jbuf_free(&data);
         if (rc != 0) {
-            /* Over the send bound: the transport closes and calls closed(). */
+            /* Over the send bound: the transport closes the connection. */
             es->gone = 1;
-            return;
+            break;
         }
         snprintf(es->after, sizeof(es->after), "%s", ev[i].id);
         if (ev[i].type == JOB_EVENT_STATE && job_state_final(ev[i].state))
             es->finished = 1;
+    }
+    es->in_flight = 0;
+    if (es->gone || es->r->x == NULL) {
+        stream_free(es);
+        return;
     }
     if (n > 0 && es->session != NULL)
         api_session_record(srv, es->session, job_id, es->after);
