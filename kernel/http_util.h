@@ -1,8 +1,7 @@
 /*
  * http_util.h - request helpers for the REST API, on already-parsed HTTP
  * requests (no sockets here): query strings, percent-decoding, a path
- * router, Accept and Authorization headers, Server-Sent Events framing and
- * status reason phrases.
+ * router, Accept and Authorization headers, and Server-Sent Events framing.
  */
 #ifndef QUIRE_HTTP_UTIL_H
 #define QUIRE_HTTP_UTIL_H
@@ -105,11 +104,5 @@ int http_token_equal(const char *a, size_t alen, const char *b, size_t blen);
  * without writing when id or event holds a CR or LF (it would end the
  * field), 0 otherwise (check jbuf_failed() for allocation failure). */
 int sse_event(jbuf *out, const char *id, const char *event, const char *data);
-
-/* ============================== Status ==================================== */
-
-/* Reason phrase of an HTTP status ("Not Found"), "Unknown" for codes not in
- * RFC 9110 and the ones the API uses (429). Static string. */
-const char *http_status_reason(int status);
 
 #endif /* QUIRE_HTTP_UTIL_H */

@@ -263,30 +263,13 @@ static void test_sse(void **state)
     jbuf_free(&b);
 }
 
-static void test_status_reason(void **state)
-{
-    (void)state;
-    assert_string_equal(http_status_reason(200), "OK");
-    assert_string_equal(http_status_reason(201), "Created");
-    assert_string_equal(http_status_reason(202), "Accepted");
-    assert_string_equal(http_status_reason(204), "No Content");
-    assert_string_equal(http_status_reason(400), "Bad Request");
-    assert_string_equal(http_status_reason(401), "Unauthorized");
-    assert_string_equal(http_status_reason(404), "Not Found");
-    assert_string_equal(http_status_reason(413), "Content Too Large");
-    assert_string_equal(http_status_reason(429), "Too Many Requests");
-    assert_string_equal(http_status_reason(503), "Service Unavailable");
-    assert_string_equal(http_status_reason(999), "Unknown");
-    assert_string_equal(http_status_reason(-1), "Unknown");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pct_decode), cmocka_unit_test(test_query),
         cmocka_unit_test(test_router),     cmocka_unit_test(test_accept),
         cmocka_unit_test(test_bearer),     cmocka_unit_test(test_token_equal),
-        cmocka_unit_test(test_sse),        cmocka_unit_test(test_status_reason),
+        cmocka_unit_test(test_sse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
