@@ -117,8 +117,9 @@ struct filler {
     pthread_cond_t out_cv;  /* the thread waits for work */
     pthread_cond_t room_cv; /* the filler waits for room in the queue */
     int out_idle, put_waiting;
-    waiting out_q[8];
+    waiting out_q[64]; /* OUT_QUEUE */
     size_t out_head, out_count;
+    size_t out_weight; /* of the entries queued (OUT_WEIGHT) */
     el_buf spare[10]; /* drawn pages' buffers, emptied, for the next pages */
     size_t nspare;
     _Atomic int out_failed;
@@ -372,15 +373,25 @@ static void release_id(filler *f, uint32_t id)
  * two cores. The queue is short: a page is owned by the queue from
  * out_put() until the thread has drawn it; its emptied buffers then come
  * back to the filler (spare), so a long report does not allocate, touch
- * fresh memory and free two buffers per page across threads. The thread
- * is woken when OUT_WAKE pages are waiting, not for each one: the drawing
- * is quicker than the layout, so it would otherwise sleep and wake once
- * per page. Renderer ops of one document still never run at the same
- * time: begin() before the thread starts, page() and slot() only on it,
- * end() or abort() after it is joined.
+ * fresh memory and free two buffers per page across threads.
+ *
+ * Hand-overs are batched both ways, since a wake-up costs a few
+ * microseconds on each side (more in a virtual machine): the thread is
+ * woken when OUT_WAKE work is waiting, and a filler that waits for room
+ * when the queue is down to OUT_ROOM, never for each entry. Work is
+ * counted in slots: a page weighs OUT_PAGE_WEIGHT, a slot (a few
+ * operators) one, so at most OUT_QUEUE / OUT_PAGE_WEIGHT pages wait, but
+ * the burst of page-count slots filled when a report ends goes over in
+ * dozens, not one or two at a time. Renderer ops of one document still
+ * never run at the same time: begin() before the thread starts, page()
+ * and slot() only on it, end() or abort() after it is joined.
  */
-#define OUT_QUEUE 8
-#define OUT_WAKE  4
+#define OUT_QUEUE       64 /* entries, and their weight */
+#define OUT_PAGE_WEIGHT 8
+#define OUT_WAKE        32
+#define OUT_ROOM        32
+#define OUT_WEIGHT(w)   ((w)->slot_id != 0 ? 1u : OUT_PAGE_WEIGHT)
+_Static_assert(sizeof(((filler *)0)->out_q) / sizeof(waiting) == OUT_QUEUE, "out_q holds OUT_QUEUE");
 #define MAX_SPARE (sizeof(((filler *)0)->spare) / sizeof(el_buf))
 
 /* Gives `b` back emptied, or frees it when enough are kept. Called with
@@ -427,7 +438,8 @@ static void *out_thread(void *arg)
         w = f->out_q[f->out_head];
         f->out_head = (f->out_head + 1) % OUT_QUEUE;
         f->out_count--;
-        if (f->put_waiting)
+        f->out_weight -= OUT_WEIGHT(&w);
+        if (f->put_waiting && f->out_weight <= OUT_ROOM)
             pthread_cond_signal(&f->room_cv);
         pthread_mutex_unlock(&f->out_mu);
 
@@ -476,7 +488,7 @@ static int out_put(filler *f, waiting *w, quire_error *err)
         f->out_started = 1;
     }
     pthread_mutex_lock(&f->out_mu);
-    while (f->out_count == OUT_QUEUE && !atomic_load(&f->out_failed)) {
+    while (f->out_weight + OUT_WEIGHT(w) > OUT_QUEUE && !atomic_load(&f->out_failed)) {
         f->put_waiting = 1;
         pthread_cond_wait(&f->room_cv, &f->out_mu);
         f->put_waiting = 0;
@@ -488,8 +500,9 @@ static int out_put(filler *f, waiting *w, quire_error *err)
     }
     f->out_q[(f->out_head + f->out_count) % OUT_QUEUE] = *w;
     f->out_count++;
+    f->out_weight += OUT_WEIGHT(w);
     memset(w, 0, sizeof(*w)); /* the queue owns its buffers now */
-    if (f->out_idle && f->out_count >= OUT_WAKE)
+    if (f->out_idle && f->out_weight >= OUT_WAKE)
         pthread_cond_signal(&f->out_cv);
     pthread_mutex_unlock(&f->out_mu);
     return QUIRE_OK;

@@ -56,6 +56,13 @@
 /* Content is deflated at this level (libdeflate: 1..12). */
 #define CONTENT_LEVEL 1
 
+/* Content shorter than this is stored as it is, without trying deflate: a
+ * slot's few operators ("Page 12 of 1925": about 120 bytes) never shrink by
+ * more than the filter entry costs, and each libdeflate call has a fixed
+ * cost of a few microseconds (it clears its hash table), paid twice a page
+ * by a report with a page count and a delayed group total. */
+#define CONTENT_MIN_DEFLATE 200
+
 /* ============================== Buffer ==================================== */
 
 int pdf_content_reserve(pdf_doc *d, size_t extra, quire_error *err)
@@ -229,7 +236,7 @@ int pdf_content_write(pdf_doc *d, HPDF_Dict stream, const char *what, quire_erro
         d->host->error_set(err, QUIRE_E_INVALID, "%s: more than 2 GB of content", what);
         return QUIRE_ERR;
     }
-    if (len > 0 && d->settings->compress) {
+    if (len >= CONTENT_MIN_DEFLATE && d->settings->compress) {
         size_t zlen = deflate_content(d, what, err);
         if (zlen == 0)
             return QUIRE_ERR;

@@ -14,6 +14,9 @@
 
 static const char tmp_suffix[] = ".tmp-XXXXXX";
 
+/* Written bytes after which their writeback is started (out_flush). */
+#define OUT_SYNC_STEP (1u << 20)
+
 /* ============================== Errors ==================================== */
 
 /* "'PATH'", or "standard output" for "-": how messages name the output. */
@@ -179,6 +182,14 @@ static int out_flush(support_out *out, quire_error *err)
         done += (size_t)n;
     }
     out->used = 0;
+    out->written += done;
+    /* Start the writeback of what is written so far, a megabyte at a
+     * time, so that the fsync of support_out_commit waits for the last
+     * stretch only, not for the whole file (as RocksDB's bytes_per_sync). */
+    if (out->tmp_path != NULL && out->written - out->synced >= OUT_SYNC_STEP) {
+        support_writeback(out->fd, out->synced, out->written - out->synced);
+        out->synced = out->written;
+    }
     return QUIRE_OK;
 }
 

@@ -32,8 +32,17 @@ typedef struct support_out {
     int failed;
     quire_error failure;
     size_t used;
+    uint64_t written; /* bytes written to fd so far */
+    uint64_t synced;  /* of those, the ones whose writeback was started */
     char buf[65536];
 } support_out;
+
+/* Starts the writeback of `len` bytes of file `fd` from `offset` to the
+ * disk and returns at once (Linux: sync_file_range with
+ * SYNC_FILE_RANGE_WRITE; elsewhere nothing). Only a hint, so a later fsync
+ * has less to wait for; an error is left for that fsync to report.
+ * (support_writeback.c) */
+void support_writeback(int fd, uint64_t offset, uint64_t len);
 
 /* Opens the output for `path` (see above), a temporary file being created
  * with `mode`. Returns a new output (the caller owns it: support_out_commit()
