@@ -13,6 +13,8 @@
  *                 stream each fills, and which are still empty
  *   pdf_font.c    per-document caches of embedded fonts and alpha states
  *   pdf_embed.c   the fonts' streams, deflated in parallel before saving
+ *   pdf_sfnt.c    the embedded font program, completed without libharu's
+ *                 four-byte copying
  *   pdf_writer.c  the output written on a second thread while saving
  *   pdf_image.c   per-document cache of images (PNG decoded with libpng,
  *                 JPEG passed through), each stored once in the file
@@ -425,6 +427,25 @@ int pdf_writer_finish(pdf_writer *w, quire_error *err);
  * done when the document does not compress. QUIRE_OK, or QUIRE_ERR with
  * *err set (out of memory, libharu's failure, the spool's). */
 int pdf_embed_fonts(pdf_doc *d, quire_error *err);
+
+/* ============================== Font program (pdf_sfnt.c) ================= */
+
+/* A table of the font file that libharu's subset left empty: where it is
+ * in the file. */
+typedef struct pdf_sfnt_table {
+    char tag[4];
+    uint32_t offset, length;
+} pdf_sfnt_table;
+
+/* Completes libharu's subset `subset` (a TrueType font program whose tables
+ * in `kept` are empty) with those tables read from the font file `path`,
+ * post as format 3.0, every table aligned and the checksums recomputed.
+ * On QUIRE_OK *out (host memory, the caller frees it) holds *out_len bytes;
+ * QUIRE_ERR with *err set when the subset is malformed, the file cannot be
+ * read or memory is short. */
+int pdf_sfnt_complete(const quire_host *host, const unsigned char *subset, size_t subset_len,
+                      const char *path, const pdf_sfnt_table *kept, size_t nkept,
+                      unsigned char **out, size_t *out_len, quire_error *err);
 
 /* ============================== Slots (pdf_slot.c) ======================== */
 

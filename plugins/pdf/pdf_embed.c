@@ -44,6 +44,9 @@ typedef struct embed_job {
     HPDF_Dict dict;     /* the stream's dictionary */
     unsigned char *raw; /* its bytes (host memory) */
     size_t raw_len;
+    int ours;         /* raw is not what libharu's stream holds (a font
+                         program pdf_sfnt.c completed): written even if
+                         deflate fails or does not shrink it */
     unsigned char *z; /* deflated (host memory), or NULL */
     size_t z_len;     /* 0: left to libharu */
 } embed_job;
@@ -118,9 +121,54 @@ static int add_job(pdf_doc *d, embed_work *w, HPDF_Dict dict, quire_error *err)
     return QUIRE_OK;
 }
 
+/* The font program of `file` (FontFile2), made by libharu's hook with the
+ * tables in `kept` empty, completed from the font file (pdf_sfnt.c) and
+ * added as a job that is written whatever deflate gives; its Length1 is
+ * the new length. QUIRE_OK, or QUIRE_ERR with *err set. */
+static int add_font_program(pdf_doc *d, embed_work *w, HPDF_Dict file, const char *path,
+                            const pdf_sfnt_table *kept, size_t nkept, quire_error *err)
+{
+    embed_job *job;
+    unsigned char *font;
+    size_t font_len;
+    int rc;
+
+    if (file == NULL || file->stream == NULL)
+        goto fail_libharu;
+    rc = add_job(d, w, file, err);
+    if (rc != QUIRE_OK)
+        return rc;
+    if (w->njobs == 0 || w->jobs[w->njobs - 1].dict != file)
+        goto fail_libharu;
+    job = &w->jobs[w->njobs - 1];
+    if (pdf_sfnt_complete(d->host, job->raw, job->raw_len, path, kept, nkept, &font, &font_len,
+                          err) != QUIRE_OK)
+        return QUIRE_ERR;
+    d->host->free(job->raw);
+    job->raw = font;
+    job->raw_len = font_len;
+    job->ours = 1;
+    if (HPDF_Dict_AddNumber(file, "Length1", (HPDF_INT32)font_len) != HPDF_OK)
+        goto fail_libharu;
+    return QUIRE_OK;
+
+fail_libharu:
+    /* The hook wrote the program without the kept tables: it must not be
+     * saved as it is. */
+    d->host->error_set(err, QUIRE_E_INTERNAL, "font '%s': libharu made no font program to complete",
+                       path);
+    return QUIRE_ERR;
+}
+
+/* A font loaded, and the file it came from. */
+typedef struct loaded_font {
+    HPDF_Font font;
+    const char *path;
+} loaded_font;
+
 /* The fonts loaded, in the order libharu made them (object number), so
  * the objects the hook adds come in the order libharu's saving adds them. */
-static size_t loaded_fonts(const pdf_doc *d, HPDF_Font *out)
+static size_t loaded_fonts(const pdf_doc *d, loaded_font *out)
 {
     size_t n = 0;
 
@@ -129,31 +177,83 @@ static size_t loaded_fonts(const pdf_doc *d, HPDF_Font *out)
         size_t at = n;
         if (font == NULL)
             continue;
-        while (at > 0 && out[at - 1]->header.obj_id > font->header.obj_id) {
+        while (at > 0 && out[at - 1].font->header.obj_id > font->header.obj_id) {
             out[at] = out[at - 1];
             at--;
         }
-        out[at] = font;
+        out[at].font = font;
+        out[at].path = d->doc.fonts[i].path;
         n++;
     }
     return n;
 }
 
+/* The tables libharu's subset copies from the font file unchanged, four
+ * bytes at a time (pdf_sfnt.c does it instead). */
+static const char *const kept_tags[] = {"OS/2", "cmap", "cvt ", "fpgm", "hhea",
+                                        "hmtx", "maxp", "post", "prep"};
+#define NKEPT (sizeof(kept_tags) / sizeof(kept_tags[0]))
+
+/* Sets the length of the kept tables of `attr` to 0, remembering them in
+ * kept[] (NKEPT entries); returns how many the font has. */
+static size_t hide_kept(HPDF_TTFontDefAttr attr, pdf_sfnt_table *kept)
+{
+    size_t n = 0;
+
+    for (HPDF_UINT i = 0; i < attr->offset_tbl.num_tables; i++) {
+        HPDF_TTFTable *t = &attr->offset_tbl.table[i];
+        for (size_t k = 0; k < NKEPT; k++) {
+            if (memcmp(t->tag, kept_tags[k], 4) != 0 || n == NKEPT)
+                continue;
+            memcpy(kept[n].tag, t->tag, 4);
+            kept[n].offset = t->offset;
+            kept[n].length = t->length;
+            n++;
+            t->length = 0;
+        }
+    }
+    return n;
+}
+
+/* Puts back the lengths hide_kept() zeroed. */
+static void show_kept(HPDF_TTFontDefAttr attr, const pdf_sfnt_table *kept, size_t nkept)
+{
+    for (HPDF_UINT i = 0; i < attr->offset_tbl.num_tables; i++)
+        for (size_t k = 0; k < nkept; k++)
+            if (memcmp(attr->offset_tbl.table[i].tag, kept[k].tag, 4) == 0 &&
+                attr->offset_tbl.table[i].offset == kept[k].offset)
+                attr->offset_tbl.table[i].length = kept[k].length;
+}
+
 /* Runs the before-write hook of each font (making its descriptor and
- * subset) and collects its streams. QUIRE_OK, or QUIRE_ERR with *err set
- * (the hook failed, out of memory). */
-static int collect(pdf_doc *d, embed_work *w, HPDF_Font *fonts, size_t nfonts, quire_error *err)
+ * subset) and collects its streams. A TrueType font of a file the kernel
+ * names gets its font program from pdf_sfnt.c: the hook runs with the
+ * tables libharu would copy four bytes at a time hidden. QUIRE_OK, or
+ * QUIRE_ERR with *err set (the hook failed, out of memory). */
+static int collect(pdf_doc *d, embed_work *w, const loaded_font *fonts, size_t nfonts,
+                   quire_error *err)
 {
     for (size_t i = 0; i < nfonts; i++) {
-        HPDF_Font font = fonts[i];
+        HPDF_Font font = fonts[i].font;
         HPDF_FontAttr attr = font->attr;
+        HPDF_TTFontDefAttr tt = NULL;
+        pdf_sfnt_table kept[NKEPT];
+        size_t nkept = 0;
         HPDF_Dict file = NULL;
         HPDF_STATUS ret;
 
         if (font->filter != HPDF_STREAM_FILTER_FLATE_DECODE || font->before_write_fn == NULL ||
             attr == NULL || attr->fontdef == NULL)
             continue;
+        /* Only a descriptor not made yet has a subset still to make. */
+        if (attr->fontdef->type == HPDF_FONTDEF_TYPE_TRUETYPE && attr->fontdef->attr != NULL &&
+            attr->fontdef->descriptor == NULL && fonts[i].path != NULL) {
+            tt = attr->fontdef->attr;
+            nkept = hide_kept(tt, kept);
+        }
         ret = font->before_write_fn(font);
+        if (tt != NULL)
+            show_kept(tt, kept, nkept);
         if (ret != HPDF_OK) {
             d->host->error_set(err,
                                ret == HPDF_FAILD_TO_ALLOC_MEM ? QUIRE_E_NOMEM : QUIRE_E_INVALID,
@@ -164,8 +264,10 @@ static int collect(pdf_doc *d, embed_work *w, HPDF_Font *fonts, size_t nfonts, q
         if (attr->fontdef->descriptor != NULL)
             file = HPDF_Dict_GetItem(attr->fontdef->descriptor, "FontFile2", HPDF_OCLASS_DICT);
         if (add_job(d, w, attr->map_stream, err) != QUIRE_OK ||
-            add_job(d, w, attr->cmap_stream, err) != QUIRE_OK ||
-            add_job(d, w, file, err) != QUIRE_OK)
+            add_job(d, w, attr->cmap_stream, err) != QUIRE_OK)
+            return QUIRE_ERR;
+        if ((tt != NULL ? add_font_program(d, w, file, fonts[i].path, kept, nkept, err)
+                        : add_job(d, w, file, err)) != QUIRE_OK)
             return QUIRE_ERR;
     }
     /* Those are libharu's internal calls: what they recorded must not
@@ -179,7 +281,7 @@ static int collect(pdf_doc *d, embed_work *w, HPDF_Font *fonts, size_t nfonts, q
 int pdf_embed_fonts(pdf_doc *d, quire_error *err)
 {
     embed_work w = {.host = d->host};
-    HPDF_Font *fonts = NULL;
+    loaded_font *fonts = NULL;
     size_t nfonts;
     pthread_t helper;
     int helped = 0, rc = QUIRE_ERR;
@@ -204,10 +306,12 @@ int pdf_embed_fonts(pdf_doc *d, quire_error *err)
         pthread_join(helper, NULL);
     for (size_t i = 0; i < w.njobs; i++) {
         embed_job *job = &w.jobs[i];
-        if (job->z_len == 0 || job->z_len + FILTER_ENTRY_LEN >= job->raw_len)
+        int deflated = job->z_len != 0 && job->z_len + FILTER_ENTRY_LEN < job->raw_len;
+        if (!deflated && !job->ours)
             continue; /* libharu writes it */
         if (pdf_content_adopt(d, job->dict, err) != QUIRE_OK ||
-            pdf_content_put(d, job->dict, job->z, job->z_len, 1, err) != QUIRE_OK)
+            pdf_content_put(d, job->dict, deflated ? job->z : job->raw,
+                            deflated ? job->z_len : job->raw_len, deflated, err) != QUIRE_OK)
             goto cleanup;
     }
     rc = QUIRE_OK;
