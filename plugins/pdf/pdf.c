@@ -363,6 +363,7 @@ static void doc_free(pdf_doc *d, int failed)
 {
     const quire_host *host = d->host;
 
+    pdf_content_free(d); /* first: its deflate thread writes into both */
     drop_pdf(d);
     pdf_spool_close(&d->spool);
     if (failed)
@@ -372,7 +373,6 @@ static void doc_free(pdf_doc *d, int failed)
     host->free(d->fonts);
     host->free(d->images);
     host->free(d->image_names);
-    pdf_content_free(d);
     pdf_slot_free(d);
     host->free(d->levels);
     host->free(d->text);
@@ -619,7 +619,8 @@ static int finish(pdf_doc *d, quire_error *err)
         if (pdf_page_add(d, 1, w, h, err) == NULL)
             goto fail_free_doc;
     }
-    if (pdf_embed_fonts(d, err) != QUIRE_OK || save(d, err) != QUIRE_OK)
+    if (pdf_content_sync(d, err) != QUIRE_OK || pdf_embed_fonts(d, err) != QUIRE_OK ||
+        save(d, err) != QUIRE_OK)
         goto fail_free_doc;
     drop_pdf(d); /* before the rename: the memory is not needed */
     pdf_spool_close(&d->spool);

@@ -160,6 +160,14 @@ typedef struct pdf_stream_rec {
                            stream, or NULL: /Length is written directly */
 } pdf_stream_rec;
 
+/* A compressor and its output buffer (pdf_content.c), one per thread that
+ * deflates content. */
+typedef struct pdf_deflate {
+    struct libdeflate_compressor *c; /* NULL until first used */
+    unsigned char *out;
+    size_t cap;
+} pdf_deflate;
+
 /* A number written by pc_num takes at most this many bytes. */
 #define PC_NUM_MAX 12
 
@@ -241,9 +249,10 @@ typedef struct pdf_doc {
     /* pdf_content.c: the page being painted, and the compressor shared by
      * all pages (NULL until the first compressed stream). */
     pdf_content content;
-    struct libdeflate_compressor *deflater;
-    unsigned char *zbuf;
-    size_t zbuf_cap;
+    pdf_deflate deflate;
+    struct pdf_zworker *zworker; /* deflates and spools content; NULL: done
+                                    on the painting thread */
+    int zworker_failed;          /* it could not be started: no retry */
 
     /* pdf_slot.c: every slot of the pages sent, by id (open addressing,
      * `slots_cap` a power of two or 0), and how many are not filled yet. */
@@ -390,7 +399,14 @@ int pdf_content_write(pdf_doc *d, HPDF_Dict stream, const char *what, quire_erro
 int pdf_content_put(pdf_doc *d, HPDF_Dict stream, const void *bytes, size_t len, int deflated,
                     quire_error *err);
 
-/* Releases the content buffer and the compressor. */
+/* Waits until every stream handed to pdf_content_write is in the spool
+ * (the deflate thread, if any, is idle). QUIRE_OK, or QUIRE_ERR with *err
+ * set to the first failure of that thread. Called before anything else
+ * writes to or reads the spool (the fonts' streams, the save). */
+int pdf_content_sync(pdf_doc *d, quire_error *err);
+
+/* Stops the deflate thread (what it has not done is dropped) and releases
+ * the content buffer and the compressor. */
 void pdf_content_free(pdf_doc *d);
 
 /* ============================== Writer thread (pdf_writer.c) ============== */
