@@ -378,6 +378,17 @@ fail:
     return NULL;
 }
 
+/* With w->mu held: waits once for the thread to take jobs or go idle,
+ * waking it first if it sleeps on a short queue. */
+static void zw_wait(pdf_zworker *w)
+{
+    w->painter_waits = 1;
+    if (w->sleeping)
+        pthread_cond_signal(&w->work);
+    pthread_cond_wait(&w->room, &w->mu);
+    w->painter_waits = 0;
+}
+
 /* Queues d->content for `rec`. QUIRE_OK, or QUIRE_ERR with *err set (out
  * of memory, or the thread's first failure). */
 static int zw_put(pdf_doc *d, pdf_zworker *w, pdf_stream_rec *rec, const char *what,
@@ -387,13 +398,8 @@ static int zw_put(pdf_doc *d, pdf_zworker *w, pdf_stream_rec *rec, const char *w
     size_t len = d->content.len;
 
     pthread_mutex_lock(&w->mu);
-    while (w->count == ZW_JOBS && !w->failed) {
-        w->painter_waits = 1;
-        if (w->sleeping)
-            pthread_cond_signal(&w->work);
-        pthread_cond_wait(&w->room, &w->mu);
-        w->painter_waits = 0;
-    }
+    while (w->count == ZW_JOBS && !w->failed)
+        zw_wait(w);
     if (w->failed) {
         *err = w->failure;
         pthread_mutex_unlock(&w->mu);
@@ -442,13 +448,8 @@ int pdf_content_sync(pdf_doc *d, quire_error *err)
     if (w == NULL)
         return QUIRE_OK;
     pthread_mutex_lock(&w->mu);
-    while ((w->count > 0 || w->busy) && !w->failed) {
-        w->painter_waits = 1;
-        if (w->sleeping)
-            pthread_cond_signal(&w->work);
-        pthread_cond_wait(&w->room, &w->mu);
-        w->painter_waits = 0;
-    }
+    while ((w->count > 0 || w->busy) && !w->failed)
+        zw_wait(w);
     if (w->failed) {
         *err = w->failure;
         rc = QUIRE_ERR;
