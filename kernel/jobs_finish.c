@@ -131,18 +131,38 @@ static const char *final_state(const struct job_run *r)
     }
 }
 
+/* The keys of a run's job: its hash, events stream and output. */
+typedef struct run_keys {
+    char *hash, *events, *output;
+} run_keys;
+
+static void run_keys_free(run_keys *k)
+{
+    free(k->hash);
+    free(k->events);
+    free(k->output);
+}
+
+/* Makes k's keys (malloc'd; run_keys_free). Returns 0, or -1 when memory
+ * is short, after freeing what was made and scheduling a retry of r. */
+static int run_keys_make(jobs *j, struct job_run *r, run_keys *k)
+{
+    k->hash = jobs_key(j, r->job_id, "");
+    k->events = jobs_key(j, r->job_id, ":events");
+    k->output = jobs_key(j, r->job_id, ":output");
+    if (k->hash && k->events && k->output)
+        return 0;
+    run_keys_free(k);
+    retry_later(r);
+    return -1;
+}
+
 static void send_finish(jobs *j, struct job_run *r)
 {
-    char *hash = jobs_key(j, r->job_id, "");
-    char *evk = jobs_key(j, r->job_id, ":events");
-    char *outk = jobs_key(j, r->job_id, ":output");
-    if (!hash || !evk || !outk) {
-        free(hash);
-        free(evk);
-        free(outk);
-        retry_later(r);
+    run_keys k;
+    if (run_keys_make(j, r, &k) != 0)
         return;
-    }
+    char *hash = k.hash, *evk = k.events, *outk = k.output;
     char now[32], maxlen[16], ttl[16], size[32], rows[32], total[32], pages[32], pct[16];
     snprintf(now, sizeof now, "%lld", (long long)clock_wall_ms());
     snprintf(maxlen, sizeof maxlen, "%d", j->o.event_maxlen);
@@ -184,23 +204,15 @@ static void send_finish(jobs *j, struct job_run *r)
         lens[i] = i == 13 ? (r->out_data ? r->out_size : 0) : strlen(argv[i]);
     r->inflight = 1;
     jobs_cmd(j, j->cmd, on_step, r, NULL, 21, argv, lens);
-    free(hash);
-    free(evk);
-    free(outk);
+    run_keys_free(&k);
 }
 
 static void send_requeue_hash(jobs *j, struct job_run *r)
 {
-    char *hash = jobs_key(j, r->job_id, "");
-    char *evk = jobs_key(j, r->job_id, ":events");
-    char *outk = jobs_key(j, r->job_id, ":output");
-    if (!hash || !evk || !outk) {
-        free(hash);
-        free(evk);
-        free(outk);
-        retry_later(r);
+    run_keys k;
+    if (run_keys_make(j, r, &k) != 0)
         return;
-    }
+    char *hash = k.hash, *evk = k.events, *outk = k.output;
     char now[32], maxlen[16], ttl[16];
     snprintf(now, sizeof now, "%lld", (long long)clock_wall_ms());
     snprintf(maxlen, sizeof maxlen, "%d", j->o.event_maxlen);
@@ -209,9 +221,7 @@ static void send_requeue_hash(jobs *j, struct job_run *r)
                           maxlen, r->error ? r->error : "", ttl};
     r->inflight = 1;
     jobs_cmd(j, j->cmd, on_step, r, NULL, 11, argv, NULL);
-    free(hash);
-    free(evk);
-    free(outk);
+    run_keys_free(&k);
 }
 
 static void step(jobs *j, struct job_run *r)
