@@ -20,7 +20,19 @@ static int config_check(const cli_opts *opts)
         fprintf(stderr, "quire: config check takes no arguments\n");
         return QUIRE_EXIT_USAGE;
     }
-    code = cli_open_kernel(opts, 1, &k);
+    /* Opened and loaded in two steps: in between, the probe cache is told
+     * to probe every plugin, cached or not, and to record what it finds.
+     * That is the admin's way to re-probe after a change the cache cannot
+     * see (a library a plugin links). */
+    code = cli_open_kernel(opts, 0, &k);
+    if (k != NULL) {
+        diag d = {0};
+        k->probe_refresh = 1;
+        if (kernel_load_plugins(k, &d, &code) != QUIRE_OK && code == QUIRE_EXIT_OK)
+            code = QUIRE_EXIT_FAILURE;
+        diag_print(&d, stderr);
+        diag_clear(&d);
+    }
     /* A validator fails on every error, whether or not a lenient kernel
      * would run with it. */
     if (code == QUIRE_EXIT_OK && k != NULL)

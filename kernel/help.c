@@ -51,7 +51,9 @@ static const char config_help[] =
     "Validates the whole configuration: the [kernel] section, every allow-listed\n"
     "plugin, each plugin's section against its schema, and sections nobody uses.\n"
     "Every problem is printed, one line each. Exits 0 only if there is none,\n"
-    "in lenient mode too (3: configuration problems, 4: plugin problems).\n";
+    "in lenient mode too (3: configuration problems, 4: plugin problems).\n"
+    "Every plugin is probed, even one the probe cache would spare, and the\n"
+    "cache is updated (plugin_probe_cache in docs/configuration.md).\n";
 
 static const char data_help[] =
     "usage: quire data preview SOURCE [KEY=VALUE...] [-c CONF] [--rows N]\n"

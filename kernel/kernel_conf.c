@@ -18,6 +18,10 @@ static const quire_config_key kernel_keys[] = {
              "while loading is reported instead of stopping quire."},
     {.name = "plugin_load_timeout", .type = QUIRE_CONF_DURATION, .default_value = "10s",
      .min = "100ms", .max = "10m", .help = "How long a plugin may take to load in the probe."},
+    {.name = "plugin_probe_cache", .type = QUIRE_CONF_STRING, .default_value = "auto",
+     .help = "File of the plugin files whose probe passed, so an unchanged one is not probed "
+             "again: an absolute path; auto: $XDG_CACHE_HOME/quire/plugin-probes, else "
+             "$HOME/.cache/quire/plugin-probes; off or empty: no cache."},
     {.name = "log_level", .type = QUIRE_CONF_ENUM, .default_value = "info",
      .choices = "error|warn|info|debug", .help = "Least severe level that is logged."},
     {.name = "workers", .type = QUIRE_CONF_INT, .default_value = "0", .min = "0", .max = "256",

@@ -266,7 +266,9 @@ int loader_open(plugin_rec *rec, diag *d)
  * take the kernel down with it. Before the real load, the kernel repeats the
  * checks above in a forked child (as GStreamer's plugin scanner does): a
  * crash or a hang there becomes an error line, and the kernel goes on. The
- * cost is one fork per plugin at start-up; a plugin's constructors run twice.
+ * cost is one fork per plugin at start-up, and a plugin's constructors run
+ * twice; the registry skips the probe of a file that passed it before and
+ * has not changed since (probe_cache.h).
  * Starting and waiting are separate calls so that the registry can have the
  * children of the next few plugins run while it waits for (and then loads)
  * the first: a plugin is still loaded only after its own child said yes.

@@ -5,7 +5,9 @@
  * Loading runs in phases so that an admin sees every problem at once and no
  * plugin is initialised on a configuration that will be refused:
  *   1. resolve the allow-list against plugin_dir;
- *   2. open and check every listed plugin (loader.c), refuse duplicates;
+ *   2. open and check every listed plugin (loader.c; probed in a child
+ *      first unless the probe cache knows the file unchanged), refuse
+ *      duplicates;
  *   3. validate every plugin's [kind.name] section against its schema;
  *   4. report sections nobody consumed;
  *   5. init() each plugin; a failed init withdraws its registrations.
@@ -16,11 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "kernel.h"
 #include "kernel_conf.h"
 #include "log.h"
 #include "path.h"
+#include "probe_cache.h"
 #include "registry.h"
 
 /* ============================== Kinds ===================================== */
@@ -353,7 +358,19 @@ int kernel_open(const char *conf_path, kernel **out, diag *d)
     k->strict = config_get_bool(k->kconf, "strict");
     k->probe = config_get_bool(k->kconf, "plugin_probe");
     k->load_timeout_ms = config_get_int(k->kconf, "plugin_load_timeout");
+    k->probe_cache = config_get_string(k->kconf, "plugin_probe_cache");
     k->log_level = log_level_parse(config_get_string(k->kconf, "log_level"));
+    /* Relative to the config file or to the working directory, a cache
+     * path would differ between commands run from different places. */
+    if (!probe_cache_setting_valid(k->probe_cache)) {
+        char shown[CONF_SHOW_MAX];
+        diag_error(d,
+                   "%s: [kernel] plugin_probe_cache: '%s' is not an absolute path (use an "
+                   "absolute path, auto or off)",
+                   config_origin(k->kconf, "plugin_probe_cache"),
+                   conf_show(k->probe_cache, shown, sizeof(shown)));
+        goto fail_close;
+    }
     *out = k;
     return QUIRE_OK;
 
@@ -452,15 +469,24 @@ static void stems_free(char **stems, size_t n)
 }
 
 /* Opens `rec` through the loader, after its probe (`run`, started by the
- * caller; NULL without probing), and refuses duplicates of the plugins
- * before it. */
-static void load_one(kernel *k, plugin_rec *rec, int listed_by_name, loader_probe_run *run, diag *d,
-                     int *plugin_errors)
+ * caller; NULL when there is none: probing is off, or the file passed its
+ * probe before and has not changed), and refuses duplicates of the plugins
+ * before it. A probe's verdict goes to `cache` (NULL: none) under the
+ * identity `st` the file had before the probe started (NULL: unknown). */
+static void load_one(kernel *k, plugin_rec *rec, int listed_by_name, loader_probe_run *run,
+                     probe_cache *cache, const struct stat *st, diag *d, int *plugin_errors)
 {
     size_t first = d->count;
+    int probe_failed =
+        run != NULL && loader_probe_finish(rec, run, k->load_timeout_ms, d) != QUIRE_OK;
 
-    if ((run != NULL && loader_probe_finish(rec, run, k->load_timeout_ms, d) != QUIRE_OK) ||
-        loader_open(rec, d) != QUIRE_OK) {
+    if (probe_failed)
+        probe_cache_forget(cache, rec->path);
+    else if (run != NULL && st != NULL &&
+             probe_cache_record(cache, rec->path, st, (int64_t)time(NULL)) != 0)
+        log_write(k->log_level, QUIRE_LOG_DEBUG, NULL,
+                  "plugin %s: not recorded in the probe cache: out of memory", rec->path);
+    if (probe_failed || loader_open(rec, d) != QUIRE_OK) {
         plugin_fail_from(rec, d, first);
         if (listed_by_name && strstr(rec->error, ": file not found") != NULL)
             diag_error(d, "plugin %s: listed in the allow-list at %s", rec->path,
@@ -486,6 +512,62 @@ static void load_one(kernel *k, plugin_rec *rec, int listed_by_name, loader_prob
  * plugins' children are checking theirs on the other cores. */
 #define PROBES_AHEAD 3
 
+/* How one allow-listed file is loaded. */
+typedef struct load_plan {
+    struct stat st; /* its identity before its probe started */
+    int have_st;    /* st is set (there is a probe cache and stat() succeeded) */
+    int probe;      /* a child probes it first (else probing is off, or a cache hit) */
+} load_plan;
+
+/* The probe cache plugin_probe_cache names, or NULL: none, or out of
+ * memory (the plugins are then probed as without a cache). */
+static probe_cache *open_probe_cache(const kernel *k)
+{
+    char *path = NULL;
+    int levels = 1;
+    probe_cache *cache;
+
+    if (probe_cache_resolve(k->probe_cache, getenv("XDG_CACHE_HOME"), getenv("HOME"), &path,
+                            &levels) != 0)
+        return NULL;
+    if (path == NULL) {
+        log_write(k->log_level, QUIRE_LOG_DEBUG, NULL, "plugin probe cache: none (%s)",
+                  strcmp(k->probe_cache, "auto") == 0
+                      ? "neither XDG_CACHE_HOME nor HOME is an absolute path"
+                      : "plugin_probe_cache is off");
+        return NULL;
+    }
+    cache = probe_cache_open(path, levels, k->log_level);
+    free(path);
+    return cache;
+}
+
+/* Decides whether each record is probed: with probing on, every file is,
+ * except one whose identity the cache recorded after a successful probe
+ * (`config check` sets probe_refresh to probe those too). */
+static void plan_probes(const kernel *k, probe_cache *cache, plugin_rec **recs, size_t n,
+                        load_plan *plans)
+{
+    int64_t now = (int64_t)time(NULL);
+
+    for (size_t i = 0; i < n; i++) {
+        load_plan *plan = &plans[i];
+
+        plan->probe = k->probe;
+        if (cache == NULL)
+            continue;
+        /* A file that cannot be stat()ed is probed; the probe says why. */
+        plan->have_st = stat(recs[i]->path, &plan->st) == 0;
+        if (plan->have_st && !k->probe_refresh &&
+            probe_cache_lookup(cache, recs[i]->path, &plan->st, now)) {
+            plan->probe = 0;
+            log_write(k->log_level, QUIRE_LOG_DEBUG, NULL,
+                      "plugin %s: unchanged since it passed its probe; loaded without one",
+                      recs[i]->path);
+        }
+    }
+}
+
 /* Phases 1 and 2: expand the allow-list against plugin_dir, open each
  * listed file, and record the unlisted ones as disabled. */
 static int load_allow_list(kernel *k, diag *d, int *config_errors, int *plugin_errors)
@@ -496,6 +578,8 @@ static int load_allow_list(kernel *k, diag *d, int *config_errors, int *plugin_e
     size_t nfiles = 0, nstems = 0;
     plugin_rec **recs = NULL;
     loader_probe_run *runs = NULL;
+    load_plan *plans = NULL;
+    probe_cache *cache = NULL;
     int dir_errno = 0, rc = QUIRE_ERR;
 
     if (scan_plugin_dir(k->plugin_dir, &files, &nfiles, &dir_errno) != QUIRE_OK) {
@@ -539,19 +623,32 @@ static int load_allow_list(kernel *k, diag *d, int *config_errors, int *plugin_e
     /* The records first, in load order, so that probes can start ahead. */
     recs = calloc(nstems + 1, sizeof(*recs));
     runs = calloc(nstems + 1, sizeof(*runs));
-    if (recs == NULL || runs == NULL)
+    plans = calloc(nstems + 1, sizeof(*plans));
+    if (recs == NULL || runs == NULL || plans == NULL)
         goto fail_oom;
     for (size_t i = 0; i < nstems; i++)
         if ((recs[i] = plugin_new_in_dir(k, stems[i], d)) == NULL)
             goto done;
-    for (size_t i = 0, started = 0; i < nstems; i++) {
+    if (k->probe && nstems > 0)
+        cache = open_probe_cache(k);
+    plan_probes(k, cache, recs, nstems, plans);
+    for (size_t i = 0, next = 0, running = 0; i < nstems; i++) {
         int by_name = 0;
         for (size_t j = 0; j < nallow; j++)
             if (strcmp(config_list_item(k->kconf, "plugins", j), stems[i]) == 0)
                 by_name = 1;
-        for (; k->probe && started < nstems && started <= i + PROBES_AHEAD; started++)
-            loader_probe_start(recs[started], &runs[started]);
-        load_one(k, recs[i], by_name, k->probe ? &runs[i] : NULL, d, plugin_errors);
+        /* Up to PROBES_AHEAD children beyond this record's own run while
+         * it is waited for and loaded; cache hits need none. */
+        for (; next < nstems && (next <= i || running <= PROBES_AHEAD); next++) {
+            if (plans[next].probe) {
+                loader_probe_start(recs[next], &runs[next]);
+                running++;
+            }
+        }
+        load_one(k, recs[i], by_name, plans[i].probe ? &runs[i] : NULL, cache,
+                 plans[i].have_st ? &plans[i].st : NULL, d, plugin_errors);
+        if (plans[i].probe)
+            running--;
     }
     /* Files the allow-list leaves out: listed as disabled, never opened. */
     for (size_t j = 0; j < nfiles; j++) {
@@ -572,6 +669,10 @@ static int load_allow_list(kernel *k, diag *d, int *config_errors, int *plugin_e
 fail_oom:
     diag_error(d, "out of memory while reading the allow-list");
 done:
+    /* Once, after every probe: nothing is written when nothing changed. */
+    probe_cache_save(cache);
+    probe_cache_free(cache);
+    free(plans);
     free(recs);
     free(runs);
     stems_free(files, nfiles);

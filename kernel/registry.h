@@ -89,6 +89,9 @@ typedef struct kernel {
     int log_level;
     int probe;               /* load each plugin in a child first */
     int64_t load_timeout_ms; /* for that child */
+    const char *probe_cache; /* plugin_probe_cache: "auto", "off", "" or an absolute path */
+    int probe_refresh;       /* probe every plugin, cached or not, and record the results
+                              * (`config check` sets it between open and load) */
 
     plugin_rec **plugins;
     size_t nplugins;
@@ -114,7 +117,10 @@ int kernel_open(const char *conf_path, kernel **out, diag *d);
  * QUIRE_ERR; in lenient mode failed plugins are recorded as
  * PLUGIN_FAILED, their problems go to `d` as errors, and loading goes on.
  * Also reports config sections that no plugin consumed. Returns QUIRE_OK
- * if the kernel can run. *exit_code gets the suggested exit status. */
+ * if the kernel can run. *exit_code gets the suggested exit status.
+ * With plugin_probe, a file the probe cache (probe_cache.h) recorded
+ * unchanged is not probed again (unless k->probe_refresh is set); the
+ * cache is written back once, after the last probe, if it changed. */
 int kernel_load_plugins(kernel *k, diag *d, int *exit_code);
 
 /* Loads one plugin from an explicit path, for `quire plugins info PATH`

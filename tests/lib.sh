@@ -26,6 +26,10 @@ ABI_MINOR=$(sed -n 's/^#define QUIRE_ABI_MINOR \([0-9]*\)$/\1/p' include/quire/p
 ABI="$ABI_MAJOR.$ABI_MINOR"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+# The kernel's plugin probe cache (plugin_probe_cache = auto) goes here, not
+# to the real ~/.cache: each test script starts with an empty one, in use.
+export XDG_CACHE_HOME="$TMP/xdg-cache"
+mkdir -p "$XDG_CACHE_HOME"
 OUT=""
 ERR=""
 RC=0

@@ -143,7 +143,7 @@ run "$QUIRE" config check -c "$CONF"
 expect_rc 3 "an invalid [kernel] section exits 3"
 expect_err_line "error: $CONF:3: [kernel] strict: 'maybe' is not a valid bool (yes/no, true/false, on/off, 1/0)" \
     "[kernel] wrong type"
-expect_err_line "error: $CONF:4: [kernel] unknown key 'plugin_dirs'; allowed keys: plugin_dir, plugins, strict, plugin_probe, plugin_load_timeout, log_level, workers, report_dirs, temp_dir, sort_memory, font_dir, fonts, font_default, page_memory, default_chart_provider" \
+expect_err_line "error: $CONF:4: [kernel] unknown key 'plugin_dirs'; allowed keys: plugin_dir, plugins, strict, plugin_probe, plugin_load_timeout, plugin_probe_cache, log_level, workers, report_dirs, temp_dir, sort_memory, font_dir, fonts, font_default, page_memory, default_chart_provider" \
     "[kernel] unknown key with the allowed keys"
 expect_err_line "error: $CONF:5: [kernel] workers: 1000 is above the maximum 256" "[kernel] out of range"
 expect_err_count 3 "every [kernel] problem is reported at once"

@@ -32,7 +32,10 @@ static kernel *open_with(const char *allow, int strict, diag *d, int *exit_code)
     FILE *f = fopen(conf_path, "w");
 
     assert_non_null(f);
-    fprintf(f, "[kernel]\nplugin_dir = %s\nplugins = %s\nstrict = %s\nlog_level = error\n",
+    /* No probe cache: unit tests run with the real HOME. */
+    fprintf(f,
+            "[kernel]\nplugin_dir = %s\nplugins = %s\nstrict = %s\nlog_level = error\n"
+            "plugin_probe_cache = off\n",
             plugin_dir, allow, strict ? "yes" : "no");
     fclose(f);
     assert_int_equal(kernel_open(conf_path, &k, d), QUIRE_OK);
