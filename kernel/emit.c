@@ -18,6 +18,12 @@ typedef struct value_plan {
     int column;            /* its value is this wide column as it is, or -1 */
     uint32_t type;         /* the value's type and scale */
     int32_t scale;
+    /* The text the pattern gave the last value, kept when it was short:
+     * rows sorted by a date show the same date row after row, and a date
+     * pattern is the dearest to apply. memo_len 0: nothing kept. */
+    qv memo_value;
+    uint8_t memo_len;
+    char memo[47];
 } value_plan;
 
 /* One band instance waiting in the queue. */
@@ -116,7 +122,7 @@ static int plan_values(emitter *em)
 
 /* The plan of value `i` of `band`, or NULL for a band the plan does not
  * list (its values are then evaluated without one). */
-static const value_plan *vplan_of(const emitter *em, const plan_band *band, size_t i)
+static value_plan *vplan_of(const emitter *em, const plan_band *band, size_t i)
 {
     uintptr_t first = (uintptr_t)em->p->bands, at = (uintptr_t)band;
     size_t b;
@@ -263,8 +269,8 @@ static quire_value to_value(const qv *v)
 
 /* A chart's value: its dataset as it is now, packed (dataset.h), as the
  * value's "text" in `arena` (8-aligned there, so it can be relocated). */
-static int chart_value(emitter *em, const plan_value *pv, quire_arena *arena,
-                       quire_band_value *out, quire_error *err)
+static int chart_value(emitter *em, const plan_value *pv, quire_arena *arena, quire_band_value *out,
+                       quire_error *err)
 {
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -287,6 +293,20 @@ static int chart_value(emitter *em, const plan_value *pv, quire_arena *arena,
     return QUIRE_OK;
 }
 
+/* Whether two values that are not strings format alike: the same type,
+ * scale and bits (a float's bits, so -0 and NaNs are told apart). */
+static int same_formatted(const qv *a, const qv *b)
+{
+    if (a->type != b->type || a->scale != b->scale || a->null != b->null ||
+        a->type == QUIRE_TYPE_STRING)
+        return 0;
+    if (a->null)
+        return 1;
+    if (a->type == QUIRE_TYPE_FLOAT)
+        return memcmp(&a->u.f, &b->u.f, sizeof(a->u.f)) == 0;
+    return a->u.i == b->u.i;
+}
+
 /* Evaluates value `i` of `band` into `out`; its bytes go to `arena`.
  * *omitted = 1 when its print_when is false. */
 static int eval_value(emitter *em, const plan_band *band, size_t i, const expr_ctx *ctx,
@@ -294,7 +314,7 @@ static int eval_value(emitter *em, const plan_band *band, size_t i, const expr_c
                       quire_error *err)
 {
     const plan_value *pv = &band->values[i];
-    const value_plan *vp = vplan_of(em, band, i);
+    value_plan *vp = vplan_of(em, band, i);
     const fmt_compiled *pattern = vp != NULL ? vp->pattern : NULL;
     const quire_column *c;
     qv v;
@@ -345,9 +365,22 @@ static int eval_value(emitter *em, const plan_band *band, size_t i, const expr_c
         out->text = v.u.s; /* a string's canonical text is itself */
         return QUIRE_OK;
     }
-    if (pattern != NULL)
+    if (pattern != NULL && vp->memo_len > 0 && same_formatted(&vp->memo_value, &v)) {
+        out->text.ptr = arena_strndup(arena, vp->memo, vp->memo_len);
+        if (out->text.ptr == NULL)
+            goto fail_oom;
+        out->text.len = vp->memo_len;
+        return QUIRE_OK;
+    }
+    if (pattern != NULL) {
         need = fmt_value_compiled(&v, pattern, em->p->locale, buf, sizeof(buf));
-    else
+        /* An empty text is not kept: memo_len 0 means none. */
+        if (need > 0 && need <= sizeof(vp->memo)) {
+            memcpy(vp->memo, buf, need);
+            vp->memo_len = (uint8_t)need;
+            vp->memo_value = v;
+        }
+    } else
         need = fmt_value(&v, pv->pattern, em->p->locale, buf, sizeof(buf));
     if (need < sizeof(buf)) {
         out->text.ptr = arena_strndup(arena, buf, need);

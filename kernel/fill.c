@@ -120,7 +120,7 @@ struct filler {
     waiting out_q[64]; /* OUT_QUEUE */
     size_t out_head, out_count;
     size_t out_weight; /* of the entries queued (OUT_WEIGHT) */
-    el_buf spare[10]; /* drawn pages' buffers, emptied, for the next pages */
+    el_buf spare[10];  /* drawn pages' buffers, emptied, for the next pages */
     size_t nspare;
     _Atomic int out_failed;
     quire_error out_err;
@@ -276,6 +276,8 @@ static int printable_ascii(const char *s, size_t n)
 
 static void check_glyphs(filler *f, const el_buf *b, size_t from)
 {
+    if (!b->unchecked_text)
+        return;
     for (size_t i = from; i < b->nels && f->nwarnings < 8; i++) {
         const quire_element *e = &b->els[i];
         const char *s;
@@ -391,7 +393,8 @@ static void release_id(filler *f, uint32_t id)
 #define OUT_WAKE        32
 #define OUT_ROOM        32
 #define OUT_WEIGHT(w)   ((w)->slot_id != 0 ? 1u : OUT_PAGE_WEIGHT)
-_Static_assert(sizeof(((filler *)0)->out_q) / sizeof(waiting) == OUT_QUEUE, "out_q holds OUT_QUEUE");
+_Static_assert(sizeof(((filler *)0)->out_q) / sizeof(waiting) == OUT_QUEUE,
+               "out_q holds OUT_QUEUE");
 #define MAX_SPARE (sizeof(((filler *)0)->spare) / sizeof(el_buf))
 
 /* Gives `b` back emptied, or frees it when enough are kept. Called with
@@ -927,6 +930,37 @@ static int pump(filler *f, quire_error *err)
 
 /* ============================== Placing =================================== */
 
+/* Moves element `e`, just copied from a band's buffer to the page, by dy
+ * and the left margin; its blob references move by `base`, where the
+ * band's blob starts in the page's. */
+static void move_element(filler *f, quire_element *e, size_t base, double dy)
+{
+    const double margin = f->p->rep->meta.margin_left;
+
+    e->y += dy;
+    e->x += margin;
+    if (e->kind == QUIRE_EL_TEXT) {
+        e->u.text.utf8 = (const char *)((uintptr_t)e->u.text.utf8 + base);
+        e->u.text.baseline += dy;
+        e->u.text.box_y += dy;
+        e->u.text.box_x += margin;
+    } else if (e->kind == QUIRE_EL_PATH) {
+        /* Points are page coordinates: they move with the band. */
+        double *pt;
+        e->u.path.verbs = (const uint8_t *)((uintptr_t)e->u.path.verbs + base);
+        e->u.path.points = (const double *)((uintptr_t)e->u.path.points + base);
+        pt = (double *)(void *)(f->page.blob + (uintptr_t)e->u.path.points);
+        for (size_t k = 0; k < e->u.path.npoints; k++) {
+            pt[2 * k] += margin;
+            pt[2 * k + 1] += dy;
+        }
+    } else if (e->kind == QUIRE_EL_MARK) {
+        e->u.mark.label = (const char *)((uintptr_t)e->u.mark.label + base);
+    } else if (e->kind == QUIRE_EL_CHART) {
+        e->u.chart.info = (const quire_chart_info *)((uintptr_t)e->u.chart.info + base);
+    }
+}
+
 /* Appends laid-out band `bl` (elements from index `from`; `is_split`: only
  * those whose top is in [lo, hi), and the part of a rectangle the cuts run
  * through) to the page at y offset `dy`. */
@@ -944,62 +978,55 @@ static int append(filler *f, const el_buf *src, size_t from, double lo, double h
         return -1;
     for (size_t i = 0; where != NULL && i < src->nels; i++)
         where[i] = SIZE_MAX;
-    for (size_t i = from; i < src->nels; i++) {
+    if (!is_split && from < src->nels) {
+        /* The whole band, most of a report's: copied in one go and moved
+         * where it lies (a detail row is a few hundred bytes a element). */
+        size_t n = src->nels - from;
+        if (elbuf_reserve(pg, n) != 0)
+            goto fail_free_where;
+        memcpy(pg->els + pg->nels, src->els + from, n * sizeof(*pg->els));
+        for (size_t i = from; i < src->nels; i++) {
+            if (where != NULL)
+                where[i] = pg->nels;
+            move_element(f, &pg->els[pg->nels++], base, dy);
+        }
+    }
+    for (size_t i = from; is_split && i < src->nels; i++) {
         quire_element e = src->els[i];
         double top = e.y, bottom = e.y + (e.height > 0 ? e.height : 0);
-        if (is_split) {
-            int keep;
-            if (e.kind == QUIRE_EL_CLIP_POP) {
-                /* A pop goes where its push went (place() never cuts through a
-                 * clipped box), else a renderer meets a pop without a push. */
-                keep = depth > 0 && depth <= 64 ? (int)(clip_kept >> (depth - 1) & 1) : 0;
-                depth -= depth > 0;
-            } else if (e.kind == QUIRE_EL_RECT && top < lo - 0.01 && bottom > lo + 0.01) {
-                /* A background or frame a cut runs through goes on below it. */
-                e.y = lo;
-                e.height = bottom - lo;
-                keep = 1;
-            } else {
-                keep = top >= lo - 0.01 && top < hi - 0.01;
-            }
-            if (e.kind == QUIRE_EL_CLIP_PUSH) {
-                if (depth < 64)
-                    clip_kept = keep ? clip_kept | (uint64_t)1 << depth
-                                     : clip_kept & ~((uint64_t)1 << depth);
-                depth++;
-            }
-            if (!keep)
-                continue;
-            if (e.kind == QUIRE_EL_RECT && e.y + e.height > hi)
-                e.height = hi - e.y;
+        int keep;
+        if (e.kind == QUIRE_EL_CLIP_POP) {
+            /* A pop goes where its push went (place() never cuts through a
+             * clipped box), else a renderer meets a pop without a push. */
+            keep = depth > 0 && depth <= 64 ? (int)(clip_kept >> (depth - 1) & 1) : 0;
+            depth -= depth > 0;
+        } else if (e.kind == QUIRE_EL_RECT && top < lo - 0.01 && bottom > lo + 0.01) {
+            /* A background or frame a cut runs through goes on below it. */
+            e.y = lo;
+            e.height = bottom - lo;
+            keep = 1;
+        } else {
+            keep = top >= lo - 0.01 && top < hi - 0.01;
         }
-        e.y += dy;
-        e.x += f->p->rep->meta.margin_left;
-        if (e.kind == QUIRE_EL_TEXT) {
-            e.u.text.utf8 = (const char *)((uintptr_t)e.u.text.utf8 + base);
-            e.u.text.baseline += dy;
-            e.u.text.box_y += dy;
-            e.u.text.box_x += f->p->rep->meta.margin_left;
-        } else if (e.kind == QUIRE_EL_PATH) {
-            /* Points are page coordinates: they move with the band. */
-            double *pt;
-            e.u.path.verbs = (const uint8_t *)((uintptr_t)e.u.path.verbs + base);
-            e.u.path.points = (const double *)((uintptr_t)e.u.path.points + base);
-            pt = (double *)(void *)(pg->blob + (uintptr_t)e.u.path.points);
-            for (size_t k = 0; k < e.u.path.npoints; k++) {
-                pt[2 * k] += f->p->rep->meta.margin_left;
-                pt[2 * k + 1] += dy;
-            }
-        } else if (e.kind == QUIRE_EL_MARK) {
-            e.u.mark.label = (const char *)((uintptr_t)e.u.mark.label + base);
-        } else if (e.kind == QUIRE_EL_CHART) {
-            e.u.chart.info = (const quire_chart_info *)((uintptr_t)e.u.chart.info + base);
+        if (e.kind == QUIRE_EL_CLIP_PUSH) {
+            if (depth < 64)
+                clip_kept =
+                    keep ? clip_kept | (uint64_t)1 << depth : clip_kept & ~((uint64_t)1 << depth);
+            depth++;
         }
+        if (!keep)
+            continue;
+        if (e.kind == QUIRE_EL_RECT && e.y + e.height > hi)
+            e.height = hi - e.y;
         if (where != NULL)
             where[i] = pg->nels;
         if (elbuf_push(pg, &e) != 0)
             goto fail_free_where;
+        move_element(f, &pg->els[pg->nels - 1], base, dy);
     }
+    /* What check_glyphs() must look at came with the band (elbuf_push()
+     * above marked every text). */
+    pg->unchecked_text |= src->unchecked_text;
     for (size_t i = 0; i < src->nph; i++) {
         fill_ph ph = src->phs[i];
         if (where[ph.slot] == SIZE_MAX)
@@ -1642,17 +1669,17 @@ static int on_band(void *ctx, const emit_band *eb, quire_error *err)
         if (rg->reprint_header) {
             el_buf *h = &g->header.b;
             elbuf_clear(h);
-            if ((f->band.b.nels > 0 && (h->cap < f->band.b.nels)) || 1) {
-                for (size_t i = 0; i < f->band.b.nels; i++)
-                    if (elbuf_push(h, &f->band.b.els[i]) != 0)
-                        return oom(err);
-                if (f->band.b.blob_len > 0 &&
-                    elbuf_bytes(h, f->band.b.blob, f->band.b.blob_len) == (size_t)-1)
+            if (elbuf_reserve(h, f->band.b.nels) != 0)
+                return oom(err);
+            memcpy(h->els, f->band.b.els, f->band.b.nels * sizeof(*h->els));
+            h->nels = f->band.b.nels;
+            h->unchecked_text = f->band.b.unchecked_text;
+            if (f->band.b.blob_len > 0 &&
+                elbuf_bytes(h, f->band.b.blob, f->band.b.blob_len) == (size_t)-1)
+                return oom(err);
+            for (size_t i = 0; i < f->band.b.nph; i++)
+                if (elbuf_push_ph(h, &f->band.b.phs[i]) != 0)
                     return oom(err);
-                for (size_t i = 0; i < f->band.b.nph; i++)
-                    if (elbuf_push_ph(h, &f->band.b.phs[i]) != 0)
-                        return oom(err);
-            }
             g->header.height = f->band.height;
             g->have_header = 1;
         }

@@ -59,13 +59,21 @@ typedef struct el_buf {
     size_t blob_len, blob_cap;
     fill_ph *phs;
     size_t nph, ph_cap;
+    /* Holds text whose glyphs nobody has vouched for: check_glyphs() (fill.c)
+     * looks at a buffer only then. Set by every text pushed, except a line
+     * layout_one_line() proved printable ASCII in a font that has all of it. */
+    int unchecked_text;
 } el_buf;
 
 /* Appends a copy of *e. 0, or -1 when out of memory. */
 int elbuf_push(el_buf *b, const quire_element *e);
 /* Appends an element with every byte zero and returns it for the caller to
- * fill in place (valid until the next append), or NULL when out of memory. */
+ * fill in place (valid until the next append), or NULL when out of memory.
+ * A caller that makes it a text sets b->unchecked_text. */
 quire_element *elbuf_add(el_buf *b);
+/* Makes room for `n` more elements (nels unchanged). 0, or -1 when out of
+ * memory. */
+int elbuf_reserve(el_buf *b, size_t n);
 /* Appends bytes, returning their offset (aligned to 8), or (size_t)-1. */
 size_t elbuf_bytes(el_buf *b, const void *p, size_t n);
 /* Appends a copy of *ph. 0, or -1 when out of memory. */

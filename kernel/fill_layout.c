@@ -13,12 +13,16 @@
 
 /* ============================== Element buffers =========================== */
 
-/* Makes room for one more element. */
-static int elbuf_room(el_buf *b)
+int elbuf_reserve(el_buf *b, size_t n)
 {
-    if (b->nels == b->cap) {
+    if (n > b->cap - b->nels) {
         size_t cap = b->cap ? b->cap * 2 : 64;
-        quire_element *grown = realloc(b->els, cap * sizeof(*grown));
+        quire_element *grown;
+        if (n > SIZE_MAX / sizeof(*grown) - b->nels)
+            return -1;
+        while (cap < b->nels + n)
+            cap *= 2;
+        grown = realloc(b->els, cap * sizeof(*grown));
         if (grown == NULL)
             return -1;
         b->els = grown;
@@ -29,8 +33,10 @@ static int elbuf_room(el_buf *b)
 
 int elbuf_push(el_buf *b, const quire_element *e)
 {
-    if (elbuf_room(b) != 0)
+    if (b->nels == b->cap && elbuf_reserve(b, 1) != 0)
         return -1;
+    if (e->kind == QUIRE_EL_TEXT && e->u.text.len > 0) /* not a placeholder's */
+        b->unchecked_text = 1;
     b->els[b->nels++] = *e;
     return 0;
 }
@@ -38,7 +44,7 @@ int elbuf_push(el_buf *b, const quire_element *e)
 quire_element *elbuf_add(el_buf *b)
 {
     quire_element *e;
-    if (elbuf_room(b) != 0)
+    if (b->nels == b->cap && elbuf_reserve(b, 1) != 0)
         return NULL;
     e = &b->els[b->nels++];
     memset(e, 0, sizeof(*e));
@@ -84,6 +90,7 @@ void elbuf_clear(el_buf *b)
     b->nels = 0;
     b->blob_len = 0;
     b->nph = 0;
+    b->unchecked_text = 0;
 }
 
 void elbuf_free(el_buf *b)
@@ -269,6 +276,7 @@ static int push_line(const layout_ctx *lc, el_buf *b, const text_box *tb, const 
         return -1;
     }
     e->kind = QUIRE_EL_TEXT;
+    b->unchecked_text = 1;
     e->band = tb->band;
     e->group_level = tb->level;
     e->instance = tb->instance;
@@ -363,6 +371,7 @@ static int layout_one_line(const layout_ctx *lc, el_buf *b, const text_box *tb,
 {
     double inner_w = tb->w - 2 * st->padding, lh, room, top;
     font_line line;
+    int unchecked = b->unchecked_text;
 
     if (inner_w < 0)
         inner_w = 0;
@@ -386,6 +395,10 @@ static int layout_one_line(const layout_ctx *lc, el_buf *b, const text_box *tb,
     /* A single line ends the text (hard): justify adds no spacing to it. */
     if (push_line(lc, b, tb, st, s + line.start, line.len, line.width, top, 0, 0, -1) != 0)
         return -1;
+    /* font_fit_ascii_line() took only printable ASCII: with a font that has
+     * all of it, there is nothing for check_glyphs() to find. */
+    if (lc->res->ascii_complete != NULL && lc->res->ascii_complete[st->font])
+        b->unchecked_text = unchecked;
     return 1;
 }
 

@@ -43,7 +43,15 @@ typedef struct row_inputs {
     uint32_t *sub;      /* scratch selection */
     quire_arena *arena; /* strings computed for the current batch */
     expr_ctx ctx;
+    /* The variables update_vars() feeds row by row in the filler: those of
+     * every scope but row and page, of the row scope, of the page scope
+     * (VARS_*). Worked out once: it runs for every row, and a report has
+     * more variables than one row feeds (page totals, unaggregated ones). */
+    uint32_t *row_vars[3];
+    uint32_t nrow_vars[3];
 } row_inputs;
+
+enum { VARS_OTHER, VARS_ROW, VARS_PAGE };
 
 static size_t value_width(uint32_t type)
 {
@@ -85,6 +93,8 @@ static void inputs_free(row_inputs *ri)
     free(ri->input);
     free(ri->sel);
     free(ri->sub);
+    for (size_t k = 0; k < 3; k++)
+        free(ri->row_vars[k]);
     arena_free(ri->arena);
     memset(ri, 0, sizeof(*ri));
 }
@@ -105,6 +115,18 @@ static int inputs_init(row_inputs *ri, const plan *p, uint32_t capacity)
     if (!ri->wide || !ri->owned || !ri->args || !ri->whens || !ri->input || !ri->sel || !ri->sub ||
         !ri->arena)
         goto fail;
+    for (size_t k = 0; k < 3; k++)
+        if ((ri->row_vars[k] = calloc(p->nvars + 1, sizeof(*ri->row_vars[k]))) == NULL)
+            goto fail;
+    for (size_t v = 0; v < p->nvars; v++) {
+        const plan_var *pv = &p->vars[v];
+        size_t k = pv->scope == PLAN_SCOPE_ROW(p)    ? VARS_ROW
+                   : pv->scope == PLAN_SCOPE_PAGE(p) ? VARS_PAGE
+                                                     : VARS_OTHER;
+        if (pv->calc == CALC_NONE || (pv->arg == NULL && pv->calc != CALC_COUNT))
+            continue;
+        ri->row_vars[k][ri->nrow_vars[k]++] = (uint32_t)v;
+    }
     for (uint32_t c = p->nsource; c < p->nwide; c++) {
         if (vec_alloc(&ri->owned[c], p->wide[c].type, p->wide[c].scale, capacity) != 0)
             goto fail;
@@ -209,18 +231,34 @@ static int update_vars(row_inputs *ri, void *(*state_of)(void *ctx, int scope), 
                        int64_t ordinal_base, int only_scope, quire_error *err)
 {
     const plan *p = ri->p;
-    for (size_t v = 0; v < p->nvars; v++) {
+    /* The filler's calls (state_of set) walk the variables they feed. */
+    const uint32_t *list = NULL;
+    size_t nlist = p->nvars;
+    if (state_of != NULL) {
+        size_t k = only_scope < 0                     ? VARS_OTHER
+                   : only_scope == PLAN_SCOPE_ROW(p)  ? VARS_ROW
+                   : only_scope == PLAN_SCOPE_PAGE(p) ? VARS_PAGE
+                                                      : 3;
+        if (k < 3) {
+            list = ri->row_vars[k];
+            nlist = ri->nrow_vars[k];
+        }
+    }
+    for (size_t i = 0; i < nlist; i++) {
+        size_t v = list != NULL ? list[i] : i;
         const plan_var *pv = &p->vars[v];
         const uint32_t *sel;
         uint32_t m;
         void *target;
-        if (pv->calc == CALC_NONE || (pv->arg == NULL && pv->calc != CALC_COUNT))
-            continue;
-        if (only_scope >= 0 && pv->scope != only_scope)
-            continue;
-        if (only_scope < 0 && state_of != NULL &&
-            (pv->scope == PLAN_SCOPE_ROW(p) || pv->scope == PLAN_SCOPE_PAGE(p)))
-            continue;
+        if (list == NULL) {
+            if (pv->calc == CALC_NONE || (pv->arg == NULL && pv->calc != CALC_COUNT))
+                continue;
+            if (only_scope >= 0 && pv->scope != only_scope)
+                continue;
+            if (only_scope < 0 && state_of != NULL &&
+                (pv->scope == PLAN_SCOPE_ROW(p) || pv->scope == PLAN_SCOPE_PAGE(p)))
+                continue;
+        }
         sel = when_rows(ri, v, rows, n, &m);
         if (m == 0)
             continue;
@@ -242,8 +280,7 @@ static int feed_datasets(emitter *em, row_inputs *ri, const uint32_t *rows, uint
     for (size_t i = 0; i < emit_ndatasets(em); i++) {
         if ((p->datasets[i].scope == PLAN_SCOPE_PAGE(p)) != page)
             continue;
-        if (dataset_acc_add(emit_dataset(em, i), &ri->ctx, rows, n, ordinal_base, err) !=
-            QUIRE_OK)
+        if (dataset_acc_add(emit_dataset(em, i), &ri->ctx, rows, n, ordinal_base, err) != QUIRE_OK)
             return QUIRE_ERR;
     }
     return QUIRE_OK;
@@ -577,8 +614,8 @@ typedef struct streamer {
     int64_t groups; /* innermost groups started */
     row_inputs ri;
     qv keys[PLAN_MAX_GROUPS];
-    int64_t ordinal;    /* rows emitted so far */
-    int page_datasets;  /* some chart dataset resets with every page */
+    int64_t ordinal;   /* rows emitted so far */
+    int page_datasets; /* some chart dataset resets with every page */
 } streamer;
 
 static void read_keys(streamer *s, uint32_t row, qv *keys)

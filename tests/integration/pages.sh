@@ -533,6 +533,21 @@ expect_err_line "warning: font 'DejaVu Sans' has no glyph for U+4E2D in \"Total 
     "with a warning naming the font, the first missing character and the text"
 expect_true "the rest of the text prints" sh -c "pdftotext '$TMP/cjk.pdf' - | grep -q '^Total .* ok$'"
 
+# Glyphs are checked only where text was not proven printable ASCII: each
+# way text reaches a page still gets its warning.
+render glyphs pdf
+expect_rc 0 "characters the font lacks in rows, headers, footers and totals: still renders"
+expect_err_line "warning: font 'DejaVu Sans' has no glyph for U+4E2D in \"中 here\"" \
+    "a detail row in the middle of page 3"
+expect_err_line "warning: font 'DejaVu Sans' has no glyph for U+897F in \"West 西\"" \
+    "a group header, reprinted on the next page"
+expect_err_line "warning: font 'DejaVu Sans' has no glyph for U+5317 in \"page 北\"" \
+    "the page footer"
+expect_err_line "warning: font 'DejaVu Sans' has no glyph for U+5357 in \"南 40\"" \
+    "a total filled in when the report ends"
+expect_true "four warnings, one per character" \
+    test "$(printf '%s\n' "$ERR" | grep -c 'has no glyph')" = 4
+
 render noroom pdf
 expect_rc 5 "a page header and footer that leave no room exit 5 at once"
 expect_err_line "error: no room for bands on page 1: the page header, column header, repeated group headers and page footer take 180.00pt of the 180.00pt between the margins" \
