@@ -12,6 +12,8 @@
  *   pdf_slot.c    the slots of the pages sent (ABI 1.3 LATE format): which
  *                 stream each fills, and which are still empty
  *   pdf_font.c    per-document caches of embedded fonts and alpha states
+ *   pdf_latin1.c  each font's one-byte variant, for text that is all
+ *                 Latin-1
  *   pdf_embed.c   the fonts' streams, deflated in parallel before saving
  *   pdf_sfnt.c    the embedded font program, completed without libharu's
  *                 four-byte copying
@@ -175,11 +177,16 @@ typedef struct pdf_deflate {
 
 /* One document font, loaded on first use. */
 typedef struct pdf_font_rec {
-    HPDF_Font font;   /* NULL until loaded; belongs to the document */
-    HPDF_FontDef def; /* its TrueType definition (glyph table) */
-    uint8_t *used;    /* bit per UTF-16 code: its glyph is in the subset
-                         (host memory, freed with the document) */
-    const char *name; /* resource name ("F1"), set when loaded */
+    HPDF_Font font;    /* NULL until loaded; belongs to the document */
+    HPDF_FontDef def;  /* its TrueType definition (glyph table) */
+    uint8_t *used;     /* bit per UTF-16 code: its glyph is in the subset
+                          (host memory, freed with the document) */
+    const char *name;  /* resource name ("F1"), set when loaded: the font
+                          whose codes are UTF-16, two bytes each */
+    const char *name1; /* its one-byte variant's ("F3"), whose code c is
+                          U+00c (pdf_latin1.c); NULL until first used */
+    int no_one_byte;   /* the font can have no variant: all its text is
+                          written two bytes a glyph */
 } pdf_font_rec;
 
 /* ============================== Slots (pdf_slot.c) ======================== */
@@ -231,7 +238,11 @@ typedef struct pdf_doc {
     HPDF_REAL box_width, box_height;
 
     /* pdf_font.c: loaded on first use. */
-    pdf_font_rec *fonts;       /* doc.nfonts */
+    pdf_font_rec *fonts; /* doc.nfonts */
+    /* pdf_latin1.c: the encoding CMap and the ToUnicode map every one-byte
+     * variant shares, NULL until the first variant is made. */
+    HPDF_Dict latin1_cmap;
+    HPDF_Dict latin1_to_unicode;
     HPDF_ExtGState alpha[256]; /* by alpha value: CA = ca = alpha / 255 */
     /* pdf_image.c: loaded on first use, NULL until then. */
     HPDF_Image *images; /* doc.nimages */
@@ -304,6 +315,17 @@ const char *pdf_resource_name(pdf_doc *d, pdf_resource kind, void *object, quire
  * with *err set when the index is out of range or the file cannot be read
  * or embedded (the message names the file). */
 pdf_font_rec *pdf_font(pdf_doc *d, uint32_t index, quire_error *err);
+
+/* "'DejaVu Sans' bold italic": how messages name document font `f`. */
+void pdf_font_label(const quire_font *f, char *buf, size_t len);
+
+/* Makes the one-byte variant of `f` (loaded) the first time it is asked
+ * for: a second font over the same glyphs whose code c, one byte, shows
+ * U+00c. On QUIRE_OK f->name1 is its resource name (owned by the
+ * document), or NULL with f->no_one_byte set when the font cannot have one
+ * (its text stays two bytes a glyph). QUIRE_ERR with *err set ("font
+ * 'DejaVu Sans': one-byte variant: out of memory") on failure. */
+int pdf_font_one_byte(pdf_doc *d, pdf_font_rec *f, quire_error *err);
 
 /* Adds the glyph of UTF-16 code `code` to the font's embedded subset (the
  * slow path of pdf_glyph_use). */

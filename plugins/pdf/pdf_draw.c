@@ -18,13 +18,18 @@
  * Text: consecutive text elements share one text object (BT ... ET), which
  * only a shape, an image or a clip closes. Each line is placed with Td
  * relative to the previous line's start, computed in whole hundredths of a
- * point so no rounding error adds up along a row. Strings hold the
- * characters' UTF-16 codes (the fonts' Identity-H encoding, pdf_font.c),
- * two bytes each, as literal strings; characters beyond U+FFFF print as
- * spaces and U+0000 is dropped. PDF's word spacing (Tw) applies only to
- * the one-byte code 32, and these codes are two bytes, so with
- * word_spacing the line is one TJ whose adjustments move everything after
- * each space right by word_spacing; the glyph advances are the font's own.
+ * point so no rounding error adds up along a row. Strings are literal. A
+ * text whose characters are all U+0000..U+00FF, most of any report, is in
+ * the font's one-byte variant (pdf_latin1.c): one byte a character, the
+ * code point itself. Any other text is in the font itself, whose codes
+ * are the characters' UTF-16 values (Identity-H, pdf_font.c), two bytes
+ * each; characters beyond U+FFFF print as spaces there. U+0000 is
+ * dropped. Both show the same glyphs with the same widths, so which one a
+ * text uses changes no pixel. With word_spacing the line is one TJ whose
+ * adjustments move everything after each space right by word_spacing, the
+ * glyph advances being the font's own: PDF's word spacing (Tw) applies
+ * only to the one-byte code 32, which the two-byte font does not have,
+ * and both kinds of text are spaced the same way.
  *
  * Clipping: nested clip boxes are all rectangles, so the effective clip is
  * their intersection. Only that one region is ever open (q, re W n ... Q):
@@ -49,8 +54,8 @@
 
 #include "pdf.h"
 
-/* Most UTF-16 codes in one string operand: PDF 1.4 readers take strings of
- * up to 65535 bytes, and a code is two. */
+/* Most codes in one string operand: PDF 1.4 readers take strings of up to
+ * 65535 bytes, and a code is one byte or two. */
 #define STRING_CODES 16384
 /* Input bytes encoded per reservation of the content buffer. */
 #define TEXT_STEP 4096
@@ -67,8 +72,8 @@ typedef struct pen {
     uint32_t fill;      /* 0xRRGGBB, or NONE */
     uint32_t stroke;    /* 0xRRGGBB, or NONE */
     int64_t line_width; /* hundredths of a point; < 0: not set */
-    const pdf_font_rec *font;
-    int64_t font_size; /* ten-thousandths of a point */
+    const char *font;   /* resource name of the font (or one-byte variant) */
+    int64_t font_size;  /* ten-thousandths of a point */
 } pen;
 
 #define NONE UINT32_MAX
@@ -548,15 +553,85 @@ static char *put_string_byte(char *p, unsigned b)
     return p;
 }
 
-/* Writes the string operand(s) of a text element: "(...)" for Tj, or the
- * inside of a TJ array when `adjust` (the word spacing in thousandths of
- * the font size, formatted with a space on either side) is given. Strings
- * are literal, the two bytes of each code as they are: half the size of
- * hex, so there is less to deflate. Marks every glyph used. */
-static int put_text(canvas *c, pdf_font_rec *f, const char *utf8, size_t len, const char *adjust,
-                    quire_error *err)
+/* Whether every character of s[0..len) is U+0000..U+00FF as next_code()
+ * reads it: ASCII, or two bytes led by C2 or C3. Anything else, an invalid
+ * byte (U+FFFD) included, is not. */
+static int latin1_only(const unsigned char *s, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)utf8;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < 0x80)
+            continue;
+        if ((s[i] != 0xC2 && s[i] != 0xC3) || i + 1 == len || (s[i + 1] & 0xC0) != 0x80)
+            return 0;
+        i++;
+    }
+    return 1;
+}
+
+/* Writes the string operand(s) of a text element in the font's one-byte
+ * variant, whose code is the character itself; s[0..len) passed
+ * latin1_only(). As put_utf16() otherwise. */
+static int put_latin1(canvas *c, pdf_font_rec *f, const unsigned char *s, size_t len,
+                      const char *adjust, quire_error *err)
+{
+    size_t adjust_len = adjust ? strlen(adjust) : 0, i = 0, in_string = 0;
+    char *p;
+
+    if ((p = room(c, 8, err)) == NULL)
+        return QUIRE_ERR;
+    *p++ = '(';
+    while (i < len) {
+        size_t stop = len - i > TEXT_STEP ? i + TEXT_STEP : len;
+        done(c, p);
+        if ((p = room(c, TEXT_STEP * TEXT_BYTES_PER_INPUT + 8, err)) == NULL)
+            return QUIRE_ERR;
+        while (i < stop) {
+            unsigned b = s[i];
+            if (in_string == STRING_CODES) { /* a new string */
+                p = pc_lit(p, ")(");
+                in_string = 0;
+            }
+            /* Printable ASCII that needs no escape and no adjustment. */
+            if (b > ' ' && b < 0x7F && b != '(' && b != ')' && b != '\\') {
+                pdf_glyph_use(f, b);
+                *p++ = (char)b;
+                i++;
+                in_string++;
+                continue;
+            }
+            if (b >= 0x80) { /* C2 or C3 and a continuation byte */
+                b = (b & 0x1Fu) << 6 | (s[i + 1] & 0x3Fu);
+                i += 2;
+            } else {
+                i++;
+                if (b == 0)
+                    continue;
+            }
+            pdf_glyph_use(f, b);
+            p = put_string_byte(p, b);
+            in_string++;
+            if (b == ' ' && adjust != NULL) {
+                *p++ = ')';
+                p = pc_put(p, adjust, adjust_len);
+                *p++ = '(';
+                in_string = 0;
+            }
+        }
+    }
+    *p++ = ')';
+    done(c, p);
+    return QUIRE_OK;
+}
+
+/* Writes the string operand(s) of a text element in the font itself, two
+ * bytes a character (its UTF-16 code): "(...)" for Tj, or the inside of a
+ * TJ array when `adjust` (the word spacing in thousandths of the font
+ * size, formatted with a space on either side) is given. Strings are
+ * literal, the two bytes of each code as they are: half the size of hex,
+ * so there is less to deflate. Marks every glyph used. */
+static int put_utf16(canvas *c, pdf_font_rec *f, const unsigned char *s, size_t len,
+                     const char *adjust, quire_error *err)
+{
     size_t adjust_len = adjust ? strlen(adjust) : 0, i = 0, in_string = 0;
     char *p;
 
@@ -610,10 +685,12 @@ static int draw_text(canvas *c, const quire_element *e, quire_error *err)
 {
     pdf_doc *d = c->d;
     const double size = e->u.text.size, spacing = e->u.text.word_spacing;
+    const unsigned char *s = (const unsigned char *)e->u.text.utf8;
     int64_t x, y, size10k;
     pdf_font_rec *font;
+    const char *name;
     char adjust[PC_NUM_MAX + 4], *p, *a;
-    int array;
+    int array, one_byte, rc;
 
     if (!finite4(e->x, e->u.text.baseline, size, spacing))
         return element_error(c, err, "a coordinate is not finite");
@@ -627,6 +704,11 @@ static int draw_text(canvas *c, const quire_element *e, quire_error *err)
     font = pdf_font(d, e->u.text.font, err);
     if (font == NULL)
         return QUIRE_ERR;
+    one_byte = latin1_only(s, e->u.text.len);
+    if (one_byte && font->name1 == NULL && pdf_font_one_byte(d, font, err) != QUIRE_OK)
+        return QUIRE_ERR;
+    one_byte = one_byte && font->name1 != NULL;
+    name = one_byte ? font->name1 : font->name;
     if ((p = room(c, OP_ROOM, err)) == NULL)
         return QUIRE_ERR;
     if (!c->in_text) {
@@ -637,13 +719,13 @@ static int draw_text(canvas *c, const quire_element *e, quire_error *err)
     if ((p = set_alpha(c, p, e->fill.a, err)) == NULL)
         return QUIRE_ERR;
     p = set_fill(c, p, e->fill);
-    if (c->cur.font != font || c->cur.font_size != size10k) {
+    if (c->cur.font != name || c->cur.font_size != size10k) {
         *p++ = '/';
-        p = pc_put(p, font->name, strlen(font->name));
+        p = pc_put(p, name, strlen(name));
         *p++ = ' ';
         p = pc_scaled(p, size10k, 10000);
         p = pc_lit(p, " Tf\n");
-        c->cur.font = font;
+        c->cur.font = name;
         c->cur.font_size = size10k;
     }
     /* Td moves from the start of the previous line. */
@@ -668,8 +750,9 @@ static int draw_text(canvas *c, const quire_element *e, quire_error *err)
     if (array)
         *p++ = '[';
     done(c, p);
-    if (put_text(c, font, e->u.text.utf8, e->u.text.len, spacing != 0 ? adjust : NULL, err) !=
-        QUIRE_OK)
+    rc = one_byte ? put_latin1(c, font, s, e->u.text.len, spacing != 0 ? adjust : NULL, err)
+                  : put_utf16(c, font, s, e->u.text.len, spacing != 0 ? adjust : NULL, err);
+    if (rc != QUIRE_OK)
         return QUIRE_ERR;
     if ((p = room(c, 8, err)) == NULL)
         return QUIRE_ERR;

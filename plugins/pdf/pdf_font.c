@@ -10,10 +10,10 @@
  *
  * The codes of that encoding are the characters' UTF-16 values, and the
  * CIDToGIDMap libharu writes covers all 65536 of them, so pdf_draw.c
- * writes text as those codes itself. libharu embeds only the glyphs its
- * own text functions measured; pdf_glyph_add() does that measuring once
- * per character and font, which marks the glyph (and the parts of a
- * composite glyph) for the subset.
+ * writes text as those codes itself; Latin-1 text goes to the font's
+ * one-byte variant instead (pdf_latin1.c), which shares its glyphs. libharu embeds only the glyphs
+ * its own text functions measured; pdf_glyph_add() does that measuring once per character and font,
+ * which marks the glyph (and the parts of a composite glyph) for the subset.
  *
  * libharu's ToUnicode map for these fonts is a copy of its encoding CMap,
  * written with cidrange, which a ToUnicode map may not use: poppler warns
@@ -177,8 +177,7 @@ static HPDF_Font make_font(pdf_doc *d, const char *loaded)
     return font;
 }
 
-/* "'DejaVu Sans' bold italic": how messages name a font. */
-static void font_name(const quire_font *f, char *buf, size_t len)
+void pdf_font_label(const quire_font *f, char *buf, size_t len)
 {
     snprintf(buf, len, "'%s'%s%s", f->family ? f->family : "?",
              (f->style & QUIRE_FONT_BOLD) ? " bold" : "",
@@ -207,7 +206,7 @@ pdf_font_rec *pdf_font(pdf_doc *d, uint32_t index, quire_error *err)
     if (rec->font != NULL)
         return rec;
     f = &d->doc.fonts[index];
-    font_name(f, name, sizeof(name));
+    pdf_font_label(f, name, sizeof(name));
     if (f->path == NULL || f->path[0] == '\0') {
         host->error_set(err, QUIRE_E_INVALID, "font %s: no file", name);
         return NULL;

@@ -1188,6 +1188,280 @@ static void test_glyphs_of_later_pages(void **state)
     assert_int_equal(live_blocks, 0);
 }
 
+/* ============================== One-byte text ============================= */
+
+/* The names of the fonts the Tf operators of `v` select, in order (at most
+ * max, 15 characters each); returns how many. Lines of the content are
+ * operators; a text line holds no newline in these tests. */
+static size_t tf_names(stream_view v, char names[][16], size_t max)
+{
+    const char *line = v.data, *end = v.data + v.len;
+    size_t n = 0;
+
+    while (line < end && n < max) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        char text[64];
+        double size;
+        int used = 0;
+        if (eol == NULL)
+            eol = end;
+        snprintf(text, sizeof(text), "%.*s", (int)(eol - line), line);
+        if (sscanf(text, "/%15[A-Za-z0-9] %lf Tf%n", names[n], &size, &used) == 2 &&
+            text[used] == '\0')
+            n++;
+        line = eol + 1;
+    }
+    return n;
+}
+
+/* The object the resources on the root of the page tree name `name`
+ * ("F2"). */
+static int font_resource(const pdf_objects *o, const char *name)
+{
+    char key[24];
+
+    snprintf(key, sizeof(key), "/%s ", name);
+    return object_ref(o, object_ref(o, object_with(o, "/Type /Catalog"), "/Pages"), key);
+}
+
+/* Whether hay[0..len) holds the n bytes at needle, NULs included. */
+static int has_bytes(const char *hay, size_t len, const char *needle, size_t n)
+{
+    for (size_t i = 0; n <= len && i <= len - n; i++)
+        if (memcmp(hay + i, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether stream_view v holds the bytes of the string literal `lit`. */
+#define HAS_BYTES(v, lit) has_bytes((v).data, (v).len, (lit), sizeof(lit) - 1)
+
+/* The widths of a CIDFont body's /W array (form "c [w1 w2 ...]", what
+ * libharu writes) in widths[0..65536), -1 where it gives none. */
+static void cid_widths(const char *body, int *widths)
+{
+    const char *p = strstr(body, "/W [");
+    int cid, w, len;
+
+    for (int i = 0; i < 65536; i++)
+        widths[i] = -1;
+    assert_non_null(p);
+    for (p += 4; (len = 0, sscanf(p, " %d [%n", &cid, &len)) == 1 && len > 0; p++) {
+        p += len;
+        while (sscanf(p, " %d%n", &w, &len) == 1) {
+            assert_true(cid >= 0 && cid < 65536);
+            widths[cid++] = w;
+            p += len;
+        }
+        p = strchr(p, ']');
+        assert_non_null(p);
+    }
+}
+
+/* A text whose characters are all U+0000..U+00FF is written one byte a
+ * character, the code point itself, in the font's one-byte variant; a text
+ * with any other character (the euro sign is U+20AC, not Latin-1) in the
+ * font itself, two bytes a character, UTF-16. A Tf selects the other one
+ * only where the kind changes; the one-byte string escapes the string
+ * delimiters and keeps word spacing as TJ adjustments. The expected bytes
+ * are the characters' Latin-1 and UTF-16 values worked out by hand. */
+static void test_text_latin1_one_byte(void **state)
+{
+    /* Z o e-diaeresis space M u-diaeresis l l e r space plus-minus half */
+    static const char zoe[] = "Zo\xc3\xab M\xc3\xbcller \xc2\xb1\xc2\xbd";
+    static const char zoe_bytes[] = "(Zo\xeb M\xfcller \xb1\xbd) Tj\n";
+    static const char euro_bytes[] = "(\0001\000 \x20\xac\000 \0002) Tj\n";
+    static const char spaced_bytes[] = "[(Stra\337e ) -250 (mit ) -250 (W\xf6rtern)] TJ\n";
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "l1.pdf");
+    quire_element e[5];
+    quire_page page;
+    pdf_objects o;
+    stream_view v;
+    char tf[8][16], *text, *one, *two;
+    int one_id, two_id;
+    plug p;
+
+    e[0] = text_element(zoe, 20, 50, 12, 0);
+    e[1] = text_element("plain (x) \\", 20, 70, 12, 0);
+    e[2] = text_element("1 \xe2\x82\xac 2", 20, 90, 12, 0);
+    e[3] = text_element("\xc3\x9f", 20, 110, 12, 0);
+    /* 3 points of word spacing at 12 points: -1000 * 3 / 12 = -250. */
+    e[4] = text_element("Stra\303\237e mit W\xc3\xb6rtern", 20, 130, 12, 3);
+    page = one_page(e, 5, 300, 200);
+    plug_open(fx, &p, "compress = false\n");
+    render_ok(&p, &doc, &page, 1);
+    objects_read("l1.pdf", &o);
+    v = page_stream(&o, 1);
+    assert_true(HAS_BYTES(v, zoe_bytes));
+    assert_true(HAS_BYTES(v, "(plain \\(x\\) \\\\) Tj\n"));
+    assert_true(HAS_BYTES(v, euro_bytes));
+    assert_true(HAS_BYTES(v, "(\xdf) Tj\n"));
+    assert_true(HAS_BYTES(v, spaced_bytes));
+    /* One-byte font, the two-byte font for the euro line, back: three Tf,
+     * none for the second and the last line, whose font is in force. */
+    assert_int_equal(tf_names(v, tf, 8), 3);
+    assert_string_equal(tf[0], tf[2]);
+    assert_string_not_equal(tf[0], tf[1]);
+    one_id = font_resource(&o, tf[0]);
+    two_id = font_resource(&o, tf[1]);
+    one = object_body(&o, one_id);
+    two = object_body(&o, two_id);
+    assert_non_null(strstr(two, "/Encoding /Identity-H"));
+    /* The variant: the same CIDFont, so the same glyphs and widths, the
+     * same subset name, and its own encoding and ToUnicode map. */
+    assert_int_equal(object_ref(&o, one_id, "/DescendantFonts ["),
+                     object_ref(&o, two_id, "/DescendantFonts ["));
+    {
+        char base1[128], base2[128];
+        assert_int_equal(sscanf(strstr(one, "/BaseFont "), "/BaseFont /%127s", base1), 1);
+        assert_int_equal(sscanf(strstr(two, "/BaseFont "), "/BaseFont /%127s", base2), 1);
+        assert_string_equal(base1, base2);
+        assert_non_null(strchr(base1, '+')); /* the subset's tag */
+    }
+    {
+        int cmap = object_ref(&o, one_id, "/Encoding"), uni = object_ref(&o, one_id, "/ToUnicode");
+        int cid = object_ref(&o, one_id, "/DescendantFonts [");
+        char *cid_body = object_body(&o, cid);
+        stream_view s = stream_object(&o, cmap);
+        char *dict = strndup(s.dict, s.dict_len);
+        /* PDF 32000-1 9.7.5.3: /Type, /CMapName, /CIDSystemInfo, the last
+         * the CIDFont's. */
+        assert_non_null(strstr(dict, "/Type /CMap"));
+        assert_non_null(strstr(dict, "/CMapName /Quire-Latin1-H"));
+        assert_non_null(strstr(cid_body, "/CIDSystemInfo <<\n/Registry (Adobe)\n/Ordering "
+                                         "(Identity-H)\n/Supplement 0\n>>"));
+        assert_non_null(strstr(dict, "/CIDSystemInfo <<\n/Registry (Adobe)\n/Ordering "
+                                     "(Identity-H)\n/Supplement 0\n>>"));
+        assert_true(HAS_BYTES(s, "1 begincodespacerange\n<00> <FF>\n"));
+        assert_true(HAS_BYTES(s, "1 begincidrange\n<00> <FF> 0\nendcidrange"));
+        s = stream_object(&o, uni);
+        assert_true(HAS_BYTES(s, "1 beginbfrange\n<00> <FF> <0000>\nendbfrange"));
+        free(dict);
+        free(cid_body);
+    }
+    free(one);
+    free(two);
+    free(o.raw);
+    /* poppler reads it all back without a word of complaint (its layout
+     * drops the spaces around the lone euro sign, as it did when every
+     * text was two-byte). */
+    text = run("pdftotext -layout l1.pdf - 2>&1");
+    if (strstr(text, "Zo\xc3\xab M\xc3\xbcller \xc2\xb1\xc2\xbd") == NULL ||
+        strstr(text, "plain (x) \\") == NULL || strstr(text, "1\342\202\2542") == NULL ||
+        strstr(text, "Stra\303\237e") == NULL || strstr(text, "W\xc3\xb6rtern") == NULL)
+        fail_msg("pdftotext gave: %s", text);
+    free(text);
+    text = run("pdffonts l1.pdf 2>&1 >/dev/null");
+    assert_string_equal(text, "");
+    free(text);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* A one-byte code c shows CID c of the shared CIDFont, so its width there
+ * must be U+00c's: for every printable Latin-1 character, the /W entry (or
+ * /DW where /W has none) is the advance the kernel's own TrueType reader
+ * finds in the font file, in thousandths of an em. */
+static void test_text_latin1_widths(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "w.pdf");
+    quire_element e[1];
+    quire_page page;
+    pdf_objects o;
+    int *widths = malloc(65536 * sizeof(int));
+    size_t checked = 0;
+    plug p;
+
+    assert_non_null(widths);
+    e[0] = text_element("\xc3\xa9t\xc3\xa9", 20, 50, 12, 0);
+    page = one_page(e, 1, 300, 200);
+    plug_open(fx, &p, "compress = false\n");
+    render_ok(&p, &doc, &page, 1);
+    objects_read("w.pdf", &o);
+    for (size_t i = 0; i < o.n; i++) {
+        char *body, name[128];
+        font_face *face = NULL;
+        quire_error err = {0};
+        int dw;
+        if (find(o.obj[i].body, (size_t)(o.obj[i].end - o.obj[i].body), "/Subtype /CIDFontType2") ==
+            NULL)
+            continue;
+        body = object_body(&o, o.obj[i].id);
+        assert_int_equal(sscanf(strstr(body, "/DW "), "/DW %d", &dw), 1);
+        assert_int_equal(sscanf(strstr(body, "/BaseFont /"), "/BaseFont /%127[^,/ \n]", name), 1);
+        for (size_t f = 0; f < fx->pf.doc.nfonts && face == NULL; f++) {
+            assert_int_equal(font_face_load(fx->pf.doc.fonts[f].path, &face, &err), QUIRE_OK);
+            if (strcmp(strchr(name, '+') + 1, font_postscript_name(face)) != 0) {
+                font_face_free(face);
+                face = NULL;
+            }
+        }
+        assert_non_null(face);
+        cid_widths(body, widths);
+        /* W starts at the space: codes below have no glyph to print. */
+        assert_non_null(strstr(body, "/W [ 32 ["));
+        for (uint32_t c = 32; c < 256; c++) {
+            double want;
+            int got;
+            if (c >= 0x7F && c < 0xA0) /* controls: no glyph */
+                continue;
+            want = font_advance_units(face, c) * 1000.0 / font_units_per_em(face);
+            got = widths[c] >= 0 ? widths[c] : dw;
+            if (fabs(got - want) >= 1.0)
+                fail_msg("%s: U+%04X is %d wide in /W, %.2f in the font", name, c, got, want);
+        }
+        font_face_free(face);
+        free(body);
+        checked++;
+    }
+    assert_true(checked >= 1);
+    free(o.raw);
+    free(widths);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
+/* The same glyphs through either font paint the same pixels: "Zoe Muller"
+ * (with diaereses) in the one-byte variant on page 1, and on page 2 with a
+ * character beyond U+FFFF in place of the space, which makes the text
+ * two-byte and prints as a space. pdftotext reads both. */
+static void test_text_latin1_same_pixels(void **state)
+{
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "px.pdf");
+    quire_element e[2];
+    quire_page pages[2];
+    ppm a, b;
+    char *text;
+    plug p;
+
+    e[0] = text_element("Zo\xc3\xab M\xc3\xbcller \xc2\xb1 \xc3\xbf", 20, 60, 30, 0);
+    e[1] = text_element("Zo\xc3\xab\xf0\x9f\x98\x80M\xc3\xbcller \xc2\xb1 \xc3\xbf", 20, 60, 30, 0);
+    pages[0] = one_page(e, 1, 400, 100);
+    pages[1] = one_page(e + 1, 1, 400, 100);
+    pages[1].number = 2;
+    plug_open(fx, &p, NULL);
+    render_ok(&p, &doc, pages, 2);
+    rasterise("px.pdf", 1, 100, &a);
+    rasterise("px.pdf", 2, 100, &b);
+    assert_int_equal(a.width, b.width);
+    assert_int_equal(a.height, b.height);
+    assert_true(dark_pixels(&a, 20, 30, 380, 70, 100) > 1000);
+    assert_memory_equal(a.rgb, b.rgb, (size_t)a.width * a.height * 3);
+    free(a.file);
+    free(b.file);
+    text = run("pdftotext -f 1 -l 1 px.pdf -");
+    assert_non_null(strstr(text, "Zo\xc3\xab M\xc3\xbcller \xc2\xb1 \xc3\xbf"));
+    free(text);
+    text = run("pdftotext px.pdf /dev/null 2>&1");
+    assert_string_equal(text, "");
+    free(text);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
 /* ============================== Resources ================================= */
 
 /* Each image is stored once however many pages draw it: the logo (with its
@@ -2242,6 +2516,53 @@ static void test_slot_glyph_in_subset(void **state)
     assert_int_equal(live_blocks, 0);
 }
 
+/* A slot's Latin-1 text is one byte a character too, in a variant first
+ * made for it (the page before shows only a euro sign), which every page
+ * can use: the page's resources are the document's. pdftotext reads the
+ * page and the slot, and poppler says nothing. */
+static void test_slot_latin1(void **state)
+{
+    static const char gross[] = "(Gr\366\337e 1) Tj\n";
+    fixture *fx = *state;
+    quire_document doc = fixture_doc(fx, "sl1.pdf");
+    quire_element page_el[2], slot_el[1];
+    quire_page page;
+    slot_fill fill = {1, 1, slot_el, 1};
+    stream_view v[4];
+    pdf_objects o;
+    char tf[4][16], *text, *font;
+    plug p;
+
+    page_el[0] = text_element("\xe2\x82\xac", 20, 50, 10, 0);
+    page_el[1] = slot_element(1, 20, 80, 200, 20);
+    slot_el[0] = text_element("Gr\303\266\303\237e 1", 20, 95, 10, 0);
+    page = one_page(page_el, 2, 300, 200);
+    plug_open(fx, &p, "compress = false\n");
+    render_late_ok(&p, &doc, &page, 1, &fill, 1);
+    objects_read("sl1.pdf", &o);
+    assert_int_equal(page_streams(&o, 1, v, 4), 2);
+    assert_true(HAS_BYTES(v[1], gross));
+    assert_int_equal(tf_names(v[1], tf, 4), 1);
+    font = object_body(&o, font_resource(&o, tf[0]));
+    assert_non_null(strstr(font, "/Subtype /Type0"));
+    assert_null(strstr(font, "/Identity-H"));
+    free(font);
+    assert_int_equal(tf_names(v[0], tf, 4), 1);
+    font = object_body(&o, font_resource(&o, tf[0]));
+    assert_non_null(strstr(font, "/Encoding /Identity-H"));
+    free(font);
+    free(o.raw);
+    text = run("pdftotext sl1.pdf - 2>&1");
+    assert_non_null(strstr(text, "\xe2\x82\xac"));
+    assert_non_null(strstr(text, "Gr\303\266\303\237e 1"));
+    free(text);
+    text = run("pdffonts sl1.pdf 2>&1 >/dev/null");
+    assert_string_equal(text, "");
+    free(text);
+    plug_close(&p);
+    assert_int_equal(live_blocks, 0);
+}
+
 /* The slot's stream sets what it uses and gives the state back: a slot
  * painting a bigger, bold, half-transparent red block between two black
  * blocks of the page leaves the second page block black, opaque and as
@@ -2683,6 +3004,9 @@ int main(void)
         cmocka_unit_test_setup(test_text_state_changes, test_setup),
         cmocka_unit_test_setup(test_text_any_bytes, test_setup),
         cmocka_unit_test_setup(test_glyphs_of_later_pages, test_setup),
+        cmocka_unit_test_setup(test_text_latin1_one_byte, test_setup),
+        cmocka_unit_test_setup(test_text_latin1_widths, test_setup),
+        cmocka_unit_test_setup(test_text_latin1_same_pixels, test_setup),
         cmocka_unit_test_setup(test_fixture_outline, test_setup),
         cmocka_unit_test_setup(test_outline_nesting, test_setup),
         cmocka_unit_test_setup(test_images_stored_once, test_setup),
@@ -2711,6 +3035,7 @@ int main(void)
         cmocka_unit_test_setup(test_slot_painting_order, test_setup),
         cmocka_unit_test_setup(test_slot_empty, test_setup),
         cmocka_unit_test_setup(test_slot_glyph_in_subset, test_setup),
+        cmocka_unit_test_setup(test_slot_latin1, test_setup),
         cmocka_unit_test_setup(test_slot_graphics_state, test_setup),
         cmocka_unit_test_setup(test_slot_clipped, test_setup),
         cmocka_unit_test_setup(test_slot_streams_compressed, test_setup),
