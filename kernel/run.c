@@ -30,6 +30,9 @@ static int run_interrupted(const run_options *opt)
 
 /* What one thread needs to evaluate the plan's per-row expressions over a
  * batch: the wide columns, the variables' inputs, selections. */
+/* The lists of row_inputs.row_vars. */
+enum { VARS_OTHER, VARS_ROW, VARS_PAGE, VARS_LISTS };
+
 typedef struct row_inputs {
     const plan *p;
     uint32_t capacity;
@@ -47,11 +50,9 @@ typedef struct row_inputs {
      * every scope but row and page, of the row scope, of the page scope
      * (VARS_*). Worked out once: it runs for every row, and a report has
      * more variables than one row feeds (page totals, unaggregated ones). */
-    uint32_t *row_vars[3];
-    uint32_t nrow_vars[3];
+    uint32_t *row_vars[VARS_LISTS];
+    uint32_t nrow_vars[VARS_LISTS];
 } row_inputs;
-
-enum { VARS_OTHER, VARS_ROW, VARS_PAGE };
 
 static size_t value_width(uint32_t type)
 {
@@ -93,7 +94,7 @@ static void inputs_free(row_inputs *ri)
     free(ri->input);
     free(ri->sel);
     free(ri->sub);
-    for (size_t k = 0; k < 3; k++)
+    for (size_t k = 0; k < VARS_LISTS; k++)
         free(ri->row_vars[k]);
     arena_free(ri->arena);
     memset(ri, 0, sizeof(*ri));
@@ -115,7 +116,7 @@ static int inputs_init(row_inputs *ri, const plan *p, uint32_t capacity)
     if (!ri->wide || !ri->owned || !ri->args || !ri->whens || !ri->input || !ri->sel || !ri->sub ||
         !ri->arena)
         goto fail;
-    for (size_t k = 0; k < 3; k++)
+    for (size_t k = 0; k < VARS_LISTS; k++)
         if ((ri->row_vars[k] = calloc(p->nvars + 1, sizeof(*ri->row_vars[k]))) == NULL)
             goto fail;
     for (size_t v = 0; v < p->nvars; v++) {
@@ -238,8 +239,8 @@ static int update_vars(row_inputs *ri, void *(*state_of)(void *ctx, int scope), 
         size_t k = only_scope < 0                     ? VARS_OTHER
                    : only_scope == PLAN_SCOPE_ROW(p)  ? VARS_ROW
                    : only_scope == PLAN_SCOPE_PAGE(p) ? VARS_PAGE
-                                                      : 3;
-        if (k < 3) {
+                                                      : VARS_LISTS;
+        if (k < VARS_LISTS) {
             list = ri->row_vars[k];
             nlist = ri->nrow_vars[k];
         }

@@ -568,69 +568,15 @@ static int latin1_only(const unsigned char *s, size_t len)
     return 1;
 }
 
-/* Writes the string operand(s) of a text element in the font's one-byte
- * variant, whose code is the character itself; s[0..len) passed
- * latin1_only(). As put_utf16() otherwise. */
-static int put_latin1(canvas *c, pdf_font_rec *f, const unsigned char *s, size_t len,
-                      const char *adjust, quire_error *err)
-{
-    size_t adjust_len = adjust ? strlen(adjust) : 0, i = 0, in_string = 0;
-    char *p;
-
-    if ((p = room(c, 8, err)) == NULL)
-        return QUIRE_ERR;
-    *p++ = '(';
-    while (i < len) {
-        size_t stop = len - i > TEXT_STEP ? i + TEXT_STEP : len;
-        done(c, p);
-        if ((p = room(c, TEXT_STEP * TEXT_BYTES_PER_INPUT + 8, err)) == NULL)
-            return QUIRE_ERR;
-        while (i < stop) {
-            unsigned b = s[i];
-            if (in_string == STRING_CODES) { /* a new string */
-                p = pc_lit(p, ")(");
-                in_string = 0;
-            }
-            /* Printable ASCII that needs no escape and no adjustment. */
-            if (b > ' ' && b < 0x7F && b != '(' && b != ')' && b != '\\') {
-                pdf_glyph_use(f, b);
-                *p++ = (char)b;
-                i++;
-                in_string++;
-                continue;
-            }
-            if (b >= 0x80) { /* C2 or C3 and a continuation byte */
-                b = (b & 0x1Fu) << 6 | (s[i + 1] & 0x3Fu);
-                i += 2;
-            } else {
-                i++;
-                if (b == 0)
-                    continue;
-            }
-            pdf_glyph_use(f, b);
-            p = put_string_byte(p, b);
-            in_string++;
-            if (b == ' ' && adjust != NULL) {
-                *p++ = ')';
-                p = pc_put(p, adjust, adjust_len);
-                *p++ = '(';
-                in_string = 0;
-            }
-        }
-    }
-    *p++ = ')';
-    done(c, p);
-    return QUIRE_OK;
-}
-
-/* Writes the string operand(s) of a text element in the font itself, two
- * bytes a character (its UTF-16 code): "(...)" for Tj, or the inside of a
- * TJ array when `adjust` (the word spacing in thousandths of the font
- * size, formatted with a space on either side) is given. Strings are
- * literal, the two bytes of each code as they are: half the size of hex,
- * so there is less to deflate. Marks every glyph used. */
-static int put_utf16(canvas *c, pdf_font_rec *f, const unsigned char *s, size_t len,
-                     const char *adjust, quire_error *err)
+/* Writes the string operand(s) of a text element: "(...)" for Tj, or the
+ * inside of a TJ array when `adjust` (the word spacing in thousandths of
+ * the font size, formatted with a space on either side) is given. Strings
+ * are literal. `one_byte`: in the font's one-byte variant, whose code is
+ * the character itself (s[0..len) passed latin1_only()); else in the font
+ * itself, two bytes a character, its UTF-16 code, as they are: half the
+ * size of hex, so there is less to deflate. Marks every glyph used. */
+static int put_text(canvas *c, pdf_font_rec *f, const unsigned char *s, size_t len, int one_byte,
+                    const char *adjust, quire_error *err)
 {
     size_t adjust_len = adjust ? strlen(adjust) : 0, i = 0, in_string = 0;
     char *p;
@@ -651,12 +597,12 @@ static int put_utf16(canvas *c, pdf_font_rec *f, const unsigned char *s, size_t 
                 in_string = 0;
             }
             /* Printable ASCII that needs no escape and no adjustment, most
-             * of any report: its code is 0 and the byte. */
+             * of any report: the byte, after a 0 in the two-byte font. */
             if (b > ' ' && b < 0x7F && b != '(' && b != ')' && b != '\\') {
                 pdf_glyph_use(f, b);
-                p[0] = '\0';
-                p[1] = (char)b;
-                p += 2;
+                if (!one_byte)
+                    *p++ = '\0';
+                *p++ = (char)b;
                 i++;
                 in_string++;
                 continue;
@@ -665,7 +611,8 @@ static int put_utf16(canvas *c, pdf_font_rec *f, const unsigned char *s, size_t 
             if (code < 0)
                 continue;
             pdf_glyph_use(f, (unsigned)code);
-            p = put_string_byte(p, (unsigned)code >> 8);
+            if (!one_byte)
+                p = put_string_byte(p, (unsigned)code >> 8);
             p = put_string_byte(p, (unsigned)code & 0xFF);
             in_string++;
             if (code == ' ' && adjust != NULL) {
@@ -690,7 +637,7 @@ static int draw_text(canvas *c, const quire_element *e, quire_error *err)
     pdf_font_rec *font;
     const char *name;
     char adjust[PC_NUM_MAX + 4], *p, *a;
-    int array, one_byte, rc;
+    int array, one_byte;
 
     if (!finite4(e->x, e->u.text.baseline, size, spacing))
         return element_error(c, err, "a coordinate is not finite");
@@ -750,9 +697,8 @@ static int draw_text(canvas *c, const quire_element *e, quire_error *err)
     if (array)
         *p++ = '[';
     done(c, p);
-    rc = one_byte ? put_latin1(c, font, s, e->u.text.len, spacing != 0 ? adjust : NULL, err)
-                  : put_utf16(c, font, s, e->u.text.len, spacing != 0 ? adjust : NULL, err);
-    if (rc != QUIRE_OK)
+    if (put_text(c, font, s, e->u.text.len, one_byte, spacing != 0 ? adjust : NULL, err) !=
+        QUIRE_OK)
         return QUIRE_ERR;
     if ((p = room(c, 8, err)) == NULL)
         return QUIRE_ERR;
